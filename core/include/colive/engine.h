@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: MIT
+// CoLive engine: the public, Qt-free API of the continual transformer.
+//
+// Basic usage:
+//
+//   auto model = colive::Model::load("models/action.safetensors");   // throws colive::ModelError
+//   colive::Stream regular(model, colive::Mode::Regular);
+//   colive::Stream continual(model, colive::Mode::Continual);
+//   for (const std::vector<float>& tok : tokens) {                      // tok.size() == d_in
+//       colive::StepResult r = continual.step(tok);
+//       if (!r.warmup) use(r.probs);                                    // valid until the next step()
+//   }
+//
+// Threading contract: a Model is immutable after load() and may be shared by any number of
+// Streams on any threads. A Stream is used by one thread at a time. Stream::step() does not
+// allocate after construction.
+//
+// Warm-up: a stream emits an output for every token. The first window-1 outputs are computed on a
+// window whose empty slots hold zero tokens (keys and values equal to zero, exactly as the
+// reference `co` library does), and are marked warmup=true. From the window-th token on, regular
+// and continual outputs are the regular transformer's output on the last `window` tokens.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace colive {
+
+// ---------------------------------------------------------------------------------------------
+// Errors: one readable line each.
+struct Error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+struct ModelError : Error {          // missing/corrupt/mismatched model file
+    using Error::Error;
+};
+struct InputError : Error {          // token of the wrong width, etc.
+    using Error::Error;
+};
+
+// ---------------------------------------------------------------------------------------------
+enum class Activation { ReLU, GELU };
+enum class Mode { Regular, Continual };
+
+const char* to_string(Mode m);
+const char* to_string(Activation a);
+
+struct ModelConfig {
+    std::string name;                 // e.g. "colive-action-v1"
+    std::string modality;             // "video", "audio" or "" (raw tokens)
+    std::string features;             // feature extractor id the model was trained on, e.g. "video-motion-v1"
+    int d_in = 0;                     // input feature width (token width before the input projection)
+    int d_model = 0;
+    int heads = 0;
+    int d_ff = 0;
+    int window = 0;                   // n: tokens in the attention window
+    int blocks = 0;                   // encoder depth (1 = single-output; 2 = retroactive + single-output; ...)
+    int pe_rows = 0;                  // M: recycling positional-encoding rows (0 = no PE)
+    bool has_input_proj = true;       // Linear d_in -> d_model before the encoder
+    bool in_proj_bias = true;         // attention in_proj/out_proj biases
+    bool final_norm = true;           // LayerNorm after the encoder
+    Activation activation = Activation::GELU;
+    float ln_eps = 1e-5f;
+    double token_rate_hz = 0.0;       // tokens per second the model expects (0 = unknown)
+    std::vector<std::string> classes; // num_classes = classes.size()
+    std::map<std::string, std::string> metadata;  // every other manifest key, untouched
+
+    int num_classes() const { return static_cast<int>(classes.size()); }
+};
+
+// Multiply-accumulates per step in the paper's convention (ptflops-style: Linear and attention
+// multiplications; LayerNorm and activations counted as ptflops does). See core/src/engine/flops.cpp.
+struct MacCount {
+    std::int64_t input_proj = 0;
+    std::int64_t attention = 0;       // in/out projections + scaled dot-product attention
+    std::int64_t feed_forward = 0;
+    std::int64_t norm_act = 0;        // LayerNorms, activations, softmax
+    std::int64_t head = 0;            // final norm + classifier
+    std::int64_t total() const { return input_proj + attention + feed_forward + norm_act + head; }
+};
+
+// ---------------------------------------------------------------------------------------------
+class Model {
+public:
+    // Loads a .safetensors model file written by scripts/export_model.py. Every offset, shape, dtype
+    // and size is checked against the file before use; non-finite weights are refused.
+    static std::shared_ptr<const Model> load(const std::filesystem::path& path);
+    // Same, from bytes in memory (used by the fuzzer and tests). `origin` names the source in errors.
+    static std::shared_ptr<const Model> load_from_memory(std::span<const std::uint8_t> bytes,
+                                                         const std::string& origin = "<memory>");
+
+    const ModelConfig& config() const { return m_config; }
+    std::int64_t parameter_count() const;
+    std::filesystem::path path() const { return m_path; }
+
+    struct Impl;                      // weights; defined in the engine sources
+    const Impl& impl() const { return *m_impl; }
+
+    Model(ModelConfig cfg, std::unique_ptr<Impl> impl, std::filesystem::path path);
+    ~Model();
+    Model(const Model&) = delete;
+    Model& operator=(const Model&) = delete;
+
+private:
+    ModelConfig m_config;
+    std::unique_ptr<Impl> m_impl;
+    std::filesystem::path m_path;
+};
+
+// Analytic MACs per step for `mode`, with what this engine computes.
+MacCount macs_per_step(const ModelConfig& cfg, Mode mode);
+
+// The result of one step. The spans point into the Stream and stay valid until its next step().
+struct StepResult {
+    std::span<const float> probs;     // softmax over classes (empty when the model has no head)
+    std::span<const float> logits;
+    std::span<const float> encoded;   // encoder output of the newest token (d_model), before the final norm
+    std::int64_t step = 0;            // 0-based index of the token that produced this output
+    bool warmup = true;               // fewer than `window` tokens seen since reset()
+    bool finite = true;               // false if the output is not finite (a bad token is in the window)
+    std::int64_t macs = 0;            // MACs this step cost (paper convention)
+};
+
+class Stream {
+public:
+    Stream(std::shared_ptr<const Model> model, Mode mode);
+    ~Stream();
+    Stream(Stream&&) noexcept;
+    Stream& operator=(Stream&&) noexcept;
+
+    // Feeds one token of width d_in. Throws InputError on a wrong width. Never allocates.
+    StepResult step(std::span<const float> token);
+    void reset();
+
+    Mode mode() const;
+    const Model& model() const;
+    std::int64_t tokens_seen() const;
+    std::size_t state_bytes() const;  // bytes of per-stream state (caches, rings, scratch)
+
+private:
+    struct State;
+    std::unique_ptr<State> m_state;
+};
+
+}  // namespace colive
