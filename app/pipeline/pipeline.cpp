@@ -1,0 +1,581 @@
+// SPDX-License-Identifier: MIT
+#include "pipeline.h"
+
+#include "bounded_queue.h"
+#include "metrics.h"
+#include "sources/resource_paths.h"
+
+#include "colive/features.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace colive {
+
+const char* to_string(RunMode m) {
+    switch (m) {
+        case RunMode::Regular: return "regular";
+        case RunMode::Continual: return "continual";
+        case RunMode::Both: return "both";
+    }
+    return "?";
+}
+
+RunMode parse_run_mode(const std::string& s) {
+    if (s == "regular") return RunMode::Regular;
+    if (s == "continual") return RunMode::Continual;
+    if (s == "both") return RunMode::Both;
+    throw Error("unknown mode '" + s + "'; expected regular, continual or both");
+}
+
+const char* to_string(PipelineState s) {
+    switch (s) {
+        case PipelineState::Idle: return "idle";
+        case PipelineState::Starting: return "starting";
+        case PipelineState::Running: return "running";
+        case PipelineState::Paused: return "paused";
+        case PipelineState::Ended: return "ended";
+        case PipelineState::Error: return "error";
+    }
+    return "?";
+}
+
+fs::path resolve_model_path(const std::string& model_path, Modality modality) {
+    if (!model_path.empty()) {
+        std::error_code ec;
+        if (fs::is_regular_file(model_path, ec)) return model_path;
+        // A bare name of a bundled model: "genre" or "genre.safetensors".
+        fs::path name(model_path);
+        if (name.extension().empty()) name += ".safetensors";
+        if (!name.has_parent_path())
+            for (const auto& d : model_dirs())
+                if (fs::is_regular_file(d / name, ec)) return d / name;
+        throw ModelError("model file not found: " + model_path);
+    }
+    auto found = find_default_model(modality);
+    if (!found)
+        throw ModelError(std::string("no bundled ") + (modality == Modality::Video ? "action" : "genre") +
+                         " model found (models/" + (modality == Modality::Video ? "action" : "genre") +
+                         ".safetensors); pass --model PATH");
+    return *found;
+}
+
+// ------------------------------------------------------------------------------------------------
+struct TokenMsg {
+    Token token;
+    Clock::time_point captured{};
+};
+
+struct Pipeline::Session {
+    PipelineConfig cfg;
+    std::uint64_t id = 0;
+    std::unique_ptr<Source> source;
+    std::shared_ptr<const Model> model;
+    std::unique_ptr<VideoFeatures> video;
+    std::unique_ptr<AudioFeatures> audio;
+    std::vector<Stream> streams;          // in mode order (regular first)
+    std::vector<int> stream_slot;         // 0 regular, 1 continual
+    std::unique_ptr<BoundedQueue<MediaItem>> items;
+    std::unique_ptr<BoundedQueue<TokenMsg>> tokens;
+    std::atomic<bool> stop{false};
+    std::atomic<bool> ended{false};       // the source reached its end
+    std::atomic<bool> failed{false};
+    std::thread source_thread, features_thread, engine_thread;
+};
+
+struct Pipeline::Shared {
+    mutable std::mutex mutex;
+    mutable std::condition_variable cv;
+    // requests
+    std::optional<PipelineConfig> pending;
+    std::uint64_t requested = 0, applied = 0;
+    bool quit = false;
+    // published state
+    Snapshot snap;
+    std::deque<StepRecord> records;
+    std::size_t record_capacity = 8192;
+    std::uint64_t next_seq = 1;
+    MovingWindow latency[2]{MovingWindow(200), MovingWindow(200)};
+    MovingWindow e2e{200};
+    RateMeter rate;
+    std::shared_ptr<Session> current;
+    std::atomic<bool> paused{false};
+    std::atomic<int> live_threads{0};
+    std::uint64_t session_counter = 0;
+
+    void fail(Session& s, const std::string& msg) {
+        {
+            std::lock_guard lock(mutex);
+            if (snap.session == s.id && snap.state != PipelineState::Error) {
+                snap.state = PipelineState::Error;
+                snap.message = msg;
+            }
+        }
+        s.failed = true;
+        s.stop = true;
+        s.items->close();
+        s.tokens->close();
+        cv.notify_all();
+    }
+};
+
+namespace {
+
+struct ThreadCounter {
+    std::atomic<int>& n;
+    explicit ThreadCounter(std::atomic<int>& c) : n(c) { ++n; }
+    ~ThreadCounter() { --n; }
+};
+
+float to_db(double v) { return static_cast<float>(v > 1e-6 ? 20.0 * std::log10(v) : -120.0); }
+
+void source_loop(Pipeline::Shared& sh, Pipeline::Session& s) {
+    ThreadCounter tc(sh.live_threads);
+    bool was_paused = false;
+    try {
+        MediaItem item;
+        while (!s.stop) {
+            if (sh.paused) {
+                was_paused = true;
+                if (!s.source->is_live()) {
+                    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+                    continue;
+                }
+                s.source->read(item);       // live devices keep draining; the data is discarded
+                continue;
+            }
+            if (was_paused) {
+                s.source->resync();
+                was_paused = false;
+            }
+            const ReadStatus st = s.source->read(item);
+            if (st == ReadStatus::Timeout) continue;
+            if (st == ReadStatus::End) {
+                s.ended = true;
+                break;
+            }
+            if (!s.items->push(std::move(item))) break;
+            item = MediaItem{};
+        }
+    } catch (const std::exception& e) {
+        sh.fail(s, e.what());
+    }
+    s.items->close();
+}
+
+void features_loop(Pipeline::Shared& sh, Pipeline::Session& s) {
+    ThreadCounter tc(sh.live_threads);
+    auto last_logmel = Clock::now() - std::chrono::seconds(1);
+    std::vector<float> logmel;
+    try {
+        Clock::time_point captured{};
+        auto emit = [&](const Token& t) { s.tokens->push(TokenMsg{t, captured}); };
+        for (;;) {
+            auto it = s.items->pop_for(std::chrono::milliseconds(100));
+            if (!it) {
+                if (s.items->closed()) break;
+                continue;
+            }
+            captured = it->captured;
+            if (it->modality == Modality::Video) {
+                cv::Mat small;
+                const cv::Mat& f = it->frame;
+                if (f.cols > 480) {
+                    cv::resize(f, small, cv::Size(480, std::max(1, f.rows * 480 / f.cols)), 0, 0, cv::INTER_AREA);
+                } else {
+                    small = f.clone();
+                }
+                {
+                    std::lock_guard lock(sh.mutex);
+                    if (sh.snap.session == s.id) {
+                        sh.snap.preview = small;
+                        sh.snap.media_time_s = it->media_time_s;
+                    }
+                }
+                Token tok;
+                if (s.video->push(it->frame, it->media_time_s, tok)) emit(tok);
+            } else {
+                double sum = 0.0, peak = 0.0;
+                for (float v : it->samples) {
+                    sum += static_cast<double>(v) * v;
+                    peak = std::max(peak, static_cast<double>(std::fabs(v)));
+                }
+                const double rms = it->samples.empty() ? 0.0 : std::sqrt(sum / static_cast<double>(it->samples.size()));
+                s.audio->push(it->samples, it->channels, it->rate_hz, emit);
+                int rows = 0, cols = 0;
+                const auto now = Clock::now();
+                const bool want_logmel = now - last_logmel > std::chrono::milliseconds(50);
+                if (want_logmel) {
+                    s.audio->latest_logmel(logmel, rows, cols);
+                    last_logmel = now;
+                }
+                std::lock_guard lock(sh.mutex);
+                if (sh.snap.session == s.id) {
+                    sh.snap.audio_rms_db = to_db(rms);
+                    sh.snap.audio_peak_db = to_db(peak);
+                    sh.snap.media_time_s = it->media_time_s;
+                    if (want_logmel && rows > 0 && cols > 0) {
+                        sh.snap.logmel = logmel;
+                        sh.snap.logmel_rows = rows;
+                        sh.snap.logmel_cols = cols;
+                    }
+                }
+            }
+        }
+        if (s.audio && s.ended && !s.stop) s.audio->flush(emit);
+    } catch (const std::exception& e) {
+        sh.fail(s, std::string("features: ") + e.what());
+    }
+    s.tokens->close();
+}
+
+void engine_loop(Pipeline::Shared& sh, Pipeline::Session& s) {
+    ThreadCounter tc(sh.live_threads);
+    const int window = s.model->config().window;
+    std::int64_t step = 0;
+    try {
+        for (;;) {
+            auto msg = s.tokens->pop_for(std::chrono::milliseconds(100));
+            if (!msg) {
+                if (s.tokens->closed()) break;
+                continue;
+            }
+            StepRecord rec;
+            rec.session = s.id;
+            rec.step = step++;
+            rec.time_s = msg->token.time_s;
+            for (std::size_t i = 0; i < s.streams.size(); ++i) {
+                const auto t0 = Clock::now();
+                const StepResult r = s.streams[i].step(msg->token.values);
+                const auto t1 = Clock::now();
+                ModeOutput& o = rec.out[s.stream_slot[i]];
+                o.present = true;
+                o.probs.assign(r.probs.begin(), r.probs.end());
+                o.warmup = r.warmup;
+                o.finite = r.finite;
+                o.macs = r.macs;
+                o.latency_ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
+            }
+            const auto done = Clock::now();
+            rec.e2e_ms = std::chrono::duration<double, std::milli>(done - msg->captured).count();
+            if (rec.out[0].present && rec.out[1].present && !rec.out[0].warmup && !rec.out[1].warmup &&
+                rec.out[0].probs.size() == rec.out[1].probs.size()) {
+                double d = 0.0;
+                for (std::size_t c = 0; c < rec.out[0].probs.size(); ++c)
+                    d = std::max(d, static_cast<double>(std::fabs(rec.out[0].probs[c] - rec.out[1].probs[c])));
+                rec.abs_diff = d;
+            }
+            if (s.cfg.on_record) s.cfg.on_record(rec);
+            {
+                std::lock_guard lock(sh.mutex);
+                if (sh.snap.session != s.id) continue;
+                rec.seq = sh.next_seq++;
+                for (int m = 0; m < 2; ++m)
+                    if (rec.out[m].present) sh.latency[m].add(rec.out[m].latency_ms);
+                sh.e2e.add(rec.e2e_ms);
+                sh.rate.tick(done);
+                sh.snap.tokens = rec.step + 1;
+                sh.snap.warm_k = std::min<std::int64_t>(rec.step + 1, window);
+                if (rec.abs_diff >= 0.0) {
+                    sh.snap.last_abs_diff = rec.abs_diff;
+                    sh.snap.max_abs_diff = std::max(sh.snap.max_abs_diff, rec.abs_diff);
+                }
+                sh.snap.last_seq = rec.seq;
+                sh.records.push_back(std::move(rec));
+                while (sh.records.size() > sh.record_capacity) sh.records.pop_front();
+            }
+            sh.cv.notify_all();
+        }
+    } catch (const std::exception& e) {
+        sh.fail(s, std::string("engine: ") + e.what());
+    }
+    {
+        std::lock_guard lock(sh.mutex);
+        if (sh.snap.session == s.id && !s.failed && !s.stop && s.ended) {
+            sh.snap.state = PipelineState::Ended;
+            char buf[160];
+            std::snprintf(buf, sizeof buf, "End of %s after %lld tokens; pick another source or enable loop",
+                          s.source->info().name.c_str(), static_cast<long long>(step));
+            sh.snap.message = buf;
+        }
+    }
+    sh.cv.notify_all();
+}
+
+void teardown(Pipeline::Shared& sh, const std::shared_ptr<Pipeline::Session>& s) {
+    if (!s) return;
+    s->stop = true;
+    if (s->source) s->source->interrupt();
+    if (s->items) s->items->close();
+    if (s->tokens) s->tokens->close();
+    if (s->source_thread.joinable()) s->source_thread.join();
+    if (s->features_thread.joinable()) s->features_thread.join();
+    if (s->engine_thread.joinable()) s->engine_thread.join();
+    if (s->source) s->source->close();
+    (void)sh;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------------------------------------
+Pipeline::Pipeline() : m_shared(std::make_shared<Shared>()) {
+    m_control = std::thread([this] { control_loop(); });
+}
+
+Pipeline::~Pipeline() {
+    {
+        std::lock_guard lock(m_shared->mutex);
+        m_shared->quit = true;
+        m_shared->pending.reset();
+        ++m_shared->requested;
+        if (m_shared->current && m_shared->current->source) m_shared->current->source->interrupt();
+    }
+    m_shared->cv.notify_all();
+    if (m_control.joinable()) m_control.join();
+}
+
+void Pipeline::start(PipelineConfig cfg) {
+    {
+        std::lock_guard lock(m_shared->mutex);
+        m_shared->pending = std::move(cfg);
+        ++m_shared->requested;
+        if (m_shared->current) {
+            m_shared->current->stop = true;
+            if (m_shared->current->source) m_shared->current->source->interrupt();
+        }
+    }
+    m_shared->cv.notify_all();
+}
+
+void Pipeline::stop() {
+    {
+        std::lock_guard lock(m_shared->mutex);
+        m_shared->pending.reset();
+        ++m_shared->requested;
+        if (m_shared->current) {
+            m_shared->current->stop = true;
+            if (m_shared->current->source) m_shared->current->source->interrupt();
+        }
+    }
+    m_shared->cv.notify_all();
+}
+
+void Pipeline::set_paused(bool paused) { m_shared->paused = paused; }
+bool Pipeline::paused() const { return m_shared->paused; }
+
+Snapshot Pipeline::snapshot() const {
+    Shared& sh = *m_shared;
+    std::lock_guard lock(sh.mutex);
+    Snapshot s = sh.snap;
+    if (s.state == PipelineState::Running && sh.paused) s.state = PipelineState::Paused;
+    for (int m = 0; m < 2; ++m) {
+        if (!s.modes[m].active || sh.latency[m].size() == 0) continue;
+        s.modes[m].p50_ms = sh.latency[m].percentile(0.5);
+        s.modes[m].p95_ms = sh.latency[m].percentile(0.95);
+        s.modes[m].mean_ms = sh.latency[m].mean();
+        s.modes[m].latency_history = sh.latency[m].newest(120);
+    }
+    if (sh.e2e.size() > 0) {
+        s.e2e_p50_ms = sh.e2e.percentile(0.5);
+        s.e2e_p95_ms = sh.e2e.percentile(0.95);
+    }
+    s.tokens_per_s = sh.rate.rate(Clock::now());
+    if (sh.current && sh.current->id == s.session) {
+        if (sh.current->items) s.dropped_items = sh.current->items->dropped();
+        if (sh.current->tokens) s.dropped_tokens = sh.current->tokens->dropped();
+        if (sh.current->source) s.dropped_in_source = sh.current->source->dropped();
+    }
+    return s;
+}
+
+std::vector<StepRecord> Pipeline::records_after(std::uint64_t after, std::size_t max) const {
+    std::lock_guard lock(m_shared->mutex);
+    std::vector<StepRecord> out;
+    const auto& r = m_shared->records;
+    auto it = std::upper_bound(r.begin(), r.end(), after, [](std::uint64_t a, const StepRecord& x) { return a < x.seq; });
+    for (; it != r.end() && out.size() < max; ++it) out.push_back(*it);
+    return out;
+}
+
+PipelineState Pipeline::wait_finished(std::chrono::milliseconds timeout) const {
+    std::unique_lock lock(m_shared->mutex);
+    auto done = [&] {
+        return m_shared->applied == m_shared->requested && m_shared->snap.state != PipelineState::Starting &&
+               m_shared->snap.state != PipelineState::Running;
+    };
+    m_shared->cv.wait_for(lock, timeout, done);
+    return m_shared->snap.state;
+}
+
+bool Pipeline::wait_steps(std::int64_t steps, std::chrono::milliseconds timeout) const {
+    std::unique_lock lock(m_shared->mutex);
+    auto done = [&] {
+        const bool settled = m_shared->applied == m_shared->requested;
+        return (settled && m_shared->snap.tokens >= steps) ||
+               (settled && m_shared->snap.state != PipelineState::Starting &&
+                m_shared->snap.state != PipelineState::Running);
+    };
+    m_shared->cv.wait_for(lock, timeout, done);
+    return m_shared->snap.tokens >= steps;
+}
+
+int Pipeline::live_threads() const { return m_shared->live_threads.load(); }
+
+void Pipeline::start_session(PipelineConfig cfg) {
+    Shared& sh = *m_shared;
+    auto s = std::make_shared<Session>();
+    {
+        std::lock_guard lock(sh.mutex);
+        s->id = ++sh.session_counter;
+        Snapshot fresh;
+        fresh.session = s->id;
+        fresh.state = PipelineState::Starting;
+        fresh.source_spec = cfg.source;
+        fresh.mode = cfg.mode;
+        fresh.message = "Opening " + cfg.source + " ...";
+        fresh.last_seq = sh.snap.last_seq;
+        sh.snap = std::move(fresh);
+        for (auto& w : sh.latency) w.clear();
+        sh.e2e.clear();
+        sh.rate.clear();
+        sh.record_capacity = std::max<std::size_t>(16, cfg.record_capacity);
+    }
+    sh.cv.notify_all();
+    s->cfg = std::move(cfg);
+    const PipelineConfig& c = s->cfg;
+    const bool lossless_files = !c.realtime;
+    try {
+        const SourceSpec spec = parse_source_spec(c.source);
+        SourceOptions opts;
+        opts.loop = c.loop;
+        opts.realtime = c.realtime;
+        opts.resources_dir = c.resources_dir;
+        s->source = make_source(spec, opts);
+        s->source->open();
+        const Modality modality = s->source->modality();
+        const fs::path model_path = resolve_model_path(c.model_path, modality);
+        s->model = Model::load(model_path);
+        const ModelConfig& mc = s->model->config();
+        if (!mc.modality.empty() && mc.modality != to_string(modality))
+            throw ModelError("model " + model_path.filename().string() + " is a " + mc.modality +
+                             " model but the source gives " + to_string(modality));
+        if (mc.num_classes() == 0)
+            throw ModelError("model " + model_path.filename().string() + " has no classes (no classifier head)");
+        int dim = 0;
+        std::string feature_id;
+        if (modality == Modality::Video) {
+            VideoFeatureParams vp;
+            if (mc.token_rate_hz > 0.0) vp.token_rate_hz = mc.token_rate_hz;
+            s->video = std::make_unique<VideoFeatures>(vp);
+            dim = s->video->dim();
+            feature_id = VideoFeatures::id();
+        } else {
+            AudioFeatureParams ap;
+            if (mc.token_rate_hz > 0.0) ap.token_hop_s = 1.0 / mc.token_rate_hz;
+            s->audio = std::make_unique<AudioFeatures>(ap);
+            dim = s->audio->dim();
+            feature_id = AudioFeatures::id();
+        }
+        if (dim != mc.d_in)
+            throw ModelError("model " + model_path.filename().string() + " expects tokens of width " +
+                             std::to_string(mc.d_in) + " but the " + to_string(modality) + " features (" +
+                             feature_id + ") give " + std::to_string(dim));
+        if (c.mode != RunMode::Continual) {
+            s->streams.emplace_back(s->model, Mode::Regular);
+            s->stream_slot.push_back(0);
+        }
+        if (c.mode != RunMode::Regular) {
+            s->streams.emplace_back(s->model, Mode::Continual);
+            s->stream_slot.push_back(1);
+        }
+        const OverflowPolicy pol = lossless_files && !s->source->is_live() ? OverflowPolicy::Block : OverflowPolicy::DropOldest;
+        s->items = std::make_unique<BoundedQueue<MediaItem>>(std::max<std::size_t>(1, c.item_queue), pol);
+        s->tokens = std::make_unique<BoundedQueue<TokenMsg>>(std::max<std::size_t>(1, c.token_queue), pol);
+
+        std::lock_guard lock(sh.mutex);
+        Snapshot& snap = sh.snap;
+        snap.source = s->source->info();
+        snap.modality = modality;
+        snap.model_name = mc.name.empty() ? model_path.stem().string() : mc.name;
+        snap.model_path = model_path.string();
+        snap.feature_id = feature_id;
+        snap.classes = mc.classes;
+        snap.window = mc.window;
+        snap.warm_n = mc.window;
+        snap.token_rate_hz = mc.token_rate_hz;
+        snap.modes[0].active = c.mode != RunMode::Continual;
+        snap.modes[1].active = c.mode != RunMode::Regular;
+        snap.modes[0].macs_per_step = macs_per_step(mc, Mode::Regular).total();
+        snap.modes[1].macs_per_step = macs_per_step(mc, Mode::Continual).total();
+        snap.state = PipelineState::Running;
+        snap.message = "Playing " + snap.source.name + (snap.source.detail.empty() ? "" : " (" + snap.source.detail + ")") +
+                       " with model " + snap.model_name;
+    } catch (const std::exception& e) {
+        if (s->source) s->source->close();
+        std::lock_guard lock(sh.mutex);
+        sh.snap.state = PipelineState::Error;
+        sh.snap.message = e.what();
+        return;
+    }
+    {
+        std::lock_guard lock(sh.mutex);
+        sh.current = s;
+    }
+    Session& ref = *s;
+    ref.source_thread = std::thread([&sh, &ref] { source_loop(sh, ref); });
+    ref.features_thread = std::thread([&sh, &ref] { features_loop(sh, ref); });
+    ref.engine_thread = std::thread([&sh, &ref] { engine_loop(sh, ref); });
+}
+
+void Pipeline::control_loop() {
+    Shared& sh = *m_shared;
+    for (;;) {
+        std::optional<PipelineConfig> cfg;
+        std::uint64_t req = 0;
+        bool quit = false;
+        std::shared_ptr<Session> old;
+        {
+            std::unique_lock lock(sh.mutex);
+            sh.cv.wait(lock, [&] { return sh.quit || sh.requested != sh.applied; });
+            cfg = std::move(sh.pending);
+            sh.pending.reset();
+            req = sh.requested;
+            quit = sh.quit;
+            old = sh.current;
+        }
+        teardown(sh, old);
+        {
+            std::lock_guard lock(sh.mutex);
+            if (old && sh.current == old) {
+                if (sh.snap.session == old->id) {   // keep the final counts visible
+                    if (old->items) sh.snap.dropped_items = old->items->dropped();
+                    if (old->tokens) sh.snap.dropped_tokens = old->tokens->dropped();
+                    if (old->source) sh.snap.dropped_in_source = old->source->dropped();
+                }
+                sh.current.reset();
+                if (sh.snap.session == old->id &&
+                    (sh.snap.state == PipelineState::Running || sh.snap.state == PipelineState::Starting)) {
+                    sh.snap.state = PipelineState::Idle;
+                    sh.snap.message = "Stopped";
+                }
+            }
+        }
+        old.reset();
+        if (cfg && !quit) start_session(std::move(*cfg));
+        {
+            std::lock_guard lock(sh.mutex);
+            sh.applied = std::max(sh.applied, req);
+        }
+        sh.cv.notify_all();
+        if (quit) break;
+    }
+}
+
+}  // namespace colive

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: MIT
+#include "file_source.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include <sndfile.h>
+
+#include <cmath>
+#include <cstdio>
+
+namespace colive {
+
+// ------------------------------------------------------------------------------------------------
+VideoFileSource::VideoFileSource(std::filesystem::path path, bool loop, bool realtime, std::string kind)
+    : m_path(std::move(path)), m_loop(loop), m_realtime(realtime) {
+    m_info.kind = std::move(kind);
+    m_info.name = m_path.filename().string();
+}
+
+VideoFileSource::~VideoFileSource() { close(); }
+
+void VideoFileSource::open() {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(m_path, ec)) throw SourceError("file not found: " + m_path.string());
+    if (!m_cap.open(m_path.string(), cv::CAP_ANY) || !m_cap.isOpened())
+        throw SourceError("cannot open video file " + m_path.string() + " (unsupported or corrupt)");
+    cv::Mat first;
+    if (!m_cap.read(first) || first.empty()) {
+        m_cap.release();
+        throw SourceError("no decodable video frames in " + m_path.string());
+    }
+    m_pending = first;
+    m_in_pass = 1;
+    m_fps = m_cap.get(cv::CAP_PROP_FPS);
+    if (!(m_fps > 0.5 && m_fps < 1000.0)) m_fps = 25.0;
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%dx%d @ %.3g fps%s", first.cols, first.rows, m_fps, m_loop ? ", loop" : "");
+    m_info.detail = buf;
+    m_index = 0;
+    m_pacer.restart();
+}
+
+ReadStatus VideoFileSource::read(MediaItem& out) {
+    if (!m_cap.isOpened() && m_pending.empty()) return ReadStatus::End;
+    if (m_pending.empty()) {
+        cv::Mat f;
+        if (!m_cap.read(f) || f.empty()) {
+            if (!m_loop || m_in_pass == 0) return ReadStatus::End;
+            // Start again: reopen (seeking is unreliable for some containers).
+            m_cap.release();
+            if (!m_cap.open(m_path.string(), cv::CAP_ANY) || !m_cap.read(f) || f.empty())
+                throw SourceError("cannot re-read video file " + m_path.string() + " for looping");
+            m_in_pass = 0;
+        }
+        ++m_in_pass;
+        m_pending = f;
+    }
+    const double t = static_cast<double>(m_index) / m_fps;
+    if (m_realtime && !m_pacer.wait_until_due(t)) return ReadStatus::Timeout;
+    out.modality = Modality::Video;
+    out.frame = m_pending;      // decoder gave us a fresh Mat; ownership moves on
+    m_pending = cv::Mat();
+    out.samples.clear();
+    out.channels = out.frame.channels();
+    out.rate_hz = 0;
+    out.media_time_s = t;
+    out.captured = std::chrono::steady_clock::now();
+    ++m_index;
+    return ReadStatus::Ok;
+}
+
+void VideoFileSource::close() {
+    if (m_cap.isOpened()) m_cap.release();
+    m_pending = cv::Mat();
+}
+
+// ------------------------------------------------------------------------------------------------
+struct AudioFileData {
+    SNDFILE* file = nullptr;
+    SF_INFO info{};
+    ~AudioFileData() {
+        if (file) sf_close(file);
+    }
+};
+
+AudioFileSource::AudioFileSource(std::filesystem::path path, bool loop, bool realtime, std::string kind)
+    : m_path(std::move(path)), m_loop(loop), m_realtime(realtime) {
+    m_info.kind = std::move(kind);
+    m_info.name = m_path.filename().string();
+}
+
+AudioFileSource::~AudioFileSource() { close(); }
+
+void AudioFileSource::open() {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(m_path, ec)) throw SourceError("file not found: " + m_path.string());
+    auto d = std::make_unique<AudioFileData>();
+    d->file = sf_open(m_path.string().c_str(), SFM_READ, &d->info);
+    if (!d->file)
+        throw SourceError("cannot read audio file " + m_path.string() + ": " + sf_strerror(nullptr));
+    if (d->info.channels < 1 || d->info.samplerate < 1000 || d->info.samplerate > 768000)
+        throw SourceError("unsupported audio format in " + m_path.string());
+    if (d->info.frames <= 0) throw SourceError("audio file has no samples: " + m_path.string());
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%d Hz, %d ch, %.1f s%s", d->info.samplerate, d->info.channels,
+                  static_cast<double>(d->info.frames) / d->info.samplerate, m_loop ? ", loop" : "");
+    m_info.detail = buf;
+    m_data = std::move(d);
+    m_pos = 0;
+    m_delivered = 0;
+    m_pacer.restart();
+}
+
+ReadStatus AudioFileSource::read(MediaItem& out) {
+    if (!m_data) return ReadStatus::End;
+    const int ch = m_data->info.channels;
+    const int rate = m_data->info.samplerate;
+    // The chunk is due when its last sample has "arrived", as from a device.
+    const double t_end = static_cast<double>(m_delivered + kChunkFrames) / rate;
+    if (m_realtime && !m_pacer.wait_until_due(t_end)) return ReadStatus::Timeout;
+    out.samples.resize(static_cast<std::size_t>(kChunkFrames) * ch);
+    sf_count_t got = sf_readf_float(m_data->file, out.samples.data(), kChunkFrames);
+    if (got <= 0) {
+        if (!m_loop || m_pos == 0) return ReadStatus::End;
+        if (sf_seek(m_data->file, 0, SEEK_SET) < 0) throw SourceError("cannot rewind audio file " + m_path.string());
+        m_pos = 0;
+        got = sf_readf_float(m_data->file, out.samples.data(), kChunkFrames);
+        if (got <= 0) throw SourceError("audio file became unreadable: " + m_path.string());
+    }
+    out.samples.resize(static_cast<std::size_t>(got) * ch);
+    for (float& s : out.samples)
+        if (!std::isfinite(s)) s = 0.0f;
+    out.modality = Modality::Audio;
+    out.frame = cv::Mat();
+    out.channels = ch;
+    out.rate_hz = rate;
+    out.media_time_s = static_cast<double>(m_delivered) / rate;
+    out.captured = std::chrono::steady_clock::now();
+    m_pos += got;
+    m_delivered += got;
+    return ReadStatus::Ok;
+}
+
+void AudioFileSource::close() { m_data.reset(); }
+
+void AudioFileSource::resync() {
+    if (m_data) m_pacer.restart_at(static_cast<double>(m_delivered) / m_data->info.samplerate);
+}
+
+}  // namespace colive

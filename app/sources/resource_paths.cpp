@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: MIT
+#include "resource_paths.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <system_error>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace colive {
+namespace {
+
+bool is_dir(const fs::path& p) {
+    std::error_code ec;
+    return !p.empty() && fs::is_directory(p, ec);
+}
+
+void add_unique(std::vector<fs::path>& v, const fs::path& p) {
+    if (!is_dir(p)) return;
+    std::error_code ec;
+    fs::path c = fs::weakly_canonical(p, ec);
+    if (ec) c = p;
+    if (std::find(v.begin(), v.end(), c) == v.end()) v.push_back(c);
+}
+
+// share/colive candidates, most preferred first.
+std::vector<fs::path> data_roots() {
+    std::vector<fs::path> roots;
+    if (const char* env = std::getenv("COLIVE_DATA_DIR"); env && *env) roots.emplace_back(env);
+    const fs::path exe = executable_path();
+    if (!exe.empty()) roots.push_back(exe.parent_path().parent_path() / "share" / "colive");
+#ifdef COLIVE_INSTALL_DATA_DIR
+    roots.emplace_back(COLIVE_INSTALL_DATA_DIR);
+#endif
+    return roots;
+}
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+}  // namespace
+
+fs::path executable_path() {
+    std::error_code ec;
+    fs::path p = fs::read_symlink("/proc/self/exe", ec);
+    return ec ? fs::path{} : p;
+}
+
+std::vector<fs::path> demo_dirs() {
+    std::vector<fs::path> dirs;
+    for (const auto& r : data_roots()) {
+        add_unique(dirs, r / "demo");
+        add_unique(dirs, r / "resources" / "demo");
+    }
+#ifdef COLIVE_SOURCE_RESOURCES_DIR
+    add_unique(dirs, fs::path(COLIVE_SOURCE_RESOURCES_DIR) / "demo");
+#endif
+    return dirs;
+}
+
+std::vector<fs::path> model_dirs() {
+    std::vector<fs::path> dirs;
+    for (const auto& r : data_roots()) add_unique(dirs, r / "models");
+#ifdef COLIVE_SOURCE_MODELS_DIR
+    add_unique(dirs, fs::path(COLIVE_SOURCE_MODELS_DIR));
+#endif
+    return dirs;
+}
+
+std::optional<fs::path> find_demo_clip(Modality m, const fs::path& preferred_dir) {
+    std::vector<fs::path> dirs;
+    if (is_dir(preferred_dir)) dirs.push_back(preferred_dir);
+    for (auto& d : demo_dirs()) dirs.push_back(d);
+    const std::vector<std::string> hints = m == Modality::Video
+        ? std::vector<std::string>{"video", "action"}
+        : std::vector<std::string>{"audio", "genre", "music"};
+    for (const auto& dir : dirs) {
+        std::vector<fs::path> files;
+        std::error_code ec;
+        for (const auto& e : fs::directory_iterator(dir, ec)) {
+            if (!e.is_regular_file(ec)) continue;
+            const std::string ext = lower(e.path().extension().string());
+            if (ext == ".md" || ext == ".txt" || ext == ".json" || ext == ".csv" || ext == ".py" ||
+                ext == ".sh" || ext.empty())
+                continue;
+            if (guess_file_modality(e.path()) != m) continue;
+            files.push_back(e.path());
+        }
+        std::sort(files.begin(), files.end());
+        for (const auto& hint : hints)
+            for (const auto& f : files)
+                if (lower(f.filename().string()).find(hint) != std::string::npos) return f;
+        if (!files.empty()) return files.front();
+    }
+    return std::nullopt;
+}
+
+std::optional<fs::path> find_default_model(Modality m) {
+    const char* name = m == Modality::Video ? "action.safetensors" : "genre.safetensors";
+    for (const auto& d : model_dirs()) {
+        std::error_code ec;
+        if (fs::is_regular_file(d / name, ec)) return d / name;
+    }
+    return std::nullopt;
+}
+
+}  // namespace colive
