@@ -1,0 +1,207 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Generates the synthetic ten-genre music data set for the bundled genre model.
+
+Songs are composed procedurally (compose.py), written as MIDI, rendered with FluidSynth and a
+General MIDI soundfont, then augmented (random EQ / microphone-like band limiting, noise, gain,
+soft clipping) and written as mono 16-bit WAV at 22.05 kHz.
+
+Splits (manifest.json lists every clip with its parameters):
+  train    soundfonts FluidR3_GM, MuseScore_General_Lite, sf_GMbank (csound); tempos outside the
+           middle band of each genre's tempo range. 15 % of these clips (chosen at random) are
+           kept apart as the ordinary random split "random-test".
+  heldout  soundfont TimGM6mb (never used in training) and tempos inside the held-out band.
+
+Usage: gen_audio.py OUT_DIR [--per-genre N] [--heldout-per-genre N] [--seconds S] [--seed S]
+       gen_audio.py --demo OUT.wav SEGMENTS.json   (the bundled demo clip, held-out style)
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import wave
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from compose import GENRES, compose, tempo_for  # noqa: E402
+from midi import Midi  # noqa: E402
+
+SR = 22050
+SF_DIRS = ["/usr/share/sounds/sf2", "/usr/share/sounds/sf3"]
+TRAIN_SOUNDFONTS = ["FluidR3_GM.sf2", "MuseScore_General_Lite.sf3", "sf_GMbank.sf2"]
+HELDOUT_SOUNDFONTS = ["TimGM6mb.sf2"]
+GAP_S = 2.5
+
+
+def sf_path(name):
+    for d in SF_DIRS:
+        p = os.path.join(d, name)
+        if os.path.exists(p):
+            return p
+    raise SystemExit(f"gen_audio: soundfont {name} not found (run scripts/setup-deps.sh)")
+
+
+def render(midi, sf, seconds_total):
+    """Renders a Midi object with fluidsynth; returns mono float32 at SR."""
+    with tempfile.TemporaryDirectory() as td:
+        mid, wav = os.path.join(td, "a.mid"), os.path.join(td, "a.wav")
+        midi.save(mid)
+        subprocess.run(["fluidsynth", "-ni", "-q", "-g", "0.5", "-r", str(SR), "-F", wav, "-T", "wav", "-O", "s16",
+                        sf_path(sf), mid], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with wave.open(wav) as w:
+            ch, n = w.getnchannels(), w.getnframes()
+            x = np.frombuffer(w.readframes(n), dtype="<i2").astype(np.float32) / 32768.0
+    x = x.reshape(-1, ch).mean(axis=1)
+    need = int(seconds_total * SR) + SR
+    if len(x) < need:
+        x = np.concatenate([x, np.zeros(need - len(x), np.float32)])
+    return x
+
+
+def augment(x, rng, strength=1.0):
+    """Random EQ (incl. microphone-like band limiting), noise, gain and soft clipping."""
+    n = len(x)
+    X = np.fft.rfft(x.astype(np.float64))
+    f = np.fft.rfftfreq(n, 1.0 / SR)
+    lf = np.log2(np.maximum(f, 20.0))
+    gain_db = np.zeros_like(f)
+    for _ in range(int(rng.integers(1, 5))):   # random peaks/dips
+        c, w, g = rng.uniform(np.log2(60), np.log2(9000)), rng.uniform(0.3, 2.0), rng.uniform(-10, 8) * strength
+        gain_db += g * np.exp(-0.5 * ((lf - c) / w) ** 2)
+    if rng.random() < 0.7:   # microphone / small speaker: high-pass
+        fc = rng.uniform(50, 350)
+        gain_db += 10 * np.log10(1.0 / (1.0 + (fc / np.maximum(f, 1.0)) ** 4))
+    if rng.random() < 0.7:   # low-pass
+        fc = rng.uniform(3000, 10500)
+        gain_db += 10 * np.log10(1.0 / (1.0 + (f / fc) ** 4))
+    X *= 10 ** (gain_db / 20)
+    y = np.fft.irfft(X, n).astype(np.float32)
+    rms = float(np.sqrt(np.mean(y ** 2)) + 1e-9)
+    if rng.random() < 0.75:   # noise: white, pink or brown
+        kind = rng.integers(3)
+        w = rng.standard_normal(n).astype(np.float32)
+        if kind > 0:
+            W = np.fft.rfft(w)
+            W /= np.maximum(f, 20.0) ** (0.5 * kind)
+            w = np.fft.irfft(W, n).astype(np.float32)
+        w /= float(np.sqrt(np.mean(w ** 2)) + 1e-9)
+        snr = rng.uniform(8, 45) / max(strength, 1e-3)
+        y = y + w * rms * 10 ** (-snr / 20)
+    peak = float(np.max(np.abs(y)) + 1e-9)
+    y *= 10 ** (rng.uniform(-24, -1) / 20) / peak
+    if rng.random() < 0.15:
+        drive = rng.uniform(1.5, 4)
+        y = np.tanh(y * drive) / np.tanh(drive)
+    return y.astype(np.float32)
+
+
+def write_wav(path, x):
+    pcm = (np.clip(x, -1, 1) * 32767).astype("<i2")
+    with wave.open(path, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(SR)
+        w.writeframes(pcm.tobytes())
+
+
+def make_batch(jobs, sf, seconds, out_dir, rng_aug):
+    """jobs: list of (name, genre, tempo, seed). Renders all songs in one fluidsynth run."""
+    midi = Midi()
+    params = []
+    for i, (name, genre, tempo, seed) in enumerate(jobs):
+        t0 = 1.0 + i * (seconds + GAP_S)
+        p = compose(midi, genre, np.random.default_rng(seed), t0, seconds, tempo)
+        params.append((t0, p))
+    x = render(midi, sf, 1.0 + len(jobs) * (seconds + GAP_S))
+    rows = []
+    for (name, genre, tempo, seed), (t0, p) in zip(jobs, params):
+        a = int(t0 * SR)
+        clip = augment(x[a:a + int(seconds * SR)], rng_aug)
+        write_wav(os.path.join(out_dir, name + ".wav"), clip)
+        rows.append(dict(p, file=name + ".wav", soundfont=sf, seed=seed))
+    return rows
+
+
+def generate(out_dir, per_genre, heldout_per_genre, seconds, seed, batch=10):
+    os.makedirs(out_dir, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    jobs = {}   # soundfont -> list of jobs
+    split_of = {}
+    for split, count, fonts in (("train", per_genre, TRAIN_SOUNDFONTS), ("heldout", heldout_per_genre, HELDOUT_SOUNDFONTS)):
+        for gi, g in enumerate(GENRES):
+            for k in range(count):
+                name = f"{split}-{g}-{k:03d}"
+                sf = fonts[k % len(fonts)]
+                jobs.setdefault(sf, []).append((name, g, tempo_for(g, rng, split), int(rng.integers(2**31))))
+                split_of[name] = split
+    # ordinary random split: 15 % of the training-distribution clips
+    train_names = sorted(n for n, s in split_of.items() if s == "train")
+    for n in rng.choice(train_names, size=int(round(0.15 * len(train_names))), replace=False):
+        split_of[str(n)] = "random-test"
+    rows = []
+    rng_aug = np.random.default_rng(seed + 1)
+    for sf in sorted(jobs):
+        js = jobs[sf]
+        order = rng.permutation(len(js))
+        js = [js[i] for i in order]
+        for b in range(0, len(js), batch):
+            rows += make_batch(js[b:b + batch], sf, seconds, out_dir, rng_aug)
+            print(f"gen_audio: {sf} {min(b + batch, len(js))}/{len(js)}", flush=True)
+    for r in rows:
+        r["split"] = split_of[r["file"][:-4]]
+    rows.sort(key=lambda r: r["file"])
+    with open(os.path.join(out_dir, "manifest.json"), "w") as f:
+        json.dump({"sample_rate": SR, "seconds": seconds, "genres": GENRES, "clips": rows}, f, indent=1)
+    print(f"gen_audio: wrote {len(rows)} clips to {out_dir}")
+
+
+def demo(out_wav, out_json, seed=2024, seg_s=16.0):
+    """Demo clip: several genres in sequence, held-out soundfont and held-out tempo band."""
+    order = ["rock", "jazz", "classical", "disco", "reggae", "metal", "hiphop", "country", "blues", "pop"]
+    rng = np.random.default_rng(seed)
+    midi = Midi()
+    for i, g in enumerate(order):
+        compose(midi, g, np.random.default_rng(seed + 17 * i), 1.0 + i * (seg_s + GAP_S), seg_s + 0.05, tempo_for(g, rng, "heldout"))
+    x = render(midi, HELDOUT_SOUNDFONTS[0], 1.0 + len(order) * (seg_s + GAP_S))
+    parts, segs, t = [], [], 0.0
+    fade = int(0.05 * SR)
+    for i, g in enumerate(order):
+        a = int((1.0 + i * (seg_s + GAP_S)) * SR)
+        c = x[a:a + int(seg_s * SR)].copy()
+        c[:fade] *= np.linspace(0, 1, fade)
+        c[-fade:] *= np.linspace(1, 0, fade)
+        c *= 0.5 / (np.max(np.abs(c)) + 1e-9)
+        parts.append(c)
+        segs.append({"start": round(t, 3), "end": round(t + seg_s, 3), "label": g})
+        t += seg_s
+    y = np.concatenate(parts)
+    write_wav(out_wav, y)
+    with open(out_json, "w") as f:
+        json.dump({"media": os.path.basename(out_wav), "kind": "audio", "classes": GENRES,
+                   "made_by": "models/training/gen_audio.py --demo (procedural MIDI, TimGM6mb soundfont, held-out tempo band)",
+                   "segments": segs}, f, indent=1)
+    print(f"gen_audio: demo {out_wav} ({t:.0f} s, {len(segs)} segments)")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("out", nargs="?")
+    ap.add_argument("--per-genre", type=int, default=84)
+    ap.add_argument("--heldout-per-genre", type=int, default=24)
+    ap.add_argument("--seconds", type=float, default=12.0)
+    ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--demo", nargs=2, metavar=("WAV", "JSON"))
+    a = ap.parse_args()
+    if a.demo:
+        demo(*a.demo)
+    elif a.out:
+        generate(a.out, a.per_genre, a.heldout_per_genre, a.seconds, a.seed)
+    else:
+        ap.error("give OUT_DIR or --demo")
+
+
+if __name__ == "__main__":
+    main()
