@@ -35,7 +35,34 @@ struct Token {
 struct VideoFeatureParams {
     double token_rate_hz = 10.0;      // tokens per second, independent of the camera frame rate
     int work_width = 160;             // frames are resized to this width (aspect kept) before analysis
+    // Optional: a backbone manifest (see colive/backbone.h). When set, the token is the ONNX
+    // network's output on the frame at each token time instead of the motion descriptor.
+    std::string backbone_manifest;
+    // Dense optical flow: "dis" (OpenCV DIS, ultrafast preset; the default) or "farneback"
+    // (for comparison in benchmarks; tokens differ slightly).
+    std::string flow_method = "dis";
 };
+
+// video-motion-v1 token (88 floats). Flow is measured between the frames taken at consecutive
+// token times (not between camera frames), on a grey image resized to work_width (aspect kept,
+// height clamped to 32..4*work_width), and expressed as a velocity in frame widths per second
+// (x right, y down; both axes scaled by the width), so it does not depend on frame size or rate.
+//   [0,48)   4x4 grid (row-major, top-left first), per cell: mean vx, mean vy, mean |v|
+//   [48,56)  orientation histogram, 8 bins of 45 degrees centred on right, up-right, up, up-left,
+//            left, down-left, down, down-right; each bin = sum of |v| in the bin / pixel count
+//   [56,69)  global: 56 mean vx, 57 mean vy, 58 mean |v|, 59 std vx, 60 std vy,
+//            61 divergence (> 0 expansion, e.g. push towards the camera), 62 curl (> 0 clockwise
+//            on screen), 63/64 shear, 65 fraction of pixels moving faster than 0.05 widths/s,
+//            66/67 motion centroid x/y (|v|-weighted, in widths from the centre), 68 motion spread
+//   [69,72)  appearance: mean grey level, grey std (0..1), mean |frame difference| (0..1)
+//   [72,84)  history: (mean vx, mean vy, divergence) of the previous 4 tokens, newest first
+//            (zeros before there are any)
+//   [84,88)  oscillation over the last 10 tokens (this one included): std of mean vx, std of
+//            mean vy, sign flips of mean vx / 9, sign flips of mean vy / 9 (waves, claps)
+// The first token is due one token period after the first frame (or after a restart: a timestamp
+// going backwards, a gap over max(2 s, 3 periods), or a change of the working size).
+// A frame is used for the token slot it is nearest to (a tolerance of half the measured camera
+// frame interval, at most half a period); token time_s is the slot time.
 
 class VideoFeatures {
 public:
@@ -43,9 +70,15 @@ public:
     ~VideoFeatures();
     static const char* id();          // feature id stored in model files, e.g. "video-motion-v1"
     int dim() const;                  // token width
+    // id() for the built-in descriptor, "onnx:<manifest name>" when a backbone is configured.
+    std::string feature_id() const;
     // Pushes one frame (any size; 8-bit or 16-bit; 1, 3 or 4 channels) taken at media time t_s.
     // Returns true and fills `out` when a token is due at the token rate.
     bool push(const cv::Mat& frame, double t_s, Token& out);
+    // Same, but calls `on_token` for every token slot due at t_s: when frames arrive slower than
+    // the token rate, the motion of the gap is spread over the missed slots (velocity tokens), so
+    // the model always sees token_rate_hz tokens per second of media time.
+    void push(const cv::Mat& frame, double t_s, const std::function<void(const Token&)>& on_token);
     void reset();
 
 private:
@@ -54,10 +87,39 @@ private:
 };
 
 // ---------------------------------------------------------------------------------------------
+// audio-logmel-v1 token (324 floats), from one log-mel patch of P = 96 frames x 64 bands
+// (VGGish: 16 kHz, 25 ms periodic-Hann window, 10 ms hop, |FFT 512|, HTK mel 125-7500 Hz,
+// log(mel + 0.01)) and a 3.0 s rhythm context (300 frames) ending with the patch:
+//   [0,64)    per-band mean of the log-mel over the patch
+//   [64,128)  per-band standard deviation over the patch
+//   [128,224) coarse patch: 6 time segments (16 frames each) x 16 band groups (4 bands each),
+//             mean log-mel, index 128 + segment*16 + group
+//   [224,240) positive spectral flux per band group: mean over frames and the group's bands of
+//             max(0, L[t,b] - L[t-1,b])
+//   [240,248) spectral shape (mel-energy based, band index scaled to 0..1): 240 centroid mean,
+//             241 spread mean, 242 flatness mean (mean log - log mean, <= 0), 243 85 % roll-off mean,
+//             244 frame log-energy mean, 245 log-energy std, 246 centroid std, 247 low-energy ratio
+//             (fraction of frames below the mean log-energy)
+//   [248,256) onset strength o[t] = mean over bands of max(0, L[t,b] - L[t-1,b]): 248 mean, 249 std,
+//             250 max, 251 90th percentile; bass bands 0-15 onset: 252 mean, 253 std;
+//             treble bands 48-63 onset: 254 mean, 255 std
+//   [256,304) normalised autocorrelation of o over the rhythm context at 48 log-spaced lags from
+//             15 to 150 frames (400 to 40 beats per minute): lag_i = 15 * 10^(i/47)
+//   [304,320) the same for the bass onset at 16 log-spaced lags 15 * 10^(i/15)
+//   [320,324) tempo: 320 BPM/100 of the strongest autocorrelation lag in 30..120 frames (0 if none),
+//             321 its autocorrelation (pulse clarity), 322 autocorrelation at twice that lag,
+//             323 fraction of the 3 s rhythm context filled with audio so far (warm-up indicator)
+// Token time_s = the end of the patch's last sample (first token at 0.975 s, then every hop).
+// Resampling to 16 kHz: polyphase Kaiser-windowed sinc, pass band to ~7.26 kHz, stop band from
+// ~7.94 kHz (~-90 dB); 16 kHz input is used as is. Non-finite samples are treated as silence.
+
 struct AudioFeatureParams {
     int model_rate_hz = 16000;        // VGGish convention
     double token_hop_s = 0.25;        // time between tokens
     double patch_s = 0.96;            // log-mel patch length
+    // Optional: a backbone manifest (see colive/backbone.h). When set, the token is the ONNX
+    // network's output on each log-mel patch instead of the built-in descriptor.
+    std::string backbone_manifest;
 };
 
 class AudioFeatures {
@@ -70,6 +132,10 @@ public:
     // `on_token` for every token that becomes due. Changing rate/channels resets the resampler.
     void push(std::span<const float> interleaved, int channels, int rate_hz,
               const std::function<void(const Token&)>& on_token);
+    // End of input (files): pads with zeros just enough to emit the tokens whose patches the
+    // input fully covered but the resampler still held back. Call reset() before reusing.
+    void flush(const std::function<void(const Token&)>& on_token);
+    std::string feature_id() const;   // id(), or "onnx:<manifest name>" with a backbone
     void reset();
     // The latest log-mel frames (for a spectrogram view): rows = frames, cols = mel bands.
     void latest_logmel(std::vector<float>& out, int& rows, int& cols) const;

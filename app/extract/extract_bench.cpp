@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+// colive-extract --bench: feature-extractor cost on this machine (single thread).
+#include "extract_bench.h"
+
+#include "colive/features.h"
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <numbers>
+#include <random>
+#include <vector>
+
+namespace colive::extract {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+
+void bench_audio(double seconds, int rate, int channels) {
+    std::mt19937 rng(1);
+    std::normal_distribution<float> noise(0.0f, 0.05f);
+    const auto n = static_cast<std::size_t>(seconds * rate);
+    std::vector<float> x(n * static_cast<std::size_t>(channels));
+    for (std::size_t i = 0; i < n; ++i) {
+        const double t = static_cast<double>(i) / rate;
+        const float v = static_cast<float>(0.3 * std::sin(2 * std::numbers::pi * 440.0 * t) *
+                                           (std::fmod(t, 0.5) < 0.1 ? 1.0 : 0.2)) + noise(rng);
+        for (int c = 0; c < channels; ++c) x[i * static_cast<std::size_t>(channels) + static_cast<std::size_t>(c)] = v;
+    }
+    AudioFeatures f;
+    std::size_t tokens = 0;
+    const std::size_t chunk = static_cast<std::size_t>(rate / 100) * static_cast<std::size_t>(channels);   // 10 ms callbacks
+    const auto t0 = Clock::now();
+    for (std::size_t i = 0; i < x.size(); i += chunk) {
+        const std::size_t m = std::min(chunk, x.size() - i);
+        f.push(std::span<const float>(x.data() + i, m), channels, rate, [&](const Token&) { ++tokens; });
+    }
+    const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
+    std::printf("audio  %6d Hz x %d ch  %6.1f s audio  %4zu tokens  %7.3f ms/token  %6.3f%% of one core (4 tokens/s)  %5.0fx real time\n",
+                rate, channels, seconds, tokens, tokens ? 1e3 * wall / static_cast<double>(tokens) : 0.0,
+                100.0 * wall / seconds, seconds / wall);
+}
+
+void bench_video(double seconds, const char* method, double fps) {
+    VideoFeatureParams p;
+    p.flow_method = method;
+    VideoFeatures f(p);
+    // A textured 640x480 scene with a bright blob moving left/right/up/down and a global drift.
+    cv::Mat tex(960, 1280, CV_8UC3);
+    cv::randu(tex, 0, 255);
+    cv::GaussianBlur(tex, tex, cv::Size(0, 0), 3.0);
+    cv::Mat frame;
+    const int frames = static_cast<int>(seconds * fps);
+    std::size_t tokens = 0;
+    double push_s = 0.0;
+    for (int i = 0; i < frames; ++i) {
+        const double t = i / fps;
+        const int ox = 320 + static_cast<int>(200 * std::sin(t * 2.0)), oy = 240 + static_cast<int>(100 * std::cos(t * 1.3));
+        tex(cv::Rect(ox, oy, 640, 480)).copyTo(frame);
+        cv::circle(frame, cv::Point(320 + static_cast<int>(250 * std::sin(t * 5.0)), 240), 60, cv::Scalar(255, 255, 255), -1);
+        const auto t0 = Clock::now();
+        f.push(frame, t, [&](const Token&) { ++tokens; });
+        push_s += std::chrono::duration<double>(Clock::now() - t0).count();
+    }
+    std::printf("video  640x480 @ %2.0f fps  %-9s %4d frames  %4zu tokens  %7.3f ms/token (all frames' cost / tokens)  "
+                "%5.1f%% of one core\n",
+                fps, method, frames, tokens, tokens ? 1e3 * push_s / static_cast<double>(tokens) : 0.0,
+                100.0 * push_s / seconds);
+}
+}  // namespace
+
+int run_bench(double seconds) {
+    if (!(seconds > 1.0 && seconds < 3600.0)) {
+        std::fprintf(stderr, "colive-extract: --seconds must be in (1, 3600)\n");
+        return 2;
+    }
+    cv::setNumThreads(1);
+    std::printf("colive-extract --bench: single thread (cv::setNumThreads(1)), %.0f s of synthetic media each\n", seconds);
+    bench_audio(seconds, 16000, 1);
+    bench_audio(seconds, 44100, 2);
+    bench_audio(seconds, 48000, 2);
+    bench_audio(seconds, 192000, 6);
+    bench_video(seconds, "dis", 30.0);
+    bench_video(seconds, "farneback", 30.0);
+    bench_video(seconds, "dis", 60.0);
+    return 0;
+}
+
+}  // namespace colive::extract
