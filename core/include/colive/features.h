@@ -106,7 +106,8 @@ private:
 //   [256,304) normalised autocorrelation of o over the rhythm context at 48 log-spaced lags from
 //             15 to 150 frames (400 to 40 beats per minute): lag_i = 15 * 10^(i/47)
 //   [304,320) the same for the bass onset at 16 log-spaced lags 15 * 10^(i/15)
-//   [320,324) tempo: 320 BPM/100 of the strongest autocorrelation lag in 30..120 frames (0 if none),
+//   [320,324) tempo: 320 BPM/100 of the strongest autocorrelation lag in 30..120 frames, weighted by
+//             a log-normal prior around 120 BPM (1 octave std) against octave errors (0 if none),
 //             321 its autocorrelation (pulse clarity), 322 autocorrelation at twice that lag,
 //             323 fraction of the 3 s rhythm context filled with audio so far (warm-up indicator)
 // Token time_s = the end of the patch's last sample (first token at 0.975 s, then every hop).

@@ -327,13 +327,17 @@ struct AudioFeatures::Impl {
         o += kLagsFull;
         for (int i = 0; i < kLagsBass; ++i) v[o + i] = static_cast<float>(ac_bass.at(log_lag(i, kLagsBass)));
         o += kLagsBass;
-        // [320,324) tempo: strongest lag in 30..120 frames (200..50 BPM)
+        // [320,324) tempo: strongest lag in 30..120 frames (200..50 BPM), weighted by a log-normal
+        // tempo prior centred on 120 BPM (1 octave std), as beat trackers do against octave errors
         {
             int best = 0;
-            double bestr = 0.0;
+            double bestr = 0.0, bestw = 0.0;
             for (int l = 30; l <= 120; ++l) {
                 const double r = ac_full.r[static_cast<std::size_t>(l)];
-                if (r > bestr) {
+                const double oct = std::log2(l / 50.0);
+                const double w = r * std::exp(-0.5 * oct * oct);
+                if (r > 0.0 && w > bestw) {
+                    bestw = w;
                     bestr = r;
                     best = l;
                 }
@@ -355,6 +359,7 @@ struct AudioFeatures::Impl {
             throw FeatureError("audio features: " + std::to_string(x.size()) + " samples is not a multiple of " +
                                std::to_string(ch) + " channels");
         if (r != rate || ch != channels || !rs) {
+            drain_resampler();   // the old rate's held-back tail, so media time stays continuous
             rs_out_base = s16_end();
             rs.emplace(r, p.model_rate_hz);
             rs_in_samples = 0;
@@ -375,12 +380,20 @@ struct AudioFeatures::Impl {
         make_tokens(on_token);
     }
 
-    void flush(const std::function<void(const Token&)>& on_token) {
+    // Pushes silence through the resampler until its output covers all input it was given:
+    // ceil(n_in * 16000 / rate) samples since it began (nothing beyond).
+    void drain_resampler() {
         if (!rs) return;
-        // 16 kHz samples the real input covers: ceil(n_in * 16000 / rate) since this resampler began.
         const std::int64_t target = rs_out_base + (rs_in_samples * p.model_rate_hz + rate - 1) / rate;
         while (s16_end() < target) rs->process_zeros(std::max(1, rs->half_width() + 2), s16);
         if (s16_end() > target) s16.resize(static_cast<std::size_t>(target - s16_0));
+    }
+
+    void flush(const std::function<void(const Token&)>& on_token) {
+        if (!rs) return;
+        drain_resampler();
+        rs.reset();              // a later push starts a fresh resampler at the current 16 kHz position
+        rate = channels = 0;
         make_frames();
         make_tokens(on_token);
     }
