@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: MIT
+#include "preview_widget.h"
+
+#include <QPainter>
+
+#include <algorithm>
+#include <cmath>
+
+namespace colive::ui {
+
+namespace {
+// A perceptual dark-to-bright colour map (viridis-like control points).
+QRgb colormap(double v) {
+    static const double stops[][3] = {{68, 1, 84}, {59, 82, 139}, {33, 145, 140}, {94, 201, 98}, {253, 231, 37}};
+    v = std::clamp(v, 0.0, 1.0) * 4.0;
+    const int i = std::min(3, static_cast<int>(v));
+    const double f = v - i;
+    auto ch = [&](int k) { return static_cast<int>(stops[i][k] + (stops[i + 1][k] - stops[i][k]) * f); };
+    return qRgb(ch(0), ch(1), ch(2));
+}
+}  // namespace
+
+PreviewWidget::PreviewWidget(QWidget* parent) : QWidget(parent) {
+    setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Expanding);
+}
+
+void PreviewWidget::setKind(Kind k) {
+    if (k != m_kind) clear();
+    m_kind = k;
+    update();
+}
+void PreviewWidget::setFrame(const QImage& frame) {
+    m_frame = frame;
+    update();
+}
+void PreviewWidget::setLabel(const QString& label, QColor color, double prob) {
+    m_label = label;
+    m_labelColor = color;
+    m_prob = prob;
+    update();
+}
+void PreviewWidget::setLevel(float rms_db, float peak_db) {
+    m_rms_db = rms_db;
+    m_peak_db = peak_db;
+    m_peak_hold = std::max(m_peak_hold - 0.5f, peak_db);
+    update();
+}
+void PreviewWidget::appendSpectrogram(const std::vector<float>& frames, int rows, int cols) {
+    if (rows <= 0 || cols <= 0 || frames.size() < static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols)) return;
+    for (int r = 0; r < rows; ++r)
+        m_spec.emplace_back(frames.begin() + static_cast<std::ptrdiff_t>(r) * cols, frames.begin() + static_cast<std::ptrdiff_t>(r + 1) * cols);
+    while (static_cast<int>(m_spec.size()) > m_specCap) m_spec.pop_front();
+    update();
+}
+void PreviewWidget::setMessage(const QString& msg) {
+    m_message = msg;
+    update();
+}
+void PreviewWidget::clear() {
+    m_frame = QImage();
+    m_label.clear();
+    m_spec.clear();
+    m_rms_db = m_peak_db = m_peak_hold = -120.f;
+    update();
+}
+
+void PreviewWidget::paintEvent(QPaintEvent*) {
+    QPainter p(this);
+    p.setRenderHint(QPainter::SmoothPixmapTransform, true);
+    p.setRenderHint(QPainter::Antialiasing, true);
+    const QPalette pal = palette();
+    p.fillRect(rect(), pal.color(QPalette::Dark));
+    QRect content = rect();
+    const QFontMetrics fm(font());
+
+    if (m_kind == Kind::Video && !m_frame.isNull()) {
+        QSize s = m_frame.size().scaled(content.size(), Qt::KeepAspectRatio);
+        QRect target(QPoint(0, 0), s);
+        target.moveCenter(content.center());
+        p.drawImage(target, m_frame);
+        content = target;
+    } else if (m_kind == Kind::Audio) {
+        paintAudio(p, content);
+    }
+
+    if (!m_label.isEmpty() && m_kind != Kind::None) {
+        QFont f = font();
+        f.setPointSizeF(f.pointSizeF() * 1.6);
+        f.setBold(true);
+        p.setFont(f);
+        const QFontMetrics bfm(f);
+        const QString text = m_label + QStringLiteral("  ") + QString::number(m_prob * 100.0, 'f', 0) + QStringLiteral(" %");
+        const QRect band(content.left(), content.bottom() - bfm.height() - 12, content.width(), bfm.height() + 12);
+        p.fillRect(band, QColor(0, 0, 0, 150));
+        p.fillRect(QRect(band.left(), band.top(), 8, band.height()), m_labelColor);
+        p.setPen(Qt::white);
+        p.drawText(band.adjusted(16, 0, -8, 0), Qt::AlignLeft | Qt::AlignVCenter, text);
+        p.setFont(font());
+    }
+
+    if (!m_message.isEmpty() && (m_kind == Kind::None || (m_frame.isNull() && m_spec.empty()))) {
+        p.setPen(pal.color(QPalette::BrightText));
+        QRect r = rect().adjusted(16, 16, -16, -16);
+        p.drawText(r, Qt::AlignCenter | Qt::TextWordWrap, m_message);
+    }
+}
+
+void PreviewWidget::paintAudio(QPainter& p, const QRect& r) {
+    const QFontMetrics fm(font());
+    // Level meter on the left (dBFS, -60..0) with peak hold.
+    const QRect meter(r.left() + 8, r.top() + 8, 18, r.height() - 16 - fm.height());
+    p.fillRect(meter, QColor(20, 20, 20));
+    auto yOf = [&](float db) { return meter.bottom() - static_cast<int>(std::clamp((db + 60.f) / 60.f, 0.f, 1.f) * meter.height()); };
+    const int yr = yOf(m_rms_db);
+    QLinearGradient g(meter.bottomLeft(), meter.topLeft());
+    g.setColorAt(0.0, QColor(40, 180, 80));
+    g.setColorAt(0.75, QColor(230, 200, 40));
+    g.setColorAt(1.0, QColor(220, 50, 40));
+    p.fillRect(QRect(QPoint(meter.left(), yr), meter.bottomRight()), g);
+    p.setPen(QPen(Qt::white, 2));
+    const int yp = yOf(m_peak_hold);
+    p.drawLine(meter.left(), yp, meter.right(), yp);
+    p.setPen(palette().color(QPalette::BrightText));
+    p.drawText(QRect(r.left(), meter.bottom() + 2, 60, fm.height()), Qt::AlignLeft,
+               m_rms_db > -119 ? QString::number(static_cast<double>(m_rms_db), 'f', 0) + QStringLiteral(" dB") : QStringLiteral("— dB"));
+
+    // Spectrogram: time left to right (newest right), low mel bands at the bottom.
+    const QRect sr(meter.right() + 10, r.top() + 8, r.right() - meter.right() - 18, r.height() - 16 - fm.height());
+    if (m_spec.empty() || sr.width() < 10) {
+        p.drawText(sr, Qt::AlignCenter, tr("waiting for audio…"));
+        return;
+    }
+    const int cols = static_cast<int>(m_spec.back().size());
+    float lo = 1e30f, hi = -1e30f;
+    for (const auto& f : m_spec)
+        for (float v : f) {
+            if (!std::isfinite(v)) continue;
+            lo = std::min(lo, v);
+            hi = std::max(hi, v);
+        }
+    if (!(hi > lo)) hi = lo + 1.0f;
+    QImage img(m_specCap, cols, QImage::Format_RGB32);
+    img.fill(qRgb(68, 1, 84));
+    const int offset = m_specCap - static_cast<int>(m_spec.size());
+    for (int x = 0; x < static_cast<int>(m_spec.size()); ++x) {
+        const auto& f = m_spec[static_cast<std::size_t>(x)];
+        for (int b = 0; b < cols && b < static_cast<int>(f.size()); ++b)
+            img.setPixel(offset + x, cols - 1 - b, colormap((f[static_cast<std::size_t>(b)] - lo) / (hi - lo)));
+    }
+    p.drawImage(sr, img);
+    p.setPen(palette().color(QPalette::BrightText));
+    p.drawText(QRect(sr.left(), sr.bottom() + 2, sr.width(), fm.height()), Qt::AlignLeft, tr("log-mel spectrogram, last %1 s").arg(m_specCap / 100));
+}
+
+}  // namespace colive::ui
