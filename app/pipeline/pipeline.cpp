@@ -199,8 +199,7 @@ void features_loop(Pipeline::Shared& sh, Pipeline::Session& s) {
                         sh.snap.media_time_s = it->media_time_s;
                     }
                 }
-                Token tok;
-                if (s.video->push(it->frame, it->media_time_s, tok)) emit(tok);
+                s.video->push(it->frame, it->media_time_s, emit);
             } else {
                 double sum = 0.0, peak = 0.0;
                 for (float v : it->samples) {
@@ -225,6 +224,7 @@ void features_loop(Pipeline::Shared& sh, Pipeline::Session& s) {
                         sh.snap.logmel = logmel;
                         sh.snap.logmel_rows = rows;
                         sh.snap.logmel_cols = cols;
+                        sh.snap.logmel_time_s = it->media_time_s + static_cast<double>(it->samples.size() / static_cast<std::size_t>(std::max(1, it->channels))) / std::max(1, it->rate_hz);
                     }
                 }
             }
@@ -470,18 +470,27 @@ void Pipeline::start_session(PipelineConfig cfg) {
             throw ModelError("model " + model_path.filename().string() + " has no classes (no classifier head)");
         int dim = 0;
         std::string feature_id;
+        // A model may name an ONNX feature network (manifest path, relative to the model file).
+        std::string backbone;
+        if (auto b = mc.metadata.find("backbone"); b != mc.metadata.end() && !b->second.empty()) {
+            fs::path bp(b->second);
+            if (bp.is_relative()) bp = model_path.parent_path() / bp;
+            backbone = bp.string();
+        }
         if (modality == Modality::Video) {
             VideoFeatureParams vp;
             if (mc.token_rate_hz > 0.0) vp.token_rate_hz = mc.token_rate_hz;
+            vp.backbone_manifest = backbone;
             s->video = std::make_unique<VideoFeatures>(vp);
             dim = s->video->dim();
-            feature_id = VideoFeatures::id();
+            feature_id = s->video->feature_id();
         } else {
             AudioFeatureParams ap;
             if (mc.token_rate_hz > 0.0) ap.token_hop_s = 1.0 / mc.token_rate_hz;
+            ap.backbone_manifest = backbone;
             s->audio = std::make_unique<AudioFeatures>(ap);
             dim = s->audio->dim();
-            feature_id = AudioFeatures::id();
+            feature_id = s->audio->feature_id();
         }
         if (dim != mc.d_in)
             throw ModelError("model " + model_path.filename().string() + " expects tokens of width " +

@@ -111,6 +111,7 @@ struct Snapshot {
     float audio_rms_db = -120.0f, audio_peak_db = -120.0f;
     std::vector<float> logmel;                    // rows x cols, newest row last
     int logmel_rows = 0, logmel_cols = 0;
+    double logmel_time_s = -1.0;                  // media time when `logmel` was taken
     std::uint64_t last_seq = 0;
 };
 

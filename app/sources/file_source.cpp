@@ -3,7 +3,7 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include <sndfile.h>
+#include "audio_file_reader.h"
 
 #include <cmath>
 #include <cstdio>
@@ -76,11 +76,7 @@ void VideoFileSource::close() {
 
 // ------------------------------------------------------------------------------------------------
 struct AudioFileData {
-    SNDFILE* file = nullptr;
-    SF_INFO info{};
-    ~AudioFileData() {
-        if (file) sf_close(file);
-    }
+    AudioFileReader reader;
 };
 
 AudioFileSource::AudioFileSource(std::filesystem::path path, bool loop, bool realtime, std::string kind)
@@ -94,18 +90,20 @@ AudioFileSource::~AudioFileSource() { close(); }
 void AudioFileSource::open() {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(m_path, ec)) throw SourceError("file not found: " + m_path.string());
-    auto d = std::make_unique<AudioFileData>();
-    d->file = sf_open(m_path.string().c_str(), SFM_READ, &d->info);
-    if (!d->file)
-        throw SourceError("cannot read audio file " + m_path.string() + ": " + sf_strerror(nullptr));
-    if (d->info.channels < 1 || d->info.samplerate < 1000 || d->info.samplerate > 768000)
-        throw SourceError("unsupported audio format in " + m_path.string());
-    if (d->info.frames <= 0) throw SourceError("audio file has no samples: " + m_path.string());
-    char buf[96];
-    std::snprintf(buf, sizeof buf, "%d Hz, %d ch, %.1f s%s", d->info.samplerate, d->info.channels,
-                  static_cast<double>(d->info.frames) / d->info.samplerate, m_loop ? ", loop" : "");
-    m_info.detail = buf;
-    m_data = std::move(d);
+    try {
+        auto d = std::unique_ptr<AudioFileData>(new AudioFileData{AudioFileReader(m_path)});
+        const AudioFileReader& r = d->reader;
+        if (r.channels() < 1 || r.rate() < 1000 || r.rate() > 768000)
+            throw SourceError("unsupported audio format in " + m_path.string());
+        if (r.frames() == 0) throw SourceError("audio file has no samples: " + m_path.string());
+        char buf[96];
+        std::snprintf(buf, sizeof buf, "%d Hz, %d ch, %.1f s%s", r.rate(), r.channels(), r.duration_s(),
+                      m_loop ? ", loop" : "");
+        m_info.detail = buf;
+        m_data = std::move(d);
+    } catch (const AudioFileError& e) {
+        throw SourceError(e.what());
+    }
     m_pos = 0;
     m_delivered = 0;
     m_pacer.restart();
@@ -113,38 +111,43 @@ void AudioFileSource::open() {
 
 ReadStatus AudioFileSource::read(MediaItem& out) {
     if (!m_data) return ReadStatus::End;
-    const int ch = m_data->info.channels;
-    const int rate = m_data->info.samplerate;
+    AudioFileReader& r = m_data->reader;
+    const int ch = r.channels();
+    const int rate = r.rate();
     // The chunk is due when its last sample has "arrived", as from a device.
     const double t_end = static_cast<double>(m_delivered + kChunkFrames) / rate;
     if (m_realtime && !m_pacer.wait_until_due(t_end)) return ReadStatus::Timeout;
-    out.samples.resize(static_cast<std::size_t>(kChunkFrames) * ch);
-    sf_count_t got = sf_readf_float(m_data->file, out.samples.data(), kChunkFrames);
-    if (got <= 0) {
-        if (!m_loop || m_pos == 0) return ReadStatus::End;
-        if (sf_seek(m_data->file, 0, SEEK_SET) < 0) throw SourceError("cannot rewind audio file " + m_path.string());
-        m_pos = 0;
-        got = sf_readf_float(m_data->file, out.samples.data(), kChunkFrames);
-        if (got <= 0) throw SourceError("audio file became unreadable: " + m_path.string());
+    std::size_t got = 0;
+    try {
+        got = r.read(out.samples, kChunkFrames);
+        if (got == 0) {
+            if (!m_loop || m_pos == 0) return ReadStatus::End;
+            r.rewind();
+            m_pos = 0;
+            got = r.read(out.samples, kChunkFrames);
+            if (got == 0) throw SourceError("audio file became unreadable: " + m_path.string());
+        }
+    } catch (const AudioFileError& e) {
+        throw SourceError(e.what());
     }
-    out.samples.resize(static_cast<std::size_t>(got) * ch);
-    for (float& s : out.samples)
-        if (!std::isfinite(s)) s = 0.0f;
+    out.samples.resize(got * static_cast<std::size_t>(ch));
+    for (float& v : out.samples)
+        if (!std::isfinite(v)) v = 0.0f;
     out.modality = Modality::Audio;
     out.frame = cv::Mat();
     out.channels = ch;
     out.rate_hz = rate;
     out.media_time_s = static_cast<double>(m_delivered) / rate;
     out.captured = std::chrono::steady_clock::now();
-    m_pos += got;
-    m_delivered += got;
+    m_pos += static_cast<std::int64_t>(got);
+    m_delivered += static_cast<std::int64_t>(got);
     return ReadStatus::Ok;
 }
 
 void AudioFileSource::close() { m_data.reset(); }
 
 void AudioFileSource::resync() {
-    if (m_data) m_pacer.restart_at(static_cast<double>(m_delivered) / m_data->info.samplerate);
+    if (m_data) m_pacer.restart_at(static_cast<double>(m_delivered) / m_data->reader.rate());
 }
 
 }  // namespace colive
