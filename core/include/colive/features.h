@@ -43,10 +43,13 @@ struct VideoFeatureParams {
     std::string flow_method = "dis";
 };
 
-// video-motion-v1 token (88 floats). Flow is measured between the frames taken at consecutive
-// token times (not between camera frames), on a grey image resized to work_width (aspect kept,
-// height clamped to 32..4*work_width), and expressed as a velocity in frame widths per second
-// (x right, y down; both axes scaled by the width), so it does not depend on frame size or rate.
+// video-motion-v1 token (88 floats). Dense optical flow (OpenCV DIS, ultrafast, inside an explicit
+// 4-level coarse-to-fine pyramid) on a grey image resized to work_width (aspect kept, height clamped
+// to 32..4*work_width), accumulated between consecutive token frames over sub-steps of at least
+// 1/30 s (so the cost does not grow with the camera frame rate and fast swipes stay measurable:
+// within 5 % up to 3 frame widths per second at 30-60 fps, 2 widths/s at 15 fps), and expressed as
+// a velocity in frame widths per second (x right, y down; both axes scaled by the width), so it
+// does not depend on frame size or rate.
 //   [0,48)   4x4 grid (row-major, top-left first), per cell: mean vx, mean vy, mean |v|
 //   [48,56)  orientation histogram, 8 bins of 45 degrees centred on right, up-right, up, up-left,
 //            left, down-left, down, down-right; each bin = sum of |v| in the bin / pixel count

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: MIT
+// VideoFeatures on synthetic scenes whose motion is known by construction: a textured pattern
+// shifted by a known number of pixels per second, zoomed about the centre, rotated, or still.
+#include "colive/features.h"
+
+#include <gtest/gtest.h>
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <cmath>
+#include <numbers>
+#include <vector>
+
+using colive::FeatureError;
+using colive::Token;
+using colive::VideoFeatures;
+
+namespace {
+// Token indices (see features.h).
+constexpr int kMeanVx = 56, kMeanVy = 57, kMeanMag = 58, kDiv = 61, kCurl = 62;
+constexpr int kHist = 48;
+
+// Random texture with structure at several scales (like real scenes: coarse shapes plus detail).
+cv::Mat texture(int w, int h, int seed = 3) {
+    cv::RNG rng(static_cast<std::uint64_t>(seed));
+    cv::Mat acc(h, w, CV_32FC3, cv::Scalar::all(0));
+    for (int s : {1, 4, 16}) {
+        cv::Mat n(h / s + 1, w / s + 1, CV_32FC3);
+        rng.fill(n, cv::RNG::UNIFORM, 0.0, 1.0);
+        cv::GaussianBlur(n, n, cv::Size(0, 0), 1.5);
+        cv::Mat up;
+        cv::resize(n, up, cv::Size(w, h), 0, 0, cv::INTER_CUBIC);
+        acc += up;
+    }
+    cv::normalize(acc, acc, 0, 255, cv::NORM_MINMAX);
+    cv::Mat out;
+    acc.convertTo(out, CV_8UC3);
+    return out;
+}
+
+// Frame of size (w, h) showing `tex` shifted by (dx, dy) pixels (content moves by +dx, +dy).
+cv::Mat shifted(const cv::Mat& tex, int w, int h, double dx, double dy) {
+    cv::Mat m = (cv::Mat_<double>(2, 3) << 1, 0, dx - (tex.cols - w) / 2.0, 0, 1, dy - (tex.rows - h) / 2.0);
+    cv::Mat out;
+    cv::warpAffine(tex, out, m, cv::Size(w, h), cv::INTER_LINEAR, cv::BORDER_REFLECT);
+    return out;
+}
+
+// Frame showing tex scaled by s and rotated by angle (radians, clockwise on screen) about the centre.
+cv::Mat zoomed(const cv::Mat& tex, int w, int h, double s, double angle_deg = 0.0) {
+    cv::Mat m = cv::getRotationMatrix2D(cv::Point2f(tex.cols / 2.0f, tex.rows / 2.0f), -angle_deg, s);
+    m.at<double>(0, 2) -= (tex.cols - w) / 2.0;
+    m.at<double>(1, 2) -= (tex.rows - h) / 2.0;
+    cv::Mat out;
+    cv::warpAffine(tex, out, m, cv::Size(w, h), cv::INTER_LINEAR, cv::BORDER_REFLECT);
+    return out;
+}
+
+template <typename Make>
+std::vector<Token> run(VideoFeatures& f, Make make, double fps, double seconds) {
+    std::vector<Token> out;
+    const int n = static_cast<int>(std::lround(fps * seconds));
+    for (int i = 0; i < n; ++i) {
+        const double t = i / fps;
+        f.push(make(t), t, [&](const Token& tok) { out.push_back(tok); });
+    }
+    return out;
+}
+
+double mean_of(const std::vector<Token>& toks, int idx, std::size_t skip = 1) {
+    double s = 0;
+    std::size_t n = 0;
+    for (std::size_t k = skip; k < toks.size(); ++k, ++n) s += toks[k].values[static_cast<std::size_t>(idx)];
+    return n ? s / static_cast<double>(n) : 0.0;
+}
+}  // namespace
+
+TEST(VideoFeatures, DimAndId) {
+    VideoFeatures f;
+    EXPECT_EQ(f.dim(), 88);
+    EXPECT_STREQ(VideoFeatures::id(), "video-motion-v1");
+}
+
+TEST(VideoFeatures, TranslationGivesFlowInTheRightDirectionAndSpeed) {
+    const cv::Mat tex = texture(800, 600);
+    const int W = 320, H = 240;
+    const double speed = 96.0;   // pixels per second = 0.3 frame widths per second
+    struct Dir {
+        double dx, dy;
+        int hist_bin;   // 0 right, 2 up, 4 left, 6 down
+    };
+    for (const Dir d : {Dir{1, 0, 0}, Dir{-1, 0, 4}, Dir{0, -1, 2}, Dir{0, 1, 6}}) {
+        VideoFeatures f;
+        const auto toks = run(f, [&](double t) { return shifted(tex, W, H, d.dx * speed * t, d.dy * speed * t); }, 30.0, 2.0);
+        ASSERT_GE(toks.size(), 15u);
+        const double vx = mean_of(toks, kMeanVx), vy = mean_of(toks, kMeanVy);
+        SCOPED_TRACE(::testing::Message() << "direction (" << d.dx << ", " << d.dy << "): vx " << vx << " vy " << vy);
+        EXPECT_NEAR(vx, d.dx * speed / W, 0.03);
+        EXPECT_NEAR(vy, d.dy * speed / W, 0.03);
+        // Every grid cell agrees on the sign of the motion.
+        for (int c = 0; c < 16; ++c) {
+            const double cx = mean_of(toks, 3 * c), cy = mean_of(toks, 3 * c + 1);
+            if (d.dx != 0) {
+                EXPECT_GT(cx * d.dx, 0.15) << "cell " << c;
+            }
+            if (d.dy != 0) {
+                EXPECT_GT(cy * d.dy, 0.15) << "cell " << c;
+            }
+        }
+        // The orientation histogram peaks in the motion's bin.
+        int best = 0;
+        for (int b = 1; b < 8; ++b)
+            if (mean_of(toks, kHist + b) > mean_of(toks, kHist + best)) best = b;
+        EXPECT_EQ(best, d.hist_bin);
+        EXPECT_LT(std::abs(mean_of(toks, kDiv)), 0.1);
+    }
+}
+
+TEST(VideoFeatures, VelocityDoesNotDependOnFrameSize) {
+    const cv::Mat tex = texture(1400, 1000);
+    double v[2];
+    int i = 0;
+    for (const cv::Size sz : {cv::Size(320, 240), cv::Size(1280, 960)}) {
+        VideoFeatures f;
+        // 0.3 frame widths per second in both cases.
+        const double speed = 0.3 * sz.width;
+        const auto toks = run(f, [&](double t) { return shifted(tex, sz.width, sz.height, speed * t, 0.0); }, 30.0, 1.5);
+        v[i++] = mean_of(toks, kMeanVx);
+    }
+    EXPECT_NEAR(v[0], 0.3, 0.03);
+    EXPECT_NEAR(v[1], 0.3, 0.03);
+}
+
+TEST(VideoFeatures, ExpansionAndContractionGiveDivergenceRotationGivesCurl) {
+    const cv::Mat tex = texture(900, 700);
+    const int W = 320, H = 240;
+    for (double rate : {0.4, -0.3}) {   // scale grows/shrinks by `rate` per second
+        VideoFeatures f;
+        const auto toks = run(f, [&](double t) { return zoomed(tex, W, H, 1.0 + rate * t); }, 30.0, 1.5);
+        const double div = mean_of(toks, kDiv);
+        SCOPED_TRACE(::testing::Message() << "zoom rate " << rate << ": divergence " << div);
+        // For x' = s(t) x, the velocity field is (s'/s) x: divergence 2 s'/s.
+        EXPECT_GT(div * rate, 0.0);
+        EXPECT_NEAR(div, 2.0 * rate / (1.0 + rate * 0.75), std::abs(rate) * 0.5);
+        EXPECT_LT(std::abs(mean_of(toks, kMeanVx)), 0.05);
+        EXPECT_LT(std::abs(mean_of(toks, kCurl)), std::abs(div) * 0.3);
+    }
+    VideoFeatures f;
+    const auto toks = run(f, [&](double t) { return zoomed(tex, W, H, 1.0, 20.0 * t); }, 30.0, 1.5);   // 20 deg/s clockwise
+    const double curl = mean_of(toks, kCurl);
+    // Rigid rotation at omega rad/s has curl 2 omega (positive = clockwise on screen).
+    EXPECT_NEAR(curl, 2.0 * 20.0 * std::numbers::pi / 180.0, 0.25);
+    EXPECT_LT(std::abs(mean_of(toks, kDiv)), 0.15);
+}
+
+TEST(VideoFeatures, StaticSceneGivesNearZeroMotion) {
+    const cv::Mat tex = texture(400, 300);
+    VideoFeatures f;
+    cv::Mat frame = shifted(tex, 320, 240, 0, 0);
+    const auto toks = run(f, [&](double) { return frame; }, 25.0, 2.0);
+    ASSERT_GE(toks.size(), 15u);
+    for (const auto& t : toks) {
+        EXPECT_LT(t.values[kMeanMag], 0.01);
+        EXPECT_NEAR(t.values[69], cv::mean(frame)[0] / 255.0, 0.1);   // appearance: mean grey
+    }
+}
+
+TEST(VideoFeatures, WaveShowsUpInTheOscillationBlock) {
+    const cv::Mat tex = texture(800, 600);
+    VideoFeatures wave, swipe;
+    // 2 Hz horizontal oscillation vs a steady swipe of similar speed.
+    const auto tw = run(wave, [&](double t) { return shifted(tex, 320, 240, 40.0 * std::sin(2 * std::numbers::pi * 1.5 * t), 0); }, 30.0, 3.0);
+    const auto ts = run(swipe, [&](double t) { return shifted(tex, 320, 240, 120.0 * t, 0); }, 30.0, 3.0);
+    EXPECT_GT(tw.back().values[84], 3.0 * ts.back().values[84]);   // std of mean vx over 1 s
+    EXPECT_GE(tw.back().values[86], 2.0 / 9.0);                     // vx sign flips
+    EXPECT_EQ(ts.back().values[86], 0.0f);
+    // History block repeats the previous tokens' global motion.
+    for (std::size_t k = 4; k < ts.size(); ++k) EXPECT_EQ(ts[k].values[72], ts[k - 1].values[kMeanVx]);
+}
+
+TEST(VideoFeatures, AnyFrameFormatAndSizeWorks) {
+    struct Fmt {
+        int w, h, type;
+    };
+    for (const Fmt fm : {Fmt{1, 1, CV_8UC1}, Fmt{1, 1, CV_8UC3}, Fmt{3, 7, CV_8UC3}, Fmt{641, 479, CV_8UC4},
+                         Fmt{1000, 2, CV_8UC1}, Fmt{2, 1000, CV_8UC1}, Fmt{320, 240, CV_16UC1}, Fmt{319, 241, CV_16UC3},
+                         Fmt{64, 48, CV_32FC1}, Fmt{33, 17, CV_16UC4}}) {
+        VideoFeatures f;
+        cv::Mat frame(fm.h, fm.w, fm.type);
+        cv::randu(frame, 0, fm.type == CV_32FC1 ? 1.0 : 255.0);
+        int tokens = 0;
+        for (int i = 0; i < 12; ++i) {
+            cv::Mat fr = frame.clone();
+            if (i % 2) fr = fr * 0.5;
+            f.push(fr, i / 10.0, [&](const Token& t) {
+                ++tokens;
+                ASSERT_EQ(t.values.size(), 88u);
+                for (float v : t.values) ASSERT_TRUE(std::isfinite(v));
+            });
+        }
+        EXPECT_EQ(tokens, 11) << fm.w << "x" << fm.h << " type " << fm.type;
+    }
+}
+
+TEST(VideoFeatures, SixteenBitAndGreyFramesSeeTheSameMotion) {
+    const cv::Mat tex = texture(800, 600);
+    VideoFeatures f8, f16;
+    const auto t8 = run(f8, [&](double t) { return shifted(tex, 320, 240, 90.0 * t, 0); }, 30.0, 1.0);
+    const auto t16 = run(f16, [&](double t) {
+        cv::Mat g, g16;
+        cv::cvtColor(shifted(tex, 320, 240, 90.0 * t, 0), g, cv::COLOR_BGR2GRAY);
+        g.convertTo(g16, CV_16U, 256.0);
+        return g16;
+    }, 30.0, 1.0);
+    ASSERT_EQ(t8.size(), t16.size());
+    EXPECT_NEAR(mean_of(t8, kMeanVx), mean_of(t16, kMeanVx), 0.01);
+    EXPECT_GT(mean_of(t16, kMeanVx), 0.2);
+}
+
+TEST(VideoFeatures, BadFramesAreRefused) {
+    VideoFeatures f;
+    Token tok;
+    EXPECT_THROW(f.push(cv::Mat(), 0.0, tok), FeatureError);
+    EXPECT_THROW(f.push(cv::Mat(10, 10, CV_8UC2, cv::Scalar(0)), 0.0, tok), FeatureError);
+    EXPECT_THROW(f.push(cv::Mat(10, 10, CV_64FC1, cv::Scalar(0)), 0.0, tok), FeatureError);
+    EXPECT_THROW(f.push(cv::Mat(10, 10, CV_8UC1, cv::Scalar(0)), std::nan(""), tok), FeatureError);
+    EXPECT_THROW(VideoFeatures(colive::VideoFeatureParams{0.0, 160, {}, "dis"}), FeatureError);
+    EXPECT_THROW(VideoFeatures(colive::VideoFeatureParams{10.0, 160, {}, "lucas"}), FeatureError);
+}
+
+TEST(VideoFeatures, TokenTimingFollowsTimestampsNotFrameCount) {
+    const cv::Mat frame = texture(160, 120);
+    auto times_for = [&](std::vector<double> stamps) {
+        VideoFeatures f;
+        std::vector<double> times;
+        for (double t : stamps) f.push(frame, t, [&](const Token& tok) { times.push_back(tok.time_s); });
+        return times;
+    };
+    auto grid = [](double fps, double seconds, double t0 = 0.0, double jitter = 0.0) {
+        std::vector<double> s;
+        cv::RNG rng(5);
+        for (int i = 0; i < static_cast<int>(fps * seconds); ++i) s.push_back(t0 + i / fps + rng.uniform(-jitter, jitter));
+        return s;
+    };
+    // 3 s at 15, 30, 60 fps (also jittered, and starting at t0 = 100 s): 10 tokens per second on the 0.1 s grid.
+    for (const auto& stamps : {grid(15, 3), grid(30, 3), grid(60, 3), grid(30, 3, 100.0, 0.004), grid(24, 3)}) {
+        const auto times = times_for(stamps);
+        const double t0 = stamps.front(), dur = stamps.back() - t0;
+        EXPECT_NEAR(static_cast<double>(times.size()), std::floor(dur * 10.0 + 0.5), 1.0);
+        for (std::size_t k = 0; k < times.size(); ++k) EXPECT_NEAR(times[k], t0 + 0.1 * static_cast<double>(k + 1), 1e-9);
+    }
+    // A 4 fps camera still yields 10 tokens per second of media time (missed slots filled).
+    const auto slow = times_for(grid(4, 3));
+    EXPECT_NEAR(static_cast<double>(slow.size()), 27.0, 1.5);
+    // Timestamps going backwards or a long gap restart the reference without crashing.
+    const auto odd = times_for({0.0, 0.1, 0.2, 0.15, 0.25, 0.35, 10.0, 10.1, 10.2});
+    EXPECT_EQ(odd.size(), 2u + 2u + 2u);
+    // The bool overload reports one token per due frame.
+    VideoFeatures f;
+    Token tok;
+    int n = 0;
+    for (int i = 0; i < 30; ++i) n += f.push(frame, i / 30.0, tok) ? 1 : 0;
+    EXPECT_EQ(n, 9);
+}
+
+TEST(VideoFeatures, FastSwipesAreMeasuredAtUsualCameraRates) {
+    // A hand swipe crosses the frame in ~0.3-0.5 s: 2-3 frame widths per second.
+    const cv::Mat tex = texture(2400, 600, 11);
+    for (double fps : {30.0, 60.0}) {
+        for (double speed : {2.0, 3.0}) {
+            VideoFeatures f;
+            const auto toks = run(f, [&](double t) { return shifted(tex, 320, 240, -speed * 320.0 * t, 0.0); }, fps, 0.8);
+            const double vx = mean_of(toks, kMeanVx);
+            EXPECT_NEAR(vx, -speed, 0.1 * speed) << fps << " fps, " << speed << " widths/s";
+        }
+    }
+}
