@@ -8,6 +8,7 @@ format change and commit the result):
   corpus/json/           the JSON headers of those models, their colive configs, and edge cases
   corpus/audio_features/ op streams for fuzz_audio_features.cpp (8 kHz .. 192 kHz, 1-8 channels,
                          NaN/Inf, rate changes, invalid rates/channels, flush/reset)
+  corpus/npy/            .npy token files written by numpy, and damaged ones
   corpus/video_features/ frame streams for fuzz_video_features.cpp (1x1, odd sizes, grey, BGRA,
                          16-bit, float, backwards/NaN time, large frames)
 
@@ -169,6 +170,8 @@ def model_variants(models):
     v["header-deep"] = (lambda j: struct.pack("<Q", len(j)) + j)(b"[" * 5000 + b"]" * 5000)
     v["header-array"] = (lambda j: struct.pack("<Q", len(j)) + j)(b"[1,2,3]")
     v["header-empty-obj"] = (lambda j: struct.pack("<Q", len(j)) + j)(b"{}")
+    v["tensor-name-newline"] = edited(lambda h, c: h.__setitem__("evil\nname", h.pop(first)))
+    v["cfg-activation-newline"] = edited(cset("activation", "gelu\nrelu"))
     v["cfg-missing-all"] = join({"__metadata__": {"colive": "{}"}}, b"")
     return v, [base[8:8 + hlen] for base in models.values()], [split(b)[0]["__metadata__"]["colive"] for b in models.values()]
 
@@ -343,9 +346,67 @@ def gen_video():
     put(d, "flat.bin", b"".join(frame(24, 24, fill=128) for _ in range(16)))
 
 
+# ---------------------------------------------------------------------------------------------
+# .npy token files (numpy writes the valid ones)
+
+def gen_npy():
+    import io
+    import numpy as np
+    d = clean("npy")
+
+    def npy(arr, **kw):
+        f = io.BytesIO()
+        np.lib.format.write_array(f, arr, **kw)
+        return f.getvalue()
+
+    rng = np.random.default_rng(7)
+    tok = rng.standard_normal((12, 5)).astype(np.float32)
+    valid = {
+        "f4-12x5": npy(tok), "f8-12x5": npy(tok.astype(np.float64)), "f4-1d": npy(tok[0]),
+        "f4-3d": npy(rng.standard_normal((2, 3, 4)).astype(np.float32)), "f4-0x5": npy(np.zeros((0, 5), np.float32)),
+        "f4-scalar": npy(np.float32(3.5)), "v2": npy(tok, version=(2, 0)), "v3": npy(tok, version=(3, 0)),
+        "nan-inf": npy(np.array([[np.nan, np.inf, -np.inf, 1e38]], np.float32)),
+        "f8-overflow": npy(np.array([[1e300, -1e300, 1e-300]], np.float64)),
+    }
+    for k, b in valid.items():
+        put(d, k + ".npy", b)
+    base = valid["f4-12x5"]
+    hlen = base[8] | (base[9] << 8)
+    hdr = base[10:10 + hlen].decode("latin1")
+    body = base[10 + hlen:]
+
+    def with_header(text, data=body, version=1):
+        h = text.encode("latin1")
+        if version == 1:
+            return b"\x93NUMPY\x01\x00" + bytes([len(h) & 255, len(h) >> 8]) + h + data
+        return b"\x93NUMPY" + bytes([version, 0]) + len(h).to_bytes(4, "little") + h + data
+
+    bad = {
+        "empty": b"", "magic-only": b"\x93NUMPY", "bad-magic": b"\x93NUMPZ" + base[6:],
+        "version-9": base[:6] + b"\x09" + base[7:], "trunc-header": base[:20], "trunc-data": base[:-3],
+        "extra-data": base + b"\x00\x00\x00\x00", "hlen-huge": base[:8] + b"\xff\xff" + base[10:],
+        "v2-hlen-huge": b"\x93NUMPY\x02\x00\xff\xff\xff\xff" + base[10:],
+        "int32": with_header(hdr.replace("<f4", "<i4")), "big-endian": with_header(hdr.replace("<f4", ">f4")),
+        "fortran": with_header(hdr.replace("False", "True")), "no-descr": with_header(hdr.replace("descr", "dtype")),
+        "no-shape": with_header(hdr.replace("shape", "form")), "shape-neg": with_header(hdr.replace("(12, 5)", "(-12, 5)")),
+        "shape-huge": with_header(hdr.replace("(12, 5)", "(99999999999999999999, 5)")),
+        "shape-overflow": with_header(hdr.replace("(12, 5)", "(1099511627776, 1099511627776, 0)")),
+        "shape-zero-huge": with_header(hdr.replace("(12, 5)", "(0, 1099511627776, 1099511627776)"), data=b""),
+        "shape-unclosed": with_header(hdr.replace("(12, 5)", "(12, 5")),
+        "shape-junk": with_header(hdr.replace("(12, 5)", "(12, x)")),
+        "shape-newline": with_header(hdr.replace("(12, 5)", "(12,\n5)")),
+        "descr-newline": with_header(hdr.replace("<f4", "<f4\nx")),
+        "unterminated-quote": with_header("{'descr': '<f4"),
+        "header-empty": with_header(""),
+        "v3-utf8": with_header(hdr.replace("}", ", 'n\u00e9': 1}"), version=3),
+    }
+    for k, b in bad.items():
+        put(d, k + ".npy", b)
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--only", default="model_loader,json,audio_features,video_features")
+    ap.add_argument("--only", default="model_loader,json,audio_features,video_features,npy")
     a = ap.parse_args()
     only = set(a.only.split(","))
     headers, cfgs = [], []
@@ -359,6 +420,8 @@ def main():
         gen_audio()
     if "video_features" in only:
         gen_video()
+    if "npy" in only:
+        gen_npy()
     for t in sorted(os.listdir(CORPUS)):
         print("%-16s %4d files" % (t, len(os.listdir(os.path.join(CORPUS, t)))))
 
