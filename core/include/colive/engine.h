@@ -113,8 +113,17 @@ private:
     std::filesystem::path m_path;
 };
 
-// Analytic MACs per step for `mode`, with what this engine computes.
+// Analytic MACs per step for `mode`, with what this engine computes (steady state, full window).
+// Regular: every block on all n rows, input projection of all n tokens. Continual: 1 block =
+// single-output; deeper = retroactive first block (all n rows out-projected and FFN'd), regular
+// middle blocks, and a last block that projects keys/values of all n rows but only the newest query.
 MacCount macs_per_step(const ModelConfig& cfg, Mode mode);
+
+// The count the paper's tooling reports for the same model (ptflops 0.6.8 hooks + the co library's
+// attention formulas), for side-by-side comparison: Linear biases are counted once per call, co's
+// last block in-projects queries for all n rows, and regular mode (OadTR's own attention) omits the
+// Q K^T and A V matmuls, which ptflops does not hook.
+MacCount reference_macs_per_step(const ModelConfig& cfg, Mode mode);
 
 // The result of one step. The spans point into the Stream and stay valid until its next step().
 struct StepResult {
@@ -142,6 +151,11 @@ public:
     const Model& model() const;
     std::int64_t tokens_seen() const;
     std::size_t state_bytes() const;  // bytes of per-stream state (caches, rings, scratch)
+
+    // Inspection (tests, UI): the first encoder block's output rows for the current window, oldest
+    // first, as the continual retroactive block updated them (Continual mode with blocks >= 2 only).
+    // Writes rows x d_model floats into `out` and returns rows (0 when not applicable).
+    std::size_t first_block_rows(std::span<float> out) const;
 
 private:
     struct State;

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: MIT
+// Private engine header: weight views (Model::Impl), aligned buffers and the maths kernels.
+#pragma once
+
+#include "colive/engine.h"
+
+#include <Eigen/Core>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace colive {
+
+using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using RowMatMap = Eigen::Map<RowMat, Eigen::Unaligned, Eigen::OuterStride<>>;
+using ConstRowMatMap = Eigen::Map<const RowMat, Eigen::Unaligned, Eigen::OuterStride<>>;
+using VecMap = Eigen::Map<Eigen::VectorXf>;
+using ConstVecMap = Eigen::Map<const Eigen::VectorXf>;
+
+// 64-byte aligned, zero-initialised float storage. Allocated once; never resized.
+class AlignedFloats {
+public:
+    AlignedFloats() = default;
+    explicit AlignedFloats(std::size_t count);
+    ~AlignedFloats();
+    AlignedFloats(AlignedFloats&& other) noexcept;
+    AlignedFloats& operator=(AlignedFloats&& other) noexcept;
+    AlignedFloats(const AlignedFloats&) = delete;
+    AlignedFloats& operator=(const AlignedFloats&) = delete;
+
+    float* data() { return m_data; }
+    const float* data() const { return m_data; }
+    std::size_t size() const { return m_size; }
+    void zero();
+
+    // Floats needed to store `count` floats so that the next block starts 64-byte aligned.
+    static std::size_t padded(std::size_t count) { return (count + 15) & ~std::size_t(15); }
+
+private:
+    float* m_data = nullptr;
+    std::size_t m_size = 0;
+};
+
+struct LinearW {
+    const float* w = nullptr;   // (out, in) row-major
+    const float* b = nullptr;   // (out) or nullptr
+    int out = 0;
+    int in = 0;
+    ConstRowMatMap mat() const { return ConstRowMatMap(w, out, in, Eigen::OuterStride<>(in)); }
+};
+
+struct NormW {
+    const float* g = nullptr;
+    const float* b = nullptr;
+    int dim = 0;
+};
+
+struct LayerW {
+    LinearW in_proj;            // (3d, d)
+    LinearW out_proj;           // (d, d)
+    LinearW linear1;            // (d_ff, d)
+    LinearW linear2;            // (d, d_ff)
+    NormW norm1;
+    NormW norm2;
+};
+
+struct Model::Impl {
+    AlignedFloats storage;      // every tensor, each block 64-byte aligned
+    LinearW input_proj;         // empty when the model has no input projection
+    const float* pe = nullptr;  // (pe_rows, d) or nullptr
+    std::vector<LayerW> layers;
+    NormW final_norm;           // empty when no final norm
+    LinearW head;               // empty when no classes
+    std::int64_t parameters = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Kernels (kernels.cpp). All operate on caller-provided memory and never allocate.
+
+// y = W x + b
+void linear_vec(const LinearW& l, const float* x, float* y);
+
+// Y (rows x l.out, row stride ldy) = X (rows x l.in, row stride ldx) W^T + b, using a GEMM whose
+// packing buffers were allocated up front (see GemmPlan).
+class GemmPlan {
+public:
+    GemmPlan();
+    // Plans Y = X W^T for up to max_rows rows of X, W being (out x in).
+    GemmPlan(int max_rows, int out, int in);
+    ~GemmPlan();
+    GemmPlan(GemmPlan&&) noexcept;
+    GemmPlan& operator=(GemmPlan&&) noexcept;
+    void run(const LinearW& l, const float* x, int ldx, int rows, float* y, int ldy) const;
+    std::size_t bytes() const;
+
+private:
+    struct Blocking;
+    std::unique_ptr<Blocking> m_blocking;
+};
+
+// Row-wise LayerNorm in place over `rows` rows of width n.dim with stride ld.
+void layer_norm_rows(const NormW& n, float eps, float* x, int rows, int ld);
+void layer_norm(const NormW& n, float eps, const float* x, float* y);
+// Activation in place.
+void activate(Activation a, float* x, std::size_t count);
+// Softmax in place (max-subtracted). Returns false if the input holds a NaN.
+void softmax(float* x, int count);
+bool all_finite(const float* x, std::size_t count);
+
+// Exact GELU, vectorised: 0.5 x (1 + erf(x / sqrt 2)).
+void gelu(float* x, std::size_t count);
+
+namespace detail {
+// MACs of one step when `rows` tokens are in the window (rows == window in steady state).
+MacCount macs_for_rows(const ModelConfig& cfg, Mode mode, int rows);
+}  // namespace detail
+
+}  // namespace colive

@@ -1,0 +1,389 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Export a PyTorch transformer-encoder model to CoLive's .safetensors model file.
+
+Run with Debian's interpreter (python3-torch 1.13):  /usr/bin/python3 scripts/export_model.py --help
+
+Python API
+----------
+    import sys; sys.path.insert(0, "scripts")
+    from export_model import export_model
+    export_model("my.safetensors", encoder,               # nn.TransformerEncoder (batch_first or not),
+                 input_proj=nn.Linear(d_in, d),           #   a list of nn.TransformerEncoderLayer, or a
+                 pe_table=pe,                             #   state_dict (torch or co key names)
+                 final_norm=nn.LayerNorm(d),
+                 head=nn.Linear(d, C),
+                 config={"window": 64, "classes": [...], "name": "...", "modality": "video",
+                         "features": "video-motion-v1", "token_rate_hz": 10.0})
+
+`pe_table` is the recycling positional encoding: a (M, d) tensor, an nn.Embedding, or a
+co.RecyclingPositionalEncoding-like module with an `.embed`/`.weight` table. The j-th token since
+the stream started gets pe[j mod M] once, when it arrives (after the input projection).
+
+The continual library's (`co`) models are accepted as a state_dict: keys such as
+`layers.0.0.self_attn.in_proj_weight`, `layers.0.1.fn._ff_block.fn.linear1.weight`,
+`layers.layers.1.fn.1.norm2.weight` or `norm.fn.weight` are mapped to the PyTorch names
+(`layers.{i}.self_attn.in_proj_weight`, `layers.{i}.linear1.weight`, `norm.weight`). With a
+state_dict the config must give "heads" and "activation" (they are not stored in weights).
+
+Model file (see /tmp or docs): 8-byte little-endian header length, JSON header with the tensors
+(dtype F32, shape, data_offsets) and "__metadata__": {"colive": "<config JSON>"}, raw float32 data.
+
+Checking the C++ engine against your own PyTorch run
+----------------------------------------------------
+1. Tokens: a float32 array of shape (T, d_in) saved with numpy:
+       np.save("tokens.npy", tokens.astype(np.float32))       # or tokens.tofile("tokens.f32")
+2. Golden outputs from plain PyTorch on every full window (this script, float64):
+       /usr/bin/python3 scripts/export_model.py --reference my.safetensors tokens.npy golden.npy
+   writes (T, C) probabilities; rows of warm-up steps (t < window-1) are NaN, because plain
+   nn.TransformerEncoder has no zero-padded window. `reference_outputs()` does the same from Python
+   and also returns the logits and the encoder output of the newest token.
+3. Run the engine and compare:
+       colive-cli --model my.safetensors --tokens tokens.npy --mode both --out probs.npy
+       python3 -c "import numpy as np; a=np.load('probs.npy'); b=np.load('golden.npy'); \\
+                   m=~np.isnan(b[:,0]); print(abs(a[m,:b.shape[1]]-b[m]).max())"
+"""
+
+import argparse
+import json
+import math
+import re
+import struct
+import sys
+from collections import OrderedDict
+
+import numpy as np
+import torch
+from torch import nn
+
+LAYER_KEYS = (
+    "self_attn.in_proj_weight",
+    "self_attn.in_proj_bias",
+    "self_attn.out_proj.weight",
+    "self_attn.out_proj.bias",
+    "linear1.weight",
+    "linear1.bias",
+    "linear2.weight",
+    "linear2.bias",
+    "norm1.weight",
+    "norm1.bias",
+    "norm2.weight",
+    "norm2.bias",
+)
+
+
+# --------------------------------------------------------------------------------------------
+# safetensors I/O (float32 only)
+
+def save_safetensors(path, tensors, metadata):
+    """tensors: OrderedDict name -> array-like (written as little-endian float32)."""
+    header = OrderedDict()
+    blobs = []
+    offset = 0
+    for name, value in tensors.items():
+        arr = np.ascontiguousarray(np.asarray(value, dtype="<f4"))
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"tensor {name!r} holds non-finite values")
+        nbytes = arr.nbytes
+        header[name] = {"dtype": "F32", "shape": list(arr.shape), "data_offsets": [offset, offset + nbytes]}
+        blobs.append(arr.tobytes())
+        offset += nbytes
+    header["__metadata__"] = {k: str(v) for k, v in metadata.items()}
+    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    text += b" " * ((8 - len(text) % 8) % 8)  # data starts 8-byte aligned
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)))
+        f.write(text)
+        for b in blobs:
+            f.write(b)
+
+
+def load_safetensors(path):
+    """Returns (tensors: dict name -> np.float32 array, config: dict)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    (hlen,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8 : 8 + hlen])
+    meta = header.pop("__metadata__", {})
+    base = 8 + hlen
+    tensors = {}
+    for name, info in header.items():
+        assert info["dtype"] == "F32", name
+        b, e = info["data_offsets"]
+        tensors[name] = np.frombuffer(data[base + b : base + e], dtype="<f4").reshape(info["shape"]).copy()
+    return tensors, json.loads(meta["colive"])
+
+
+# --------------------------------------------------------------------------------------------
+# mapping PyTorch / co modules to CoLive tensor names
+
+def _np(t):
+    return t.detach().to(torch.float32).cpu().numpy()
+
+
+def _activation_name(layer):
+    act = getattr(layer, "activation", None)
+    code = getattr(layer, "activation_relu_or_gelu", None)
+    if code == 1:
+        return "relu"
+    if code == 2:
+        return "gelu"
+    if act is torch.nn.functional.relu or isinstance(act, nn.ReLU):
+        return "relu"
+    if act is torch.nn.functional.gelu or isinstance(act, nn.GELU):
+        if isinstance(act, nn.GELU) and getattr(act, "approximate", "none") != "none":
+            raise ValueError("tanh-approximated GELU is not supported (use exact GELU)")
+        return "gelu"
+    raise ValueError(f"unsupported activation {act!r} (relu or exact gelu only)")
+
+
+def _layers_from_encoder(encoder):
+    if isinstance(encoder, nn.TransformerEncoder):
+        layers = list(encoder.layers)
+        norm = encoder.norm
+    elif isinstance(encoder, nn.TransformerEncoderLayer):
+        layers, norm = [encoder], None
+    else:
+        layers, norm = list(encoder), None
+    for i, layer in enumerate(layers):
+        if not isinstance(layer, nn.TransformerEncoderLayer):
+            raise TypeError(f"layer {i} is {type(layer).__name__}, expected nn.TransformerEncoderLayer")
+        if getattr(layer, "norm_first", False):
+            raise ValueError("norm_first=True (pre-norm) is not supported; CoLive blocks are post-norm")
+    return layers, norm
+
+
+_CO_LAYER_RE = re.compile(r"^(?:.*?\.)?layers\.(?:layers\.)?(\d+)\.(?:.*\.)?(" +
+                          "|".join(re.escape(k) for k in LAYER_KEYS) + r")$")
+
+
+def map_state_dict(sd):
+    """Maps a torch nn.TransformerEncoder or co.TransformerEncoder state_dict to
+    {"layers.{i}.<key>": array, "norm.weight"/"norm.bias": array}."""
+    out = OrderedDict()
+    for key, value in sd.items():
+        k = key.replace("fn.", "").replace("_ff_block.", "").replace("module.", "")
+        m = _CO_LAYER_RE.match(k)
+        if m:
+            name = f"layers.{int(m.group(1))}.{m.group(2)}"
+        elif re.match(r"^(?:.*\.)?norm\.(weight|bias)$", k) and "layers." not in k:
+            name = "norm." + k.rsplit(".", 1)[1]
+        else:
+            continue  # e.g. batch counters, PE tables: passed separately
+        if name in out:
+            raise ValueError(f"two state_dict keys map to {name!r} (second: {key!r})")
+        out[name] = _np(value) if torch.is_tensor(value) else np.asarray(value, dtype=np.float32)
+    if not out:
+        raise ValueError("no encoder layer keys recognised in the state_dict")
+    return out
+
+
+def export_model(path, encoder, input_proj=None, pe_table=None, final_norm=None, head=None, config=None):
+    """Writes `path`. Returns the config dict that was stored."""
+    config = dict(config or {})
+    tensors = OrderedDict()
+
+    if isinstance(encoder, dict):
+        enc = map_state_dict(encoder)
+        blocks = 1 + max(int(k.split(".")[1]) for k in enc if k.startswith("layers."))
+        w = enc["layers.0.self_attn.in_proj_weight"]
+        d = w.shape[1]
+        derived = {
+            "d_model": d,
+            "d_ff": enc["layers.0.linear1.weight"].shape[0],
+            "blocks": blocks,
+            "in_proj_bias": "layers.0.self_attn.in_proj_bias" in enc,
+        }
+        for k in ("heads", "activation"):
+            if k not in config:
+                raise ValueError(f"config must give {k!r} when exporting a state_dict")
+        enc_norm = {k: v for k, v in enc.items() if k.startswith("norm.")}
+        layer_tensors = {k: v for k, v in enc.items() if k.startswith("layers.")}
+    else:
+        layers, enc_norm_mod = _layers_from_encoder(encoder)
+        l0 = layers[0]
+        acts = {_activation_name(l) for l in layers}
+        if len(acts) != 1:
+            raise ValueError("all layers must use the same activation")
+        eps = {float(l.norm1.eps) for l in layers} | {float(l.norm2.eps) for l in layers}
+        if len(eps) != 1:
+            raise ValueError("all LayerNorms must use the same eps")
+        derived = {
+            "d_model": l0.self_attn.embed_dim,
+            "heads": l0.self_attn.num_heads,
+            "d_ff": l0.linear1.out_features,
+            "blocks": len(layers),
+            "activation": acts.pop(),
+            "ln_eps": eps.pop(),
+            "in_proj_bias": l0.self_attn.in_proj_bias is not None,
+        }
+        layer_tensors = OrderedDict()
+        for i, layer in enumerate(layers):
+            if layer.self_attn.in_proj_weight is None:
+                raise ValueError("separate q/k/v projection weights (kdim/vdim) are not supported")
+            for key, value in layer.state_dict().items():
+                if key in LAYER_KEYS:
+                    layer_tensors[f"layers.{i}.{key}"] = _np(value)
+        enc_norm = {}
+        if enc_norm_mod is not None:
+            enc_norm = {"norm.weight": _np(enc_norm_mod.weight), "norm.bias": _np(enc_norm_mod.bias)}
+
+    for k, v in derived.items():
+        if k in config and config[k] != v and not (isinstance(v, float) and math.isclose(config[k], v)):
+            raise ValueError(f"config {k}={config[k]!r} disagrees with the modules ({v!r})")
+        config.setdefault(k, v)
+    d = config["d_model"]
+
+    if input_proj is not None:
+        tensors["input_proj.weight"] = _np(input_proj.weight)
+        if input_proj.bias is not None:
+            tensors["input_proj.bias"] = _np(input_proj.bias)
+        config.setdefault("d_in", input_proj.in_features)
+        if config["d_in"] != input_proj.in_features:
+            raise ValueError("config d_in disagrees with input_proj")
+    else:
+        config.setdefault("d_in", d)
+    config["input_proj"] = input_proj is not None
+
+    if pe_table is not None:
+        if isinstance(pe_table, nn.Module):
+            tab = getattr(pe_table, "weight", None)
+            if tab is None and hasattr(pe_table, "embed"):
+                tab = pe_table.embed.weight
+            if tab is None:
+                raise ValueError("cannot find the PE table (expected .weight or .embed.weight)")
+            pe = _np(tab)
+        else:
+            pe = _np(pe_table) if torch.is_tensor(pe_table) else np.asarray(pe_table, np.float32)
+        if pe.ndim != 2 or pe.shape[1] != d:
+            raise ValueError(f"pe_table must be (M, {d}), got {pe.shape}")
+        tensors["pe.weight"] = pe
+        config["pe_rows"] = pe.shape[0]
+    else:
+        config["pe_rows"] = 0
+
+    tensors.update(layer_tensors)
+
+    if final_norm is not None:
+        enc_norm = {"norm.weight": _np(final_norm.weight), "norm.bias": _np(final_norm.bias)}
+    tensors.update(enc_norm)
+    config["final_norm"] = bool(enc_norm)
+
+    if head is not None:
+        tensors["head.weight"] = _np(head.weight)
+        if head.bias is not None:
+            tensors["head.bias"] = _np(head.bias)
+        classes = config.get("classes") or [f"class_{i}" for i in range(head.out_features)]
+        if len(classes) != head.out_features:
+            raise ValueError(f"{len(classes)} class names for a head with {head.out_features} outputs")
+        config["classes"] = list(classes)
+    else:
+        config["classes"] = []
+
+    if "window" not in config:
+        raise ValueError("config must give 'window' (tokens in the attention window)")
+    config.setdefault("ln_eps", 1e-5)
+    config.setdefault("name", "")
+    config.setdefault("modality", "")
+    config.setdefault("features", "")
+    config.setdefault("token_rate_hz", 0.0)
+    config = {k: (int(v) if isinstance(v, (np.integer,)) else v) for k, v in config.items()}
+    save_safetensors(path, tensors, {"colive": json.dumps(config)})
+    return config
+
+
+# --------------------------------------------------------------------------------------------
+# reference computation with plain nn.TransformerEncoder
+
+def build_torch_model(path, dtype=torch.float64):
+    """Rebuilds plain torch modules from a CoLive model file."""
+    t, c = load_safetensors(path)
+    d, h = c["d_model"], c["heads"]
+    act = "gelu" if c["activation"] == "gelu" else "relu"
+    layer = nn.TransformerEncoderLayer(d, h, c["d_ff"], dropout=0.0, activation=act,
+                                       layer_norm_eps=c["ln_eps"], batch_first=True)
+    enc = nn.TransformerEncoder(layer, c["blocks"], enable_nested_tensor=False)
+    sd = {}
+    for i in range(c["blocks"]):
+        for k in LAYER_KEYS:
+            name = f"layers.{i}.{k}"
+            if name in t:
+                sd[name] = torch.from_numpy(t[name])
+            elif k in ("self_attn.in_proj_bias", "self_attn.out_proj.bias") and not c["in_proj_bias"]:
+                # MHA(bias=False) is the same as zero biases (torch 1.13's fast path cannot take None).
+                sd[name] = torch.zeros(3 * d if "in_proj" in k else d)
+    enc.load_state_dict(sd, strict=True)
+    enc = enc.to(dtype).eval()
+    parts = {"config": c, "encoder": enc, "tensors": {k: torch.from_numpy(v).to(dtype) for k, v in t.items()}}
+    return parts
+
+
+@torch.no_grad()
+def reference_outputs(path, tokens, dtype=torch.float64, retro_rows=False):
+    """Per-step outputs of plain PyTorch on every full window. tokens: (T, d_in).
+    Returns dict with probs (T, C), logits (T, C), encoded (T, d) [NaN rows during warm-up] and,
+    if retro_rows, block0 (T, n, d): the first encoder layer's n output rows (oldest first)."""
+    parts = build_torch_model(path, dtype)
+    c, enc, t = parts["config"], parts["encoder"], parts["tensors"]
+    n, d, C = c["window"], c["d_model"], len(c["classes"])
+    x = torch.as_tensor(np.asarray(tokens), dtype=dtype)
+    T = x.shape[0]
+    emb = x @ t["input_proj.weight"].T + t.get("input_proj.bias", 0.0) if "input_proj.weight" in t else x.clone()
+    if c["pe_rows"] > 0:
+        idx = torch.arange(T) % c["pe_rows"]
+        emb = emb + t["pe.weight"][idx]
+    nanrow = float("nan")
+    out = {"probs": np.full((T, C), nanrow), "logits": np.full((T, C), nanrow), "encoded": np.full((T, d), nanrow)}
+    if retro_rows:
+        out["block0"] = np.full((T, n, d), nanrow)
+    for s in range(n - 1, T):
+        win = emb[s - n + 1 : s + 1].unsqueeze(0)  # (1, n, d), oldest first
+        y = enc(win)[0, -1]
+        out["encoded"][s] = y.numpy()
+        z = y
+        if c["final_norm"]:
+            z = torch.nn.functional.layer_norm(z, (d,), t["norm.weight"], t["norm.bias"], c["ln_eps"])
+        if C:
+            logits = z @ t["head.weight"].T + t.get("head.bias", 0.0)
+            out["logits"][s] = logits.numpy()
+            out["probs"][s] = torch.softmax(logits, -1).numpy()
+        if retro_rows:
+            out["block0"][s] = enc.layers[0](win)[0].numpy()
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--reference", nargs=3, metavar=("MODEL", "TOKENS", "OUT"),
+                    help="write plain-PyTorch (float64) probabilities of every full window as OUT.npy")
+    ap.add_argument("--info", metavar="MODEL", help="print a model file's config and tensor shapes")
+    ap.add_argument("--demo", metavar="OUT", help="write a small random model (d=16, 4 heads, n=8, 3 classes)")
+    a = ap.parse_args(argv)
+    if a.reference:
+        model, tok, outp = a.reference
+        tokens = np.load(tok) if tok.endswith(".npy") else np.fromfile(tok, dtype="<f4")
+        _, c = load_safetensors(model)
+        tokens = np.asarray(tokens, np.float32).reshape(-1, c["d_in"])
+        res = reference_outputs(model, tokens)
+        np.save(outp, res["probs"].astype(np.float32))
+        print(f"wrote {outp}: {res['probs'].shape}")
+    elif a.info:
+        t, c = load_safetensors(a.info)
+        print(json.dumps(c, indent=1))
+        for k, v in t.items():
+            print(f"{k:45s} {list(v.shape)}")
+    elif a.demo:
+        torch.manual_seed(0)
+        layer = nn.TransformerEncoderLayer(16, 4, 32, dropout=0.0, batch_first=True, activation="gelu")
+        enc = nn.TransformerEncoder(layer, 1, enable_nested_tensor=False)
+        cfg = export_model(a.demo, enc, input_proj=nn.Linear(6, 16), pe_table=torch.randn(15, 16) * 0.1,
+                           final_norm=nn.LayerNorm(16), head=nn.Linear(16, 3),
+                           config={"window": 8, "classes": ["a", "b", "c"], "name": "demo"})
+        print(json.dumps(cfg))
+    else:
+        ap.print_help()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: MIT
+// Helpers for the engine tests: the golden index (tests/golden/engine/index.json, written by
+// scripts/make_golden.py), recipe models rebuilt bit for bit, and safetensors byte surgery.
+#pragma once
+
+#include "colive/engine.h"
+#include "colive/npy.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace colive::testing {
+
+std::string golden_dir();  // <repo>/tests/golden/engine
+
+struct GoldenCase {
+    std::string name;
+    std::string model;        // .safetensors (tiny cases) or empty
+    std::string recipe;       // .recipe.json (larger presets) or empty
+    std::string tokens;
+    std::string probs;
+    std::string encoded;
+    std::string block0;       // optional (k, n, d) first-block rows
+    std::vector<int> block0_steps;
+    int steps = -1;           // tokens to use (-1 = all)
+    int window = 0;
+    int blocks = 0;
+    double scale = 1.0;
+    double torch_f32_err_encoded = 0.0;
+    double torch_f32_err_probs = 0.0;
+};
+
+std::vector<GoldenCase> golden_cases();
+const GoldenCase& golden_case(const std::string& name);
+
+// The model bytes of a case (the committed file, or the recipe expanded).
+std::vector<std::uint8_t> case_model_bytes(const GoldenCase& c);
+std::shared_ptr<const Model> load_case_model(const GoldenCase& c);
+// Token stream of a case, already scaled, limited to `steps` rows.
+npy::Array case_tokens(const GoldenCase& c);
+
+std::vector<std::uint8_t> read_bytes(const std::string& path);
+
+// splitmix64-based uniform in [-1, 1) with 24-bit resolution (same as make_golden.py).
+float recipe_uniform(std::uint64_t seed, std::uint64_t i);
+
+}  // namespace colive::testing

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: MIT
+// Engine vs PyTorch: every post-warm-up step of every golden stream (scripts/make_golden.py,
+// plain torch.nn.TransformerEncoder in float64 on each full window), in both modes; the
+// retroactive block's n rows; regular vs continual on every step (warm-up included); and recovery
+// after non-finite tokens.
+#include "golden_util.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <optional>
+
+using namespace colive;
+using namespace colive::testing;
+
+namespace {
+
+constexpr double kTol = 1e-4;
+
+// Stability streams (tokens x10, x50): torch's own float32 result already differs from float64 by
+// torch_f32_err; the engine must stay finite and within max(1e-4, 4 x that) wherever torch is finite.
+double tolerance(const GoldenCase& c, bool probs) {
+    const double torch32 = probs ? c.torch_f32_err_probs : c.torch_f32_err_encoded;
+    return std::max(kTol, 4.0 * torch32);
+}
+
+struct Errors {
+    double encoded = 0.0;
+    double probs = 0.0;
+    int compared = 0;
+};
+
+Errors run_against_golden(const GoldenCase& c, Mode mode, std::vector<float>* encoded_out = nullptr) {
+    auto model = load_case_model(c);
+    const auto tokens = case_tokens(c);
+    const auto probs = npy::load(golden_dir() + "/" + c.probs);
+    const auto enc = npy::load(golden_dir() + "/" + c.encoded);
+    const std::size_t T = tokens.rows(), din = tokens.cols(), C = probs.cols(), d = enc.cols();
+    EXPECT_EQ(din, std::size_t(model->config().d_in));
+    EXPECT_EQ(d, std::size_t(model->config().d_model));
+    EXPECT_EQ(C, std::size_t(model->config().num_classes()));
+    Stream s(model, mode);
+    Errors e;
+    std::vector<float> b0(std::size_t(c.window) * d);
+    std::size_t b0_index = 0;
+    std::optional<npy::Array> block0;
+    if (!c.block0.empty() && mode == Mode::Continual) block0 = npy::load(golden_dir() + "/" + c.block0);
+    if (encoded_out) encoded_out->assign(T * d, 0.0f);
+    for (std::size_t t = 0; t < T; ++t) {
+        const StepResult r = s.step(std::span<const float>(tokens.data.data() + t * din, din));
+        EXPECT_EQ(r.step, std::int64_t(t));
+        EXPECT_EQ(r.warmup, t + 1 < std::size_t(c.window));
+        EXPECT_EQ(r.probs.size(), C);
+        EXPECT_EQ(r.encoded.size(), d);
+        if (encoded_out) std::copy(r.encoded.begin(), r.encoded.end(), encoded_out->begin() + std::ptrdiff_t(t * d));
+        if (r.warmup) continue;
+        const float* ge = enc.data.data() + t * d;
+        const float* gp = probs.data.data() + t * C;
+        if (!std::isfinite(ge[0])) continue;   // torch itself not finite here
+        EXPECT_TRUE(r.finite) << c.name << " step " << t;
+        double me = 0.0, mp = 0.0;
+        for (std::size_t k = 0; k < d; ++k) me = std::max(me, std::abs(double(r.encoded[k]) - ge[k]));
+        for (std::size_t k = 0; k < C; ++k) mp = std::max(mp, std::abs(double(r.probs[k]) - gp[k]));
+        if (!(me <= tolerance(c, false)) || !(mp <= tolerance(c, true)))
+            ADD_FAILURE() << c.name << " " << to_string(mode) << " step " << t << ": encoded err " << me
+                          << ", probs err " << mp;
+        e.encoded = std::max(e.encoded, me);
+        e.probs = std::max(e.probs, mp);
+        ++e.compared;
+        if (block0 && b0_index < c.block0_steps.size() && int(t) == c.block0_steps[b0_index]) {
+            const std::size_t rows = s.first_block_rows(b0);
+            EXPECT_EQ(rows, std::size_t(c.window));
+            const float* g = block0->data.data() + b0_index * std::size_t(c.window) * d;
+            double mb = 0.0;
+            for (std::size_t k = 0; k < rows * d; ++k) mb = std::max(mb, std::abs(double(b0[k]) - g[k]));
+            EXPECT_LE(mb, tolerance(c, false)) << c.name << " retroactive rows at step " << t;
+            std::printf("[ golden ] %-22s retroactive block rows (all %zu) at step %3zu: max err %.2e\n",
+                        c.name.c_str(), rows, t, mb);
+            ++b0_index;
+        }
+    }
+    if (block0) {
+        EXPECT_EQ(b0_index, c.block0_steps.size()) << "not every retroactive golden step was checked";
+    }
+    EXPECT_GT(e.compared, 0);
+    std::printf("[ golden ] %-22s %-9s %4d steps: max err encoded %.2e, probs %.2e (torch f32 vs f64: %.2e)\n",
+                c.name.c_str(), to_string(mode), e.compared, e.encoded, e.probs, c.torch_f32_err_encoded);
+    return e;
+}
+
+class Golden : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Golden, RegularMatchesTorch) { run_against_golden(golden_case(GetParam()), Mode::Regular); }
+TEST_P(Golden, ContinualMatchesTorch) { run_against_golden(golden_case(GetParam()), Mode::Continual); }
+
+std::vector<std::string> case_names() {
+    std::vector<std::string> v;
+    for (const auto& c : golden_cases()) v.push_back(c.name);
+    return v;
+}
+
+INSTANTIATE_TEST_SUITE_P(Engine, Golden, ::testing::ValuesIn(case_names()),
+                         [](const ::testing::TestParamInfo<std::string>& i) { return i.param; });
+
+// Regular and continual agree on every step, warm-up included (both use the zero-padded window).
+class Agreement : public ::testing::TestWithParam<std::string> {};
+TEST_P(Agreement, RegularEqualsContinualOnEveryStep) {
+    const GoldenCase& c = golden_case(GetParam());
+    auto model = load_case_model(c);
+    const auto tokens = case_tokens(c);
+    Stream reg(model, Mode::Regular), con(model, Mode::Continual);
+    const std::size_t din = tokens.cols();
+    double worst = 0.0;
+    for (std::size_t t = 0; t < tokens.rows(); ++t) {
+        std::span<const float> tok(tokens.data.data() + t * din, din);
+        const StepResult a = reg.step(tok);
+        const StepResult b = con.step(tok);
+        ASSERT_EQ(a.warmup, b.warmup);
+        for (std::size_t k = 0; k < a.encoded.size(); ++k)
+            worst = std::max(worst, std::abs(double(a.encoded[k]) - double(b.encoded[k])));
+        for (std::size_t k = 0; k < a.probs.size(); ++k)
+            worst = std::max(worst, std::abs(double(a.probs[k]) - double(b.probs[k])));
+    }
+    EXPECT_LE(worst, kTol);
+    std::printf("[ agree  ] %-22s regular vs continual, every step: max diff %.2e\n", c.name.c_str(), worst);
+}
+INSTANTIATE_TEST_SUITE_P(Engine, Agreement,
+                         ::testing::Values("tiny_b1_gelu", "tiny_b2_relu", "tiny_b3_gelu", "gtzan_b1_gelu",
+                                           "gtzan_b2_gelu", "gtzan_b3_relu"),
+                         [](const ::testing::TestParamInfo<std::string>& i) { return i.param; });
+
+// A non-finite token poisons the outputs only while it is in the window: outputs are flagged
+// finite=false meanwhile and are exact again (against torch on windows without it) afterwards.
+struct BadTokenCase {
+    std::string name;
+    float value;
+    Mode mode;
+};
+
+class BadToken : public ::testing::TestWithParam<BadTokenCase> {};
+
+TEST_P(BadToken, RecoversOnceTheTokenHasLeft) {
+    const auto& p = GetParam();
+    const GoldenCase& c = golden_case(p.name);
+    auto model = load_case_model(c);
+    auto tokens = case_tokens(c);
+    const auto enc = npy::load(golden_dir() + "/" + c.encoded);
+    const std::size_t din = tokens.cols(), d = enc.cols(), n = std::size_t(c.window);
+    const std::size_t bad = n + 3;   // after warm-up, so the retroactive caches are full
+    ASSERT_LT(bad + 2 * n, tokens.rows());
+    tokens.data[bad * din + 1] = p.value;
+    Stream s(model, p.mode);
+    int flagged = 0;
+    double worst_after = 0.0;
+    for (std::size_t t = 0; t < tokens.rows(); ++t) {
+        const StepResult r = s.step(std::span<const float>(tokens.data.data() + t * din, din));
+        const bool in_window = t >= bad && t < bad + n;
+        if (in_window) {
+            EXPECT_FALSE(r.finite) << "step " << t;
+            flagged += !r.finite;
+        } else if (!r.warmup) {
+            EXPECT_TRUE(r.finite) << "step " << t;
+            double me = 0.0;
+            for (std::size_t k = 0; k < d; ++k)
+                me = std::max(me, std::abs(double(r.encoded[k]) - enc.data[t * d + k]));
+            if (!(me <= kTol)) ADD_FAILURE() << "step " << t << " err " << me;
+            if (t >= bad + n) worst_after = std::max(worst_after, me);
+        }
+    }
+    EXPECT_EQ(flagged, int(n));
+    std::printf("[ badtok ] %-14s %-9s value %g: %d steps flagged, max err after recovery %.2e\n", p.name.c_str(),
+                to_string(p.mode), double(p.value), flagged, worst_after);
+}
+
+const float kNaN = std::numeric_limits<float>::quiet_NaN();
+const float kInf = std::numeric_limits<float>::infinity();
+
+INSTANTIATE_TEST_SUITE_P(
+    Engine, BadToken,
+    ::testing::Values(BadTokenCase{"tiny_b1_gelu", kNaN, Mode::Continual}, BadTokenCase{"tiny_b1_gelu", kNaN, Mode::Regular},
+                      BadTokenCase{"tiny_b2_gelu", kNaN, Mode::Continual}, BadTokenCase{"tiny_b2_gelu", kInf, Mode::Continual},
+                      BadTokenCase{"tiny_b2_relu", -kInf, Mode::Continual}, BadTokenCase{"tiny_b3_gelu", kNaN, Mode::Continual},
+                      BadTokenCase{"tiny_b3_gelu", kInf, Mode::Regular}, BadTokenCase{"gtzan_b2_gelu", kNaN, Mode::Continual},
+                      BadTokenCase{"gtzan_b1_gelu", kInf, Mode::Continual}),
+    [](const ::testing::TestParamInfo<BadTokenCase>& i) {
+        std::string v = std::isnan(i.param.value) ? "nan" : (i.param.value > 0 ? "inf" : "neginf");
+        return i.param.name + "_" + v + "_" + to_string(i.param.mode);
+    });
+
+TEST(Stream, WrongTokenWidthIsAnInputError) {
+    auto model = load_case_model(golden_case("tiny_b2_gelu"));
+    for (Mode m : {Mode::Regular, Mode::Continual}) {
+        Stream s(model, m);
+        std::vector<float> wrong(std::size_t(model->config().d_in) + 1, 0.0f);
+        try {
+            s.step(wrong);
+            FAIL() << "accepted a token of the wrong width";
+        } catch (const InputError& e) {
+            EXPECT_NE(std::string(e.what()).find("expects 10"), std::string::npos) << e.what();
+        }
+        std::vector<float> empty;
+        EXPECT_THROW(s.step(empty), InputError);
+        EXPECT_EQ(s.tokens_seen(), 0);
+    }
+}
+
+TEST(Stream, ResetStartsOver) {
+    const GoldenCase& c = golden_case("tiny_b2_gelu");
+    auto model = load_case_model(c);
+    const auto tokens = case_tokens(c);
+    const std::size_t din = tokens.cols();
+    for (Mode m : {Mode::Regular, Mode::Continual}) {
+        Stream s(model, m);
+        std::vector<float> first, second;
+        for (int pass = 0; pass < 2; ++pass) {
+            for (std::size_t t = 0; t < 20; ++t) {
+                const StepResult r = s.step(std::span<const float>(tokens.data.data() + t * din, din));
+                auto& dst = pass == 0 ? first : second;
+                dst.insert(dst.end(), r.encoded.begin(), r.encoded.end());
+            }
+            s.reset();
+            EXPECT_EQ(s.tokens_seen(), 0);
+        }
+        EXPECT_EQ(first, second) << to_string(m);
+    }
+}
+
+TEST(Stream, MacsMatchTheAnalyticCount) {
+    const GoldenCase& c = golden_case("gtzan_b2_gelu");
+    auto model = load_case_model(c);
+    const auto tokens = case_tokens(c);
+    for (Mode m : {Mode::Regular, Mode::Continual}) {
+        Stream s(model, m);
+        StepResult r;
+        for (std::size_t t = 0; t < std::size_t(c.window) + 5; ++t)
+            r = s.step(std::span<const float>(tokens.data.data() + t * tokens.cols(), tokens.cols()));
+        const std::int64_t expected = macs_per_step(model->config(), m).total();
+        // Continual may add exact row recomputes on top of the analytic count; regular never does.
+        EXPECT_GE(r.macs, expected);
+        EXPECT_LE(r.macs, m == Mode::Regular ? expected : expected + expected / 2);
+        EXPECT_GT(s.state_bytes(), 0u);
+    }
+}
+
+}  // namespace
