@@ -211,16 +211,16 @@ void features_loop(Pipeline::Shared& sh, Pipeline::Session& s) {
                 int rows = 0, cols = 0;
                 const auto now = Clock::now();
                 const bool want_logmel = now - last_logmel > std::chrono::milliseconds(50);
-                if (want_logmel) {
+                if (want_logmel || s.items->size() == 0) {
                     s.audio->latest_logmel(logmel, rows, cols);
-                    last_logmel = now;
+                    if (rows > 0) last_logmel = now;
                 }
                 std::lock_guard lock(sh.mutex);
                 if (sh.snap.session == s.id) {
                     sh.snap.audio_rms_db = to_db(rms);
                     sh.snap.audio_peak_db = to_db(peak);
                     sh.snap.media_time_s = it->media_time_s;
-                    if (want_logmel && rows > 0 && cols > 0) {
+                    if (rows > 0 && cols > 0) {
                         sh.snap.logmel = logmel;
                         sh.snap.logmel_rows = rows;
                         sh.snap.logmel_cols = cols;

@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: MIT
+// Test media generated at test time into a temporary directory (no bundled clips needed).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace colive::test {
+
+// A fresh empty directory under the system temp dir, removed by the destructor.
+struct TempDir {
+    TempDir();
+    ~TempDir();
+    std::filesystem::path path;
+    std::filesystem::path operator/(const std::string& name) const { return path / name; }
+};
+
+// MJPG .avi: `frames` frames of w x h at `fps`, a bright square moving right on a dark background.
+void write_test_video(const std::filesystem::path& path, int frames, double fps = 25.0, int w = 160, int h = 120);
+// 16-bit PCM WAV of a sine; returns the samples written (interleaved, as float in [-1, 1]).
+std::vector<float> write_test_wav(const std::filesystem::path& path, int rate, int channels, double seconds,
+                                  double freq_hz = 440.0, double amplitude = 0.5);
+void write_bytes(const std::filesystem::path& path, const std::string& bytes);
+
+// The tiny random models of tests/app/data (see make_test_models.py).
+std::filesystem::path tiny_video_model();
+std::filesystem::path tiny_audio_model();
+
+}  // namespace colive::test
