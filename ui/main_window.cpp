@@ -187,7 +187,7 @@ void MainWindow::buildUi() {
     auto* exp = tb->addAction(tr("● Export"), this, &MainWindow::exportPredictions);
     exp->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     exp->setToolTip(tr("Export predictions as CSV or JSON Lines (Ctrl+E)"));
-    auto* shot = tb->addAction(tr("📷 Screenshot"), this, &MainWindow::saveScreenshot);
+    auto* shot = tb->addAction(tr("Screenshot"), this, &MainWindow::saveScreenshot);
     shot->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_S));
     shot->setToolTip(tr("Save a screenshot of the window (Ctrl+S)"));
 
@@ -224,6 +224,7 @@ void MainWindow::buildUi() {
     split->addWidget(right);
     split->setStretchFactor(0, 2);
     split->setStretchFactor(1, 3);
+    split->setSizes({460, 800});
     v->addWidget(split, 1);
     m_counters = new CountersPanel(central);
     m_counters->setObjectName(QStringLiteral("counters"));

@@ -60,7 +60,7 @@ void ProbabilityPlot::paintEvent(QPaintEvent*) {
     const int lh = fm.height();
     // Legend on the right, in columns of class names.
     int legendW = 0;
-    if (m_legend && !m_classes.isEmpty()) {
+    if (!m_classes.isEmpty()) {
         for (const auto& c : m_classes) legendW = std::max(legendW, fm.horizontalAdvance(c));
         legendW += 24;
     }
@@ -94,12 +94,15 @@ void ProbabilityPlot::paintEvent(QPaintEvent*) {
     auto xOf = [&](double t) { return plot.left() + (t - t_begin) / m_span * plot.width(); };
     auto yOf = [&](double v) { return plot.bottom() - std::clamp(v, 0.0, 1.0) * plot.height(); };
 
-    // Time labels (seconds ago)
+    // Time labels: media time in seconds, every 5 s (the Regular and Continual plots share them).
     p.setPen(text);
-    for (int s = 0; s <= static_cast<int>(m_span); s += std::max(1, static_cast<int>(m_span / 4))) {
-        const double x = xOf(t_end - s);
-        p.drawText(QRectF(x - 30, plot.bottom() + 2, 60, lh), Qt::AlignCenter,
-                   s == 0 ? tr("now") : QStringLiteral("-%1 s").arg(s));
+    const double stepS = m_span > 30 ? 10.0 : 5.0;
+    for (double s = std::ceil(std::max(0.0, t_begin) / stepS) * stepS; s <= t_end + 1e-9; s += stepS) {
+        const double x = xOf(s);
+        p.setPen(grid);
+        p.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()));
+        p.setPen(text);
+        p.drawText(QRectF(x - 30, plot.bottom() + 2, 60, lh), Qt::AlignCenter, QStringLiteral("%1 s").arg(s, 0, 'f', 0));
     }
 
     if (m_points.empty()) {
@@ -157,7 +160,7 @@ void ProbabilityPlot::paintEvent(QPaintEvent*) {
     }
 
     // Legend
-    if (legendW > 0) {
+    if (m_legend && legendW > 0) {
         int y = plot.top();
         const int x = plot.right() + 12;
         for (int c = 0; c < m_classes.size(); ++c) {
