@@ -39,9 +39,11 @@ Checking the C++ engine against your own PyTorch run
    nn.TransformerEncoder has no zero-padded window. `reference_outputs()` does the same from Python
    and also returns the logits and the encoder output of the newest token.
 3. Run the engine and compare:
-       colive-cli --model my.safetensors --tokens tokens.npy --mode both --out probs.npy
+       colive-cli --model my.safetensors --tokens tokens.npy --mode continual --out probs.npy
        python3 -c "import numpy as np; a=np.load('probs.npy'); b=np.load('golden.npy'); \\
                    m=~np.isnan(b[:,0]); print(abs(a[m,:b.shape[1]]-b[m]).max())"
+   probs.npy is (T, C+1): the probabilities and a warm-up column (1.0 = warm-up step). With
+   --mode both it is (2, T, C+1), [0] regular and [1] continual.
 """
 
 import argparse

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+// colive-cli: headless runner. Token files -> per-step probabilities (token_runner.cpp).
+#include "token_runner.h"
+
+#include <cstring>
+#include <iostream>
+#include <string>
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: colive-cli --model M.safetensors --tokens T.npy|T.f32 [--mode regular|continual|both]\n"
+    "                  --out OUT.npy [--encoded ENC.npy] [--quiet]\n"
+    "       colive-cli --help | --version\n"
+    "\n"
+    "Runs a CoLive model on a token file (T x d_in float32: .npy, or raw little-endian .f32) and\n"
+    "writes every step's class probabilities as OUT.npy, shape (T, C+1): C probabilities, then 1.0\n"
+    "for warm-up steps (fewer than `window` tokens seen; zero-padded window) else 0.0. With\n"
+    "--mode both (default) the shape is (2, T, C+1): [0] regular, [1] continual. --encoded writes\n"
+    "the encoder output of the newest token, (T, d_model) or (2, T, d_model).\n"
+    "Prints per-mode step latency (median/p95), MACs per step and the regular/continual difference.\n"
+    "To check against PyTorch, see scripts/export_model.py --reference.\n";
+
+int usage_error(const std::string& msg) {
+    std::cerr << "colive-cli: " << msg << "\n" << kUsage;
+    return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    colive::cli::TokenRunOptions opt;
+    std::string mode = "both";
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        auto value = [&](const char* name) -> const char* {
+            if (i + 1 >= argc) return nullptr;
+            (void)name;
+            return argv[++i];
+        };
+        if (a == "--help" || a == "-h") {
+            std::cout << kUsage;
+            return 0;
+        } else if (a == "--version") {
+            std::cout << "colive-cli " << COLIVE_VERSION << "\n";
+            return 0;
+        } else if (a == "--quiet" || a == "-q") {
+            opt.quiet = true;
+        } else if (a == "--model" || a == "--tokens" || a == "--mode" || a == "--out" || a == "--encoded") {
+            const char* v = value(a.c_str());
+            if (!v) return usage_error(a + " needs a value");
+            if (a == "--model") opt.model = v;
+            if (a == "--tokens") opt.tokens = v;
+            if (a == "--mode") mode = v;
+            if (a == "--out") opt.out = v;
+            if (a == "--encoded") opt.encoded = v;
+        } else {
+            return usage_error("unknown argument '" + a + "'");
+        }
+    }
+    if (opt.model.empty() || opt.tokens.empty() || opt.out.empty())
+        return usage_error("--model, --tokens and --out are required");
+    try {
+        opt.modes = colive::cli::parse_modes(mode);
+        colive::cli::run_tokens(opt, std::cout);
+    } catch (const std::exception& e) {
+        std::cerr << "colive-cli: error: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}
