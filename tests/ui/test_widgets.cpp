@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: MIT
+// Widgets take plain data: check what they show, as text and as pixels.
+#include "class_colors.h"
+#include "counters_panel.h"
+#include "preview_widget.h"
+#include "probability_plot.h"
+#include "top_k_bars.h"
+
+#include <QImage>
+#include <QtTest>
+
+using namespace colive::ui;
+
+namespace {
+// Fraction of pixels within a small distance of `c`.
+double colourShare(const QImage& img, QColor c) {
+    const QImage im = img.convertToFormat(QImage::Format_RGB32);
+    long hits = 0;
+    for (int y = 0; y < im.height(); ++y)
+        for (int x = 0; x < im.width(); ++x) {
+            const QColor p = QColor::fromRgb(im.pixel(x, y));
+            if (std::abs(p.red() - c.red()) + std::abs(p.green() - c.green()) + std::abs(p.blue() - c.blue()) < 30) ++hits;
+        }
+    return static_cast<double>(hits) / (im.width() * im.height());
+}
+QImage render(QWidget& w, QSize s) {
+    w.resize(s);
+    w.ensurePolished();
+    return w.grab().toImage();
+}
+}  // namespace
+
+class TestWidgets : public QObject {
+    Q_OBJECT
+private slots:
+    void formatting() {
+        QCOMPARE(formatCount(605.7e6), QStringLiteral("605.7 M"));
+        QCOMPARE(formatCount(9.6e3), QStringLiteral("9.6 k"));
+        QCOMPARE(formatCount(2.5e9), QStringLiteral("2.50 G"));
+        QCOMPARE(formatCount(12), QStringLiteral("12"));
+        QCOMPARE(formatMs(41.23), QStringLiteral("41.2"));
+        QCOMPARE(formatMs(0.91), QStringLiteral("0.910"));
+        QCOMPARE(formatRatio(63.09), QStringLiteral("63×"));
+        QCOMPARE(formatRatio(2.46), QStringLiteral("2.5×"));
+    }
+
+    void classColoursAreFixedAndDistinct() {
+        QCOMPARE(classColor(3), classColor(3));
+        for (int i = 0; i < 10; ++i)
+            for (int j = i + 1; j < 10; ++j) QVERIFY(classColor(i) != classColor(j));
+    }
+
+    void plotDrawsEachClassInItsColour() {
+        ProbabilityPlot plot;
+        plot.setClasses({QStringLiteral("a"), QStringLiteral("b")});
+        plot.setTitle(QStringLiteral("Continual"));
+        std::vector<PlotPoint> pts;
+        for (int i = 0; i < 100; ++i) pts.push_back({i * 0.1, {0.9f, 0.1f}, false});
+        plot.setPoints(pts);
+        QCOMPARE(plot.pointCount(), 100);
+        const QImage img = render(plot, {500, 240});
+        QVERIFY2(colourShare(img, classColor(0)) > 0.002, "class 0 line missing");
+        QVERIFY2(colourShare(img, classColor(1)) > 0.002, "class 1 line missing");
+        QVERIFY(colourShare(img, classColor(2)) < 0.0005);
+    }
+
+    void plotGreysWarmup() {
+        ProbabilityPlot plot;
+        plot.setClasses({QStringLiteral("a")});
+        std::vector<PlotPoint> warm, cold;
+        for (int i = 0; i < 50; ++i) warm.push_back({i * 0.1, {0.5f}, true});
+        for (int i = 0; i < 50; ++i) cold.push_back({i * 0.1, {0.5f}, false});
+        plot.setPoints(warm);
+        plot.setWarmup(5, 64);
+        const double warmShare = colourShare(render(plot, {400, 200}), classColor(0));
+        plot.setPoints(cold);
+        plot.setWarmup(64, 64);
+        const double coldShare = colourShare(render(plot, {400, 200}), classColor(0));
+        QVERIFY2(coldShare > 2 * warmShare, qPrintable(QStringLiteral("%1 vs %2").arg(coldShare).arg(warmShare)));
+    }
+
+    void topKOrderAndLimit() {
+        TopKBars bars;
+        bars.setClasses({QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c"), QStringLiteral("d")});
+        bars.setK(3);
+        bars.setProbabilities({0.1f, 0.4f, 0.3f, 0.2f}, false);
+        const auto top = bars.topK();
+        QCOMPARE(static_cast<int>(top.size()), 3);
+        QCOMPARE(top[0].first, 1);
+        QCOMPARE(top[1].first, 2);
+        QCOMPARE(top[2].first, 3);
+        const QImage img = render(bars, {400, 150});
+        QVERIFY(colourShare(img, classColor(1)) > colourShare(img, classColor(3)));
+        QVERIFY(colourShare(img, classColor(0)) < 0.0005);   // not in the top 3
+    }
+
+    void countersSpellOutTheGap() {
+        CountersPanel panel;
+        CountersData d;
+        d.mode[0] = {true, 605'700'000, 41.2, 44.0, {40, 41, 44}};
+        d.mode[1] = {true, 9'600'000, 0.9, 1.1, {0.9f, 1.0f}};
+        d.tokens_per_s = 10;
+        d.tokens = 300;
+        d.max_abs_diff = 3e-7;
+        d.warm_k = 64;
+        d.warm_n = 64;
+        panel.setData(d);
+        QCOMPARE(panel.macsText(0), QStringLiteral("Regular 605.7 M"));
+        QCOMPARE(panel.macsText(1), QStringLiteral("Continual 9.6 M"));
+        QCOMPARE(panel.macsRatioText(), QStringLiteral("63× fewer"));
+        QCOMPARE(panel.latencyText(0), QStringLiteral("Regular 41.2 / 44.0 ms"));
+        QCOMPARE(panel.latencyRatioText(), QStringLiteral("46× faster"));
+        QVERIFY(panel.statsText().contains(QStringLiteral("max |Regular − Continual| 3e-07")));
+        QVERIFY(panel.statsText().contains(QStringLiteral("warm-up 64/64")));
+        QVERIFY(panel.findChild<QLabel*>(QStringLiteral("macsRatio"))->text().contains(QStringLiteral("63")));
+    }
+
+    void countersInSingleModeStillShowTheOtherCost() {
+        CountersPanel panel;
+        CountersData d;
+        d.mode[0] = {false, 1000, -1, -1, {}};
+        d.mode[1] = {true, 100, 0.5, 0.7, {}};
+        panel.setData(d);
+        QCOMPARE(panel.macsText(0), QStringLiteral("Regular 1.0 k (not running)"));
+        QCOMPARE(panel.macsRatioText(), QStringLiteral("10× fewer"));
+        QVERIFY(panel.latencyText(0).contains(QStringLiteral("not running")));
+        QVERIFY(panel.latencyRatioText().startsWith(QStringLiteral("—")));
+        QVERIFY(panel.statsText().contains(QStringLiteral("max |Regular − Continual| —")));
+    }
+
+    void previewVideoAndSpectrogram() {
+        PreviewWidget p;
+        p.setKind(PreviewWidget::Kind::Video);
+        QImage f(64, 48, QImage::Format_RGB32);
+        f.fill(QColor(10, 200, 10));
+        p.setFrame(f);
+        p.setLabel(QStringLiteral("wave"), classColor(2), 0.8);
+        QVERIFY(p.hasFrame());
+        QVERIFY(colourShare(render(p, {320, 240}), QColor(10, 200, 10)) > 0.2);
+        p.setKind(PreviewWidget::Kind::Audio);
+        QVERIFY(!p.hasFrame());
+        std::vector<float> frames(96 * 64, 1.0f);
+        for (int i = 0; i < 10; ++i) p.appendSpectrogram(frames, 96, 64);
+        QCOMPARE(p.spectrogramColumns(), 400);   // bounded
+        p.setLevel(-20.f, -6.f);
+        QVERIFY(!render(p, {320, 240}).isNull());
+    }
+};
+
+QTEST_MAIN(TestWidgets)
+#include "test_widgets.moc"
