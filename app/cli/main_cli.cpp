@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // colive-cli: headless runner. Token files -> per-step probabilities (token_runner.cpp).
+#include "live_cli.h"
 #include "token_runner.h"
 
 #include <cstring>
@@ -11,6 +12,9 @@ namespace {
 constexpr const char* kUsage =
     "usage: colive-cli --model M.safetensors --tokens T.npy|T.f32 [--mode regular|continual|both]\n"
     "                  --out OUT.npy [--encoded ENC.npy] [--quiet]\n"
+    "       colive-cli --source SPEC [--mode M] [--model M] [--frames N] [--export OUT.csv|.jsonl]\n"
+    "                  [--loop] [--realtime] [--duration S]   (live sources; --source x --help)\n"
+    "       colive-cli --list-devices\n"
     "       colive-cli --help | --version\n"
     "\n"
     "Runs a CoLive model on a token file (T x d_in float32: .npy, or raw little-endian .f32) and\n"
@@ -29,6 +33,8 @@ int usage_error(const std::string& msg) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // Live sources (camera, microphone, files, demo clips): see live_cli.cpp.
+    if (colive::cli::wants_live(argc, argv)) return colive::cli::run_live(argc, argv);
     colive::cli::TokenRunOptions opt;
     std::string mode = "both";
     for (int i = 1; i < argc; ++i) {

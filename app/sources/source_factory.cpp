@@ -6,8 +6,11 @@
 #include "mic_source.h"
 #include "resource_paths.h"
 
+#include <opencv2/core/utils/logging.hpp>
+
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <system_error>
 
 namespace fs = std::filesystem;
@@ -63,6 +66,13 @@ Modality guess_file_modality(const fs::path& path) {
 }
 
 std::unique_ptr<Source> make_source(const SourceSpec& spec, const SourceOptions& options) {
+    // OpenCV's backends log pages of warnings for a missing camera or a corrupt file; our own
+    // one-line SourceError says it better. OPENCV_LOG_LEVEL still wins when set.
+    static const bool quiet = [] {
+        if (!std::getenv("OPENCV_LOG_LEVEL")) cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
+        return true;
+    }();
+    (void)quiet;
     switch (spec.kind) {
         case SourceSpec::Kind::Camera: return std::make_unique<CameraSource>(spec.arg);
         case SourceSpec::Kind::Mic: return std::make_unique<MicSource>(spec.arg);
