@@ -6,7 +6,7 @@
 #include "mic_source.h"
 #include "resource_paths.h"
 
-#include <opencv2/core/utils/logging.hpp>
+#include <opencv2/core/utils/logger.hpp>
 
 #include <algorithm>
 #include <cctype>
