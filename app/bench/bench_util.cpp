@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: MIT
+#include "bench_util.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <sstream>
+#include <thread>
+
+namespace colive::bench {
+
+const std::vector<Preset>& presets() {
+    static const std::vector<Preset> p = {
+        {"tiny", 16, 4, 32, 8}, {"gtzan", 192, 16, 192, 120}, {"oadtr", 1024, 8, 1024, 64}};
+    return p;
+}
+
+ModelConfig encoder_config(const Preset& p, int blocks) {
+    ModelConfig c;
+    c.name = p.name + "-b" + std::to_string(blocks);
+    c.d_in = p.d;
+    c.d_model = p.d;
+    c.heads = p.heads;
+    c.d_ff = p.d_ff;
+    c.window = p.window;
+    c.blocks = blocks;
+    c.pe_rows = 0;
+    c.has_input_proj = false;
+    c.final_norm = false;
+    c.activation = Activation::GELU;
+    return c;
+}
+
+namespace {
+
+void add_tensor(std::string& header, std::vector<float>& data, const std::string& name,
+                std::vector<std::size_t> shape, float scale, float offset, std::mt19937_64& rng) {
+    std::size_t count = 1;
+    std::string s = "[";
+    for (std::size_t i = 0; i < shape.size(); ++i) {
+        count *= shape[i];
+        if (i) s += ",";
+        s += std::to_string(shape[i]);
+    }
+    s += "]";
+    const std::size_t begin = data.size() * 4;
+    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+    for (std::size_t i = 0; i < count; ++i) data.push_back(offset + scale * u(rng));
+    if (header.size() > 1) header += ",";
+    header += "\"" + name + "\":{\"dtype\":\"F32\",\"shape\":" + s + ",\"data_offsets\":[" + std::to_string(begin) +
+              "," + std::to_string(data.size() * 4) + "]}";
+}
+
+}  // namespace
+
+std::shared_ptr<const Model> random_model(const ModelConfig& c, std::uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    std::string h = "{";
+    std::vector<float> data;
+    const auto d = std::size_t(c.d_model), f = std::size_t(c.d_ff);
+    const float wd = 1.0f / std::sqrt(float(d)), wf = 1.0f / std::sqrt(float(f));
+    if (c.has_input_proj) {
+        add_tensor(h, data, "input_proj.weight", {d, std::size_t(c.d_in)}, 1.0f / std::sqrt(float(c.d_in)), 0.0f, rng);
+        add_tensor(h, data, "input_proj.bias", {d}, 0.1f, 0.0f, rng);
+    }
+    if (c.pe_rows > 0) add_tensor(h, data, "pe.weight", {std::size_t(c.pe_rows), d}, 0.1f, 0.0f, rng);
+    for (int i = 0; i < c.blocks; ++i) {
+        const std::string p = "layers." + std::to_string(i) + ".";
+        add_tensor(h, data, p + "self_attn.in_proj_weight", {3 * d, d}, wd, 0.0f, rng);
+        if (c.in_proj_bias) add_tensor(h, data, p + "self_attn.in_proj_bias", {3 * d}, 0.1f, 0.0f, rng);
+        add_tensor(h, data, p + "self_attn.out_proj.weight", {d, d}, wd, 0.0f, rng);
+        if (c.in_proj_bias) add_tensor(h, data, p + "self_attn.out_proj.bias", {d}, 0.1f, 0.0f, rng);
+        add_tensor(h, data, p + "linear1.weight", {f, d}, wd, 0.0f, rng);
+        add_tensor(h, data, p + "linear1.bias", {f}, 0.1f, 0.0f, rng);
+        add_tensor(h, data, p + "linear2.weight", {d, f}, wf, 0.0f, rng);
+        add_tensor(h, data, p + "linear2.bias", {d}, 0.1f, 0.0f, rng);
+        for (const char* n : {"norm1", "norm2"}) {
+            add_tensor(h, data, p + n + ".weight", {d}, 0.1f, 1.0f, rng);
+            add_tensor(h, data, p + n + ".bias", {d}, 0.1f, 0.0f, rng);
+        }
+    }
+    if (c.final_norm) {
+        add_tensor(h, data, "norm.weight", {d}, 0.1f, 1.0f, rng);
+        add_tensor(h, data, "norm.bias", {d}, 0.1f, 0.0f, rng);
+    }
+    if (!c.classes.empty()) {
+        add_tensor(h, data, "head.weight", {c.classes.size(), d}, wd, 0.0f, rng);
+        add_tensor(h, data, "head.bias", {c.classes.size()}, 0.1f, 0.0f, rng);
+    }
+    std::string cfg = "{\\\"name\\\":\\\"" + c.name + "\\\",\\\"d_in\\\":" + std::to_string(c.d_in) +
+                      ",\\\"d_model\\\":" + std::to_string(c.d_model) + ",\\\"heads\\\":" + std::to_string(c.heads) +
+                      ",\\\"d_ff\\\":" + std::to_string(c.d_ff) + ",\\\"window\\\":" + std::to_string(c.window) +
+                      ",\\\"blocks\\\":" + std::to_string(c.blocks) + ",\\\"pe_rows\\\":" + std::to_string(c.pe_rows) +
+                      ",\\\"activation\\\":\\\"" + to_string(c.activation) + "\\\",\\\"in_proj_bias\\\":" +
+                      (c.in_proj_bias ? "true" : "false") + ",\\\"final_norm\\\":" + (c.final_norm ? "true" : "false") +
+                      ",\\\"classes\\\":[";
+    for (std::size_t i = 0; i < c.classes.size(); ++i) {
+        if (i) cfg += ",";
+        cfg += "\\\"";
+        cfg += c.classes[i];
+        cfg += "\\\"";
+    }
+    cfg += "]}";
+    h += ",\"__metadata__\":{\"colive\":\"" + cfg + "\"}}";
+    std::vector<std::uint8_t> bytes;
+    bytes.reserve(8 + h.size() + data.size() * 4);
+    for (int i = 0; i < 8; ++i) bytes.push_back(std::uint8_t(std::uint64_t(h.size()) >> (8 * i)));
+    for (char ch : h) bytes.push_back(std::uint8_t(ch));
+    bytes.resize(8 + h.size() + data.size() * 4);
+    std::memcpy(bytes.data() + 8 + h.size(), data.data(), data.size() * 4);
+    return Model::load_from_memory(bytes, "<bench " + c.name + ">");
+}
+
+namespace {
+
+double percentile(std::vector<double> v, double q) {
+    if (v.empty()) return 0.0;
+    std::sort(v.begin(), v.end());
+    const double pos = q * double(v.size() - 1);
+    const auto i = std::size_t(pos);
+    const double frac = pos - double(i);
+    return i + 1 < v.size() ? v[i] * (1.0 - frac) + v[i + 1] * frac : v[i];
+}
+
+std::vector<double> run_one(const std::shared_ptr<const Model>& model, Mode mode, double budget_s,
+                            std::size_t min_steps, std::size_t max_steps, std::uint64_t seed) {
+    const auto din = std::size_t(model->config().d_in);
+    const std::size_t pool = 64;
+    std::vector<float> tokens(pool * din);
+    std::mt19937_64 rng(seed);
+    std::normal_distribution<float> g;
+    for (float& v : tokens) v = g(rng);
+    Stream s(model, mode);
+    for (int i = 0; i < model->config().window; ++i)
+        s.step(std::span<const float>(tokens.data() + (std::size_t(i) % pool) * din, din));
+    std::vector<double> ms;
+    ms.reserve(max_steps);
+    const auto start = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i < max_steps; ++i) {
+        const auto t0 = std::chrono::steady_clock::now();
+        s.step(std::span<const float>(tokens.data() + (i % pool) * din, din));
+        const auto t1 = std::chrono::steady_clock::now();
+        ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+        if (ms.size() >= min_steps && std::chrono::duration<double>(t1 - start).count() > budget_s) break;
+    }
+    return ms;
+}
+
+}  // namespace
+
+Timing time_steps(const std::shared_ptr<const Model>& model, Mode mode, double budget_s, std::size_t min_steps,
+                  std::size_t max_steps, int threads) {
+    std::vector<double> all;
+    if (threads <= 1) {
+        all = run_one(model, mode, budget_s, min_steps, max_steps, 1);
+    } else {
+        std::vector<std::vector<double>> per(static_cast<std::size_t>(threads));
+        std::vector<std::thread> pool;
+        for (int t = 0; t < threads; ++t)
+            pool.emplace_back([&, t] { per[std::size_t(t)] = run_one(model, mode, budget_s, min_steps, max_steps, 1 + std::uint64_t(t)); });
+        for (auto& th : pool) th.join();
+        for (auto& v : per) all.insert(all.end(), v.begin(), v.end());
+    }
+    Timing t;
+    t.median_ms = percentile(all, 0.5);
+    t.p95_ms = percentile(all, 0.95);
+    t.steps = all.size();
+    return t;
+}
+
+double read_bandwidth_gbs(std::size_t bytes) {
+    const std::size_t n = bytes / sizeof(float);
+    std::vector<float> buf(n, 1.0f);
+    double best = 0.0;
+    volatile float sink = 0.0f;
+    for (int rep = 0; rep < 5; ++rep) {
+        const auto t0 = std::chrono::steady_clock::now();
+        float acc[16] = {};
+        for (std::size_t i = 0; i + 16 <= n; i += 16)
+            for (int k = 0; k < 16; ++k) acc[k] += buf[i + std::size_t(k)];
+        const auto t1 = std::chrono::steady_clock::now();
+        float s = 0.0f;
+        for (float a : acc) s += a;
+        sink = sink + s;
+        const double sec = std::chrono::duration<double>(t1 - t0).count();
+        best = std::max(best, double(bytes) / sec / 1e9);
+    }
+    (void)sink;
+    return best;
+}
+
+std::map<std::pair<std::string, int>, Timing> run_torch(const std::string& script, const std::string& presets_csv,
+                                                        const std::string& depths, int threads, double budget_s,
+                                                        std::string& error) {
+    std::map<std::pair<std::string, int>, Timing> out;
+    const std::string cmd = "/usr/bin/python3 \"" + script + "\" --threads " + std::to_string(threads) +
+                            " --presets " + presets_csv + " --depths " + depths + " --budget " +
+                            std::to_string(budget_s) + " 2>&1";
+    FILE* p = popen(cmd.c_str(), "r");
+    if (!p) {
+        error = "cannot start python3";
+        return out;
+    }
+    char line[512];
+    std::string all;
+    while (std::fgets(line, sizeof line, p)) {
+        all += line;
+        if (line[0] == '#') continue;
+        std::string s(line);
+        std::stringstream ss(s);
+        std::string name, depth, med, p95, steps;
+        if (std::getline(ss, name, ',') && std::getline(ss, depth, ',') && std::getline(ss, med, ',') &&
+            std::getline(ss, p95, ',') && std::getline(ss, steps)) {
+            try {
+                Timing t{std::stod(med), std::stod(p95), std::size_t(std::stoul(steps))};
+                out[{name, std::stoi(depth)}] = t;
+            } catch (const std::exception&) {
+            }
+        }
+    }
+    const int rc = pclose(p);
+    if (rc != 0 || out.empty()) {
+        error = "scripts/bench_torch.py failed: " + all.substr(0, 300);
+    }
+    return out;
+}
+
+}  // namespace colive::bench

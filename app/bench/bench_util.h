@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: MIT
+// colive-bench helpers: random in-memory models, step timing, a memory-bandwidth probe and the
+// PyTorch subprocess (scripts/bench_torch.py).
+#pragma once
+
+#include "colive/engine.h"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace colive::bench {
+
+struct Preset {
+    std::string name;
+    int d, heads, d_ff, window;
+};
+const std::vector<Preset>& presets();
+
+// Encoder-only config (no input projection, PE, final norm or head), as PyTorch's
+// nn.TransformerEncoder on a (1, n, d) window.
+ModelConfig encoder_config(const Preset& p, int blocks);
+// A model with random weights for `cfg` (built as a safetensors image in memory and loaded).
+std::shared_ptr<const Model> random_model(const ModelConfig& cfg, std::uint64_t seed);
+
+struct Timing {
+    double median_ms = 0.0;
+    double p95_ms = 0.0;
+    std::size_t steps = 0;
+};
+// Steps a stream (after a full warm-up window) until `budget_s` seconds or `max_steps`, at least
+// `min_steps`. With threads > 1, that many independent streams step concurrently (one per thread)
+// and the per-step times of all of them are pooled.
+Timing time_steps(const std::shared_ptr<const Model>& model, Mode mode, double budget_s, std::size_t min_steps,
+                  std::size_t max_steps, int threads);
+
+// Single-thread read bandwidth (GB/s) over a buffer of `bytes` (sum of floats, best of a few runs).
+double read_bandwidth_gbs(std::size_t bytes);
+
+// Runs scripts/bench_torch.py; returns (preset, depth) -> timing. Empty map (and a message in
+// `error`) when Python/torch is unavailable.
+std::map<std::pair<std::string, int>, Timing> run_torch(const std::string& script, const std::string& presets,
+                                                        const std::string& depths, int threads, double budget_s,
+                                                        std::string& error);
+
+}  // namespace colive::bench
