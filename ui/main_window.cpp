@@ -608,6 +608,7 @@ QJsonObject MainWindow::displayedState() const {
     o[QStringLiteral("source")] = m_sourceSpec;
     o[QStringLiteral("state")] = QString::fromLatin1(to_string(m_snap.state));
     o[QStringLiteral("status")] = m_statusLabel->text();
+    o[QStringLiteral("message")] = QString::fromStdString(m_snap.message);
     o[QStringLiteral("mode")] = QString::fromLatin1(to_string(m_snap.mode));
     o[QStringLiteral("modality")] = QString::fromLatin1(to_string(m_snap.modality));
     o[QStringLiteral("model")] = QString::fromStdString(m_snap.model_name);

@@ -12,6 +12,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QMediaDevices>
 #include <QTimer>
 
@@ -140,11 +141,13 @@ int main(int argc, char** argv) {
             // Let the window draw the final state, then grab it.
             QTimer::singleShot(300, &w, [&w, path, clock] {
                 w.tick();
+                const QJsonObject state = w.displayedState();   // before the "saved" status message
+                const QString status = w.statusText();
                 const bool ok = w.saveScreenshotTo(path);
                 QFile f(path + QStringLiteral(".json"));
-                if (f.open(QIODevice::WriteOnly)) f.write(QJsonDocument(w.displayedState()).toJson());
+                if (f.open(QIODevice::WriteOnly)) f.write(QJsonDocument(state).toJson());
                 std::fprintf(stderr, "colive: %s %s after %d steps (%s)\n", ok ? "saved" : "FAILED to save", qPrintable(path),
-                             w.stepsShown(), qPrintable(w.statusText()));
+                             w.stepsShown(), qPrintable(status));
                 delete clock;
                 QApplication::exit(ok ? 0 : 1);
             });

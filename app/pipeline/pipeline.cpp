@@ -505,7 +505,9 @@ void Pipeline::start_session(PipelineConfig cfg) {
             s->stream_slot.push_back(1);
         }
         const OverflowPolicy pol = lossless_files && !s->source->is_live() ? OverflowPolicy::Block : OverflowPolicy::DropOldest;
-        s->items = std::make_unique<BoundedQueue<MediaItem>>(std::max<std::size_t>(1, c.item_queue), pol);
+        // Audio arrives in ~20 ms chunks: a few hundred ms of slack before the oldest is dropped.
+        const std::size_t item_cap = modality == Modality::Audio ? std::max<std::size_t>(c.item_queue, 32) : c.item_queue;
+        s->items = std::make_unique<BoundedQueue<MediaItem>>(std::max<std::size_t>(1, item_cap), pol);
         s->tokens = std::make_unique<BoundedQueue<TokenMsg>>(std::max<std::size_t>(1, c.token_queue), pol);
 
         std::lock_guard lock(sh.mutex);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "test_media.h"
+#include "test_models.h"
 
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
@@ -78,7 +79,8 @@ void write_bytes(const fs::path& path, const std::string& bytes) {
     o << bytes;
 }
 
-fs::path tiny_video_model() { return fs::path(COLIVE_TESTS_DIR) / "app" / "data" / "tiny_video.safetensors"; }
-fs::path tiny_audio_model() { return fs::path(COLIVE_TESTS_DIR) / "app" / "data" / "tiny_audio.safetensors"; }
+fs::path tiny_video_model() { return write_tiny_models() / "tiny_video.safetensors"; }
+fs::path tiny_audio_model() { return write_tiny_models() / "tiny_audio.safetensors"; }
+fs::path tiny_badwidth_model() { return write_tiny_models() / "tiny_video_badwidth.safetensors"; }
 
 }  // namespace colive::test

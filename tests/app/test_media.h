@@ -23,8 +23,9 @@ std::vector<float> write_test_wav(const std::filesystem::path& path, int rate, i
                                   double freq_hz = 440.0, double amplitude = 0.5);
 void write_bytes(const std::filesystem::path& path, const std::string& bytes);
 
-// The tiny random models of tests/app/data (see make_test_models.py).
+// Tiny random models with the current feature widths (see test_models.h), written once per process.
 std::filesystem::path tiny_video_model();
 std::filesystem::path tiny_audio_model();
+std::filesystem::path tiny_badwidth_model();   // a video model whose d_in matches no extractor
 
 }  // namespace colive::test

@@ -133,9 +133,9 @@ TEST(Pipeline, ErrorsBecomeStatusMessages) {
     cases.push_back({file_config(d / "broken.mp4", colive::test::tiny_video_model(), RunMode::Both), {"broken.mp4"}});
     cases.push_back({file_config(d / "v.avi", d / "nope.safetensors", RunMode::Both), {"not found", "nope.safetensors"}});
     cases.push_back({file_config(d / "v.avi", colive::test::tiny_audio_model(), RunMode::Both), {"audio", "video"}});
-    cases.push_back({file_config(d / "v.avi", d.path.parent_path() / "x" / "tiny_video_d50.safetensors", RunMode::Both), {"not found"}});
-    cases.push_back({file_config(d / "v.avi", std::filesystem::path(COLIVE_TESTS_DIR) / "app/data/tiny_video_d50.safetensors", RunMode::Both),
-                     {"50", std::to_string(VideoFeatures().dim())}});
+    cases.push_back({file_config(d / "v.avi", d.path / "x" / "tiny.safetensors", RunMode::Both), {"not found"}});
+    cases.push_back({file_config(d / "v.avi", colive::test::tiny_badwidth_model(), RunMode::Both),
+                     {std::to_string(VideoFeatures().dim() + 7), std::to_string(VideoFeatures().dim())}});
     PipelineConfig cam;
     cam.source = "camera:63";
     cases.push_back({cam, {"camera"}});
