@@ -37,13 +37,15 @@ const char* kUsage =
     "  --token-rate R      video: tokens per second (default 10)\n"
     "                      audio: tokens per second = 1 / hop (default 4, i.e. hop 0.25 s)\n"
     "  --work-width W      video working width in pixels (default 160)\n"
+    "  --features ID       video descriptor: video-motion-v2 (default) or video-motion-v1\n"
     "  --backbone JSON     use an ONNX backbone manifest instead of the built-in descriptor\n"
     "  --print-id          print the feature id and dim (\"<id> <dim>\") and exit (with --video/--audio)\n"
     "  --quiet             no summary line\n"
     "  --bench             measure ms per token (audio; video at 640x480, DIS and Farneback) on\n"
     "                      synthetic input and exit\n"
     "\n"
-    "Feature ids: video-motion-v1 (88 floats at 10 Hz), audio-logmel-v1 (324 floats every 0.25 s).\n"
+    "Feature ids: video-motion-v2 (170 floats at 10 Hz; video-motion-v1 = its first 88),\n"
+    "audio-logmel-v1 (324 floats every 0.25 s).\n"
     "Layouts: core/include/colive/features.h. Token time = media time of the token (video: slot\n"
     "time; audio: end of the 0.96 s patch). Exit status 0 on success, 1 on bad input, 2 on usage.\n"
     "\n"
@@ -71,7 +73,7 @@ struct Collected {
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string video, audio, out, times, backbone;
+    std::string video, audio, out, times, backbone, features;
     double token_rate = 0.0, bench_seconds = 20.0;
     int work_width = 160;
     bool quiet = false, bench = false, print_id = false;
@@ -90,6 +92,7 @@ int main(int argc, char** argv) {
             else if (a == "--out") out = need(i, "--out");
             else if (a == "--times") times = need(i, "--times");
             else if (a == "--backbone") backbone = need(i, "--backbone");
+            else if (a == "--features") features = need(i, "--features");
             else if (a == "--token-rate") token_rate = std::stod(need(i, "--token-rate"));
             else if (a == "--work-width") work_width = std::stoi(need(i, "--work-width"));
             else if (a == "--seconds") bench_seconds = std::stod(need(i, "--seconds"));
@@ -113,6 +116,8 @@ int main(int argc, char** argv) {
     std::string id;
     try {
         if (!audio.empty()) {
+            if (!features.empty() && features != colive::AudioFeatures::id())
+                throw colive::Error("unknown audio features '" + features + "' (known: " + colive::AudioFeatures::id() + ")");
             colive::AudioFeatureParams p;
             if (token_rate > 0.0) p.token_hop_s = 1.0 / token_rate;
             p.backbone_manifest = backbone;
@@ -137,6 +142,7 @@ int main(int argc, char** argv) {
             colive::VideoFeatureParams p;
             if (token_rate > 0.0) p.token_rate_hz = token_rate;
             p.work_width = work_width;
+            if (!features.empty()) p.descriptor = features;
             p.backbone_manifest = backbone;
             colive::VideoFeatures f(p);
             id = f.feature_id();

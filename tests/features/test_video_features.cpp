@@ -77,8 +77,73 @@ double mean_of(const std::vector<Token>& toks, int idx, std::size_t skip = 1) {
 
 TEST(VideoFeatures, DimAndId) {
     VideoFeatures f;
-    EXPECT_EQ(f.dim(), 88);
-    EXPECT_STREQ(VideoFeatures::id(), "video-motion-v1");
+    EXPECT_EQ(f.dim(), 170);
+    EXPECT_STREQ(VideoFeatures::id(), "video-motion-v2");
+    EXPECT_EQ(f.feature_id(), "video-motion-v2");
+    colive::VideoFeatureParams p;
+    p.descriptor = "video-motion-v1";
+    VideoFeatures f1(p);
+    EXPECT_EQ(f1.dim(), 88);
+    EXPECT_EQ(f1.feature_id(), "video-motion-v1");
+    p.descriptor = "video-motion-v7";
+    EXPECT_THROW(VideoFeatures{p}, FeatureError);
+}
+
+TEST(VideoFeatures, VersionOneIsThePrefixOfVersionTwo) {
+    const cv::Mat tex = texture(800, 600);
+    colive::VideoFeatureParams p;
+    p.descriptor = "video-motion-v1";
+    VideoFeatures f1(p), f2;
+    auto make = [&](double t) { return shifted(tex, 320, 240, 60.0 * std::sin(3.0 * t), 30.0 * t); };
+    const auto t1 = run(f1, make, 30.0, 1.5), t2 = run(f2, make, 30.0, 1.5);
+    ASSERT_EQ(t1.size(), t2.size());
+    for (std::size_t k = 0; k < t1.size(); ++k) {
+        ASSERT_EQ(t1[k].values.size(), 88u);
+        ASSERT_EQ(t2[k].values.size(), 170u);
+        EXPECT_TRUE(std::equal(t1[k].values.begin(), t1[k].values.end(), t2[k].values.begin()));
+    }
+}
+
+TEST(VideoFeatures, SmallObjectOverAShakingSceneStandsOutInTheResidualBlock) {
+    // Background shakes randomly by up to 4 px per frame; a 40 px textured square (1/8 of the
+    // width) moves left at 1.5 widths/s. The global mean is dominated by the shake, the residual
+    // block sees the object.
+    const cv::Mat bg = texture(900, 700, 21), obj = texture(40, 40, 22);
+    cv::RNG rng(9);
+    std::vector<cv::Point2d> shake;
+    for (int i = 0; i < 60; ++i) shake.emplace_back(rng.uniform(-4.0, 4.0), rng.uniform(-4.0, 4.0));
+    const double fps = 30.0;
+    VideoFeatures f;
+    const auto toks = run(f, [&](double t) {
+        const int i = static_cast<int>(std::lround(t * fps));
+        cv::Mat frame = shifted(bg, 320, 240, shake[static_cast<std::size_t>(i)].x, shake[static_cast<std::size_t>(i)].y);
+        const int x = static_cast<int>(std::lround(260 - 1.5 * 320 * t));
+        if (x > 0 && x + 40 < 320) obj.copyTo(frame(cv::Rect(x, 100, 40, 40)));
+        return frame;
+    }, fps, 0.4);
+    ASSERT_GE(toks.size(), 3u);
+    double wx = 0, wy = 0, cvx = 0, mx = 0, gx = 0;
+    for (std::size_t k = 1; k < toks.size(); ++k) {
+        wx += toks[k].values[138];
+        mx += toks[k].values[140];
+        gx += toks[k].values[kMeanVx];
+        wy += toks[k].values[139];
+        cvx += toks[k].values[146];
+    }
+    const double n = static_cast<double>(toks.size() - 1);
+    // The Eulerian sum of sub-step flows sees the object only while it covers a pixel, so the
+    // values are a fraction of its 1.5 widths/s; what matters is the clear sign.
+    EXPECT_LT(wx / n, -0.15) << "object moves left";
+    EXPECT_LT(mx / n, -0.25) << "moving pixels move left";
+    EXPECT_GT(gx / n, 0.0) << "the global mean follows the shake instead";
+    EXPECT_LT(std::abs(wy / n), 0.1);
+    EXPECT_LT(cvx / n, 0.0);
+    // Histogram of the residual: the left bin dominates.
+    for (std::size_t k = 1; k < toks.size(); ++k) {
+        const auto& v = toks[k].values;
+        const auto best = std::max_element(v.begin() + 148, v.begin() + 156) - (v.begin() + 148);
+        EXPECT_EQ(best, 4) << "token " << k;
+    }
 }
 
 TEST(VideoFeatures, TranslationGivesFlowInTheRightDirectionAndSpeed) {
@@ -194,7 +259,7 @@ TEST(VideoFeatures, AnyFrameFormatAndSizeWorks) {
             if (i % 2) fr = fr * 0.5;
             f.push(fr, i / 10.0, [&](const Token& t) {
                 ++tokens;
-                ASSERT_EQ(t.values.size(), 88u);
+                ASSERT_EQ(t.values.size(), 170u);
                 for (float v : t.values) ASSERT_TRUE(std::isfinite(v));
             });
         }

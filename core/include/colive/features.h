@@ -41,15 +41,19 @@ struct VideoFeatureParams {
     // Dense optical flow: "dis" (OpenCV DIS, ultrafast preset; the default) or "farneback"
     // (for comparison in benchmarks; tokens differ slightly).
     std::string flow_method = "dis";
+    // Token layout: "video-motion-v2" (default, 170 floats) or "video-motion-v1" (its first 88
+    // floats; for models trained before v2).
+    std::string descriptor = "video-motion-v2";
 };
 
-// video-motion-v1 token (88 floats). Dense optical flow (OpenCV DIS, ultrafast, inside an explicit
-// 4-level coarse-to-fine pyramid) on a grey image resized to work_width (aspect kept, height clamped
-// to 32..4*work_width), accumulated between consecutive token frames over sub-steps of at least
-// 1/30 s (so the cost does not grow with the camera frame rate and fast swipes stay measurable:
-// within 5 % up to 3 frame widths per second at 30-60 fps, 2 widths/s at 15 fps), and expressed as
-// a velocity in frame widths per second (x right, y down; both axes scaled by the width), so it
-// does not depend on frame size or rate.
+// video-motion-v2 token (170 floats) = video-motion-v1 (88 floats, [0,88)) + an object-motion block.
+// video-motion-v1: Dense optical flow (OpenCV DIS: ultrafast iterations, patch 4, stride 2, finest
+// scale 1/2) on a grey image resized to work_width (aspect kept, height clamped to 32..4*work_width),
+// summed over sub-steps of at least 1/30 s between consecutive token frames (so the cost does not
+// grow with the camera frame rate and fast swipes stay measurable: within 4 % up to 3 frame widths
+// per second at 30-60 fps, 1 width/s at 15 fps), and expressed as a velocity in frame widths per
+// second (x right, y down; both axes scaled by the width), so it does not depend on frame size or
+// rate. The sum is Eulerian (per pixel), so a small object contributes only while it covers a pixel.
 //   [0,48)   4x4 grid (row-major, top-left first), per cell: mean vx, mean vy, mean |v|
 //   [48,56)  orientation histogram, 8 bins of 45 degrees centred on right, up-right, up, up-left,
 //            left, down-left, down, down-right; each bin = sum of |v| in the bin / pixel count
@@ -62,6 +66,19 @@ struct VideoFeatureParams {
 //            (zeros before there are any)
 //   [84,88)  oscillation over the last 10 tokens (this one included): std of mean vx, std of
 //            mean vy, sign flips of mean vx / 9, sign flips of mean vy / 9 (waves, claps)
+// video-motion-v2 adds, for the flow relative to the background r = v - median(v) (camera shake and
+// pans removed, so a small hand over a shaking scene stands out):
+//   [88,90)   background motion: median vx, median vy
+//   [90,138)  4x4 grid of r: mean rx, ry, |r| per cell (same cell order as [0,48))
+//   [138,140) |r|-weighted mean of r (direction and speed of the moving object)
+//   [140,143) mean rx, ry over pixels with |r| > 0.1 widths/s, and their fraction
+//   [143,146) |r|-weighted centroid x, y of the motion (widths from the centre) and its spread
+//   [146,148) velocity of that centroid since the previous token (widths/s; 0 when either token had
+//             almost no moving pixels)
+//   [148,156) orientation histogram of r (bins as [48,56))
+//   [156,158) local divergence and curl of the flow averaged over the moving pixels (1/s)
+//   [158,166) history: [138,140) of the previous 4 tokens, newest first
+//   [166,170) oscillation of [138,140) over the last 10 tokens: std x, std y, sign flips x / 9, y / 9
 // The first token is due one token period after the first frame (or after a restart: a timestamp
 // going backwards, a gap over max(2 s, 3 periods), or a change of the working size).
 // A frame is used for the token slot it is nearest to (a tolerance of half the measured camera
@@ -71,9 +88,9 @@ class VideoFeatures {
 public:
     explicit VideoFeatures(VideoFeatureParams params = {});
     ~VideoFeatures();
-    static const char* id();          // feature id stored in model files, e.g. "video-motion-v1"
+    static const char* id();          // the default descriptor's id, "video-motion-v2"
     int dim() const;                  // token width
-    // id() for the built-in descriptor, "onnx:<manifest name>" when a backbone is configured.
+    // This extractor's id: params.descriptor, or "onnx:<manifest name>" when a backbone is configured.
     std::string feature_id() const;
     // Pushes one frame (any size; 8-bit or 16-bit; 1, 3 or 4 channels) taken at media time t_s.
     // Returns true and fills `out` when a token is due at the token rate.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // VideoFeatures: any frame -> grey working-size image -> dense optical flow (OpenCV DIS) between
 // the frames at consecutive token times -> motion descriptor token at a fixed token rate.
-// The token layout is documented in colive/features.h (video-motion-v1).
+// The token layout is documented in colive/features.h (video-motion-v2; v1 is its first 88 floats).
 #include "colive/backbone.h"
 #include "colive/features.h"
 
@@ -24,8 +24,15 @@ constexpr int kGrid = 4;
 constexpr int kBins = 8;
 constexpr int kHistory = 4;        // previous tokens whose global motion is repeated in the token
 constexpr int kOscTokens = 10;     // tokens in the oscillation statistics
-constexpr int kDim = kGrid * kGrid * 3 + kBins + 13 + 3 + 3 * kHistory + 4;
-static_assert(kDim == 88);
+constexpr int kDimV1 = kGrid * kGrid * 3 + kBins + 13 + 3 + 3 * kHistory + 4;
+static_assert(kDimV1 == 88);
+constexpr int kResBase = kDimV1;                                  // v2: residual (object) motion block
+constexpr int kResDim = 2 + kGrid * kGrid * 3 + 2 + 3 + 3 + 2 + kBins + 2;
+static_assert(kResDim == 70);
+constexpr int kResHistBase = kResBase + kResDim;                  // v2: residual history + oscillation
+constexpr int kDimV2 = kResHistBase + 2 * kHistory + 4;
+static_assert(kDimV2 == 170);
+constexpr double kResMoving = 0.1;          // residual speed (widths/s) that counts as moving
 constexpr double kMovingThreshold = 0.05;   // frame widths per second
 constexpr double kOscThreshold = 0.02;      // |global vx| below this does not count as a sign
 constexpr double kMaxFlowHz = 30.0;         // flow sub-steps per second at most
@@ -34,17 +41,21 @@ constexpr double kMaxFlowHz = 30.0;         // flow sub-steps per second at most
 struct VideoFeatures::Impl {
     VideoFeatureParams p;
     double period = 0.1;
-    cv::Ptr<cv::DISOpticalFlow> dis, dis_coarse;
-    std::array<cv::Mat, 4> pyr_a, pyr_b, pyr_flow;
+    cv::Ptr<cv::DISOpticalFlow> dis;
     cv::Mat grey8, conv, cur, ref, prev, flow, acc;
     bool have_ref = false;
     double ref_t = 0.0, prev_t = 0.0, next_due = 0.0, last_t = 0.0, frame_dt_ema = 0.0;
     cv::Size work_size;
-    std::deque<std::array<float, 3>> history;   // global vx, vy, div of past tokens (newest first)
+    std::deque<std::array<float, 5>> history;   // global vx, vy, div, residual wx, wy of past tokens (newest first)
+    std::array<float, 5> current{};             // the same for the token being built
+    bool v2 = true;
+    bool have_centroid = false;
+    double centroid_x = 0.0, centroid_y = 0.0;
+    std::vector<float> med_x, med_y;
     std::vector<float> desc;
     Token tok;
     std::optional<OnnxBackbone> backbone;
-    int dimension = kDim;
+    int dimension = kDimV2;
 
     explicit Impl(VideoFeatureParams params) : p(std::move(params)) {
         if (!(p.token_rate_hz >= 0.5 && p.token_rate_hz <= 120.0))
@@ -52,13 +63,17 @@ struct VideoFeatures::Impl {
         if (p.work_width < 32 || p.work_width > 1024)
             throw FeatureError("video features: work_width must be in [32, 1024], got " + std::to_string(p.work_width));
         period = 1.0 / p.token_rate_hz;
+        if (p.descriptor == "video-motion-v1") v2 = false;
+        else if (!p.descriptor.empty() && p.descriptor != "video-motion-v2")
+            throw FeatureError("video features: unknown descriptor \"" + p.descriptor +
+                               "\" (known: video-motion-v2, video-motion-v1)");
+        dimension = v2 ? kDimV2 : kDimV1;
         if (!p.flow_method.empty() && p.flow_method != "dis" && p.flow_method != "farneback")
             throw FeatureError("video features: flow_method must be \"dis\" or \"farneback\", got \"" + p.flow_method + "\"");
         dis = cv::DISOpticalFlow::create(cv::DISOpticalFlow::PRESET_ULTRAFAST);
-        dis_coarse = cv::DISOpticalFlow::create(cv::DISOpticalFlow::PRESET_ULTRAFAST);
-        dis_coarse->setFinestScale(0);
-        dis_coarse->setPatchSize(8);
-        dis_coarse->setPatchStride(4);
+        dis->setFinestScale(1);
+        dis->setPatchSize(4);
+        dis->setPatchStride(2);
         if (!p.backbone_manifest.empty()) {
             backbone.emplace(OnnxBackbone::load(p.backbone_manifest));
             if (backbone->manifest().input_kind != "frame")
@@ -66,13 +81,14 @@ struct VideoFeatures::Impl {
                                    backbone->manifest().input_kind + "', expected 'frame'");
             dimension = backbone->dim();
         }
-        desc.resize(kDim);
+        desc.resize(static_cast<std::size_t>(v2 ? kDimV2 : kDimV1));
         tok.values.resize(static_cast<std::size_t>(dimension));
     }
 
     void reset() {
         have_ref = false;
         history.clear();
+        have_centroid = false;
         frame_dt_ema = 0.0;
     }
 
@@ -185,76 +201,162 @@ struct VideoFeatures::Impl {
         desc[static_cast<std::size_t>(o + 1)] = static_cast<float>(sd[0] / 255.0);
         desc[static_cast<std::size_t>(o + 2)] = static_cast<float>(cv::norm(cur, ref, cv::NORM_L1) / (N * 255.0));
         o += 3;
-        history_block(o, static_cast<float>(mx), static_cast<float>(my), static_cast<float>(div));
+        if (o != kDimV1 - 3 * kHistory - 4) throw FeatureError("video features: internal layout error");
+        current = {static_cast<float>(mx), static_cast<float>(my), static_cast<float>(div), 0.0f, 0.0f};
+        if (v2) describe_residual(dt);
+        write_history();
     }
 
-    // Writes the history and oscillation blocks starting at o, then records this token.
-    void history_block(int o, float vx, float vy, float div) {
-        for (int k = 0; k < kHistory; ++k) {
-            if (static_cast<std::size_t>(k) < history.size()) {
-                for (int j = 0; j < 3; ++j) desc[static_cast<std::size_t>(o + 3 * k + j)] = history[static_cast<std::size_t>(k)][static_cast<std::size_t>(j)];
+    // v2 block [88,158): motion relative to the background. The median flow (camera shake, pans)
+    // is subtracted, so a small hand moving over a shaking scene still stands out.
+    void describe_residual(double dt) {
+        const int W = acc.cols, H = acc.rows;
+        const double scale = 1.0 / (W * dt);
+        const std::size_t N = static_cast<std::size_t>(W) * static_cast<std::size_t>(H);
+        med_x.resize(N);
+        med_y.resize(N);
+        for (int y = 0; y < H; ++y) {
+            const auto* f = acc.ptr<cv::Vec2f>(y);
+            for (int x = 0; x < W; ++x) {
+                med_x[static_cast<std::size_t>(y) * W + x] = f[x][0];
+                med_y[static_cast<std::size_t>(y) * W + x] = f[x][1];
             }
         }
-        o += 3 * kHistory;
-        history.push_front({vx, vy, div});
-        if (history.size() > static_cast<std::size_t>(kOscTokens)) history.pop_back();
-        double s[2] = {0, 0}, s2[2] = {0, 0};
-        int flips[2] = {0, 0}, last_sign[2] = {0, 0};
-        for (auto it = history.rbegin(); it != history.rend(); ++it) {
-            for (int j = 0; j < 2; ++j) {
-                const double v = (*it)[static_cast<std::size_t>(j)];
-                s[j] += v;
-                s2[j] += v * v;
-                const int sg = v > kOscThreshold ? 1 : (v < -kOscThreshold ? -1 : 0);
-                if (sg != 0) {
-                    if (last_sign[j] != 0 && sg != last_sign[j]) ++flips[j];
-                    last_sign[j] = sg;
+        std::nth_element(med_x.begin(), med_x.begin() + static_cast<std::ptrdiff_t>(N / 2), med_x.end());
+        std::nth_element(med_y.begin(), med_y.begin() + static_cast<std::ptrdiff_t>(N / 2), med_y.end());
+        const double bx = med_x[N / 2] * scale, by = med_y[N / 2] * scale;
+        std::array<double, kGrid * kGrid * 3> grid{};
+        std::array<int, kGrid * kGrid> cnt{};
+        std::array<double, kBins> hist{};
+        double sw = 0, swx = 0, swy = 0, mov = 0, mrx = 0, mry = 0, cx = 0, cy = 0, cr = 0, ldiv = 0, lcurl = 0;
+        const double d_scale = scale * W / 2.0;   // central difference in px -> (widths/s) per width
+        for (int y = 0; y < H; ++y) {
+            const auto* f = acc.ptr<cv::Vec2f>(y);
+            const auto* fu = acc.ptr<cv::Vec2f>(std::max(0, y - 1));
+            const auto* fd = acc.ptr<cv::Vec2f>(std::min(H - 1, y + 1));
+            const int gy = y * kGrid / H;
+            const double ny = (y + 0.5 - H / 2.0) / W;
+            for (int x = 0; x < W; ++x) {
+                const double rx = f[x][0] * scale - bx, ry = f[x][1] * scale - by;
+                const double rm = std::sqrt(rx * rx + ry * ry);
+                const int c = gy * kGrid + x * kGrid / W;
+                grid[static_cast<std::size_t>(3 * c)] += rx;
+                grid[static_cast<std::size_t>(3 * c + 1)] += ry;
+                grid[static_cast<std::size_t>(3 * c + 2)] += rm;
+                ++cnt[static_cast<std::size_t>(c)];
+                if (rm > 1e-9) {
+                    double ang = std::atan2(-ry, rx);
+                    if (ang < 0) ang += 2 * std::numbers::pi;
+                    hist[static_cast<std::size_t>(static_cast<int>(std::floor(ang / (2 * std::numbers::pi / kBins) + 0.5)) % kBins)] += rm;
+                }
+                const double nx = (x + 0.5 - W / 2.0) / W;
+                sw += rm;
+                swx += rx * rm;
+                swy += ry * rm;
+                cx += rm * nx;
+                cy += rm * ny;
+                cr += rm * (nx * nx + ny * ny);
+                if (rm > kResMoving) {
+                    mov += 1;
+                    mrx += rx;
+                    mry += ry;
+                    const int xl = std::max(0, x - 1), xr = std::min(W - 1, x + 1);
+                    const double dudx = (f[xr][0] - f[xl][0]) * d_scale, dvdy = (fd[x][1] - fu[x][1]) * d_scale;
+                    const double dvdx = (f[xr][1] - f[xl][1]) * d_scale, dudy = (fd[x][0] - fu[x][0]) * d_scale;
+                    ldiv += dudx + dvdy;
+                    lcurl += dvdx - dudy;
                 }
             }
         }
-        const double n = static_cast<double>(history.size());
-        for (int j = 0; j < 2; ++j) {
-            const double m = s[j] / n;
-            desc[static_cast<std::size_t>(o + j)] = static_cast<float>(std::sqrt(std::max(0.0, s2[j] / n - m * m)));
-            desc[static_cast<std::size_t>(o + 2 + j)] = static_cast<float>(flips[j]) / (kOscTokens - 1);
+        const double n_all = static_cast<double>(N);
+        int o = kResBase;
+        auto put = [&](double v) { desc[static_cast<std::size_t>(o++)] = static_cast<float>(v); };
+        put(bx);
+        put(by);
+        for (int c = 0; c < kGrid * kGrid; ++c) {
+            const double n = std::max(1, cnt[static_cast<std::size_t>(c)]);
+            for (int k = 0; k < 3; ++k) put(grid[static_cast<std::size_t>(3 * c + k)] / n);
         }
-        o += 4;
-        if (o != kDim) throw FeatureError("video features: internal layout error");
+        const bool any = sw > 1e-6 * n_all;
+        const double wx = any ? swx / sw : 0.0, wy = any ? swy / sw : 0.0;
+        put(wx);
+        put(wy);
+        put(mov > 0 ? mrx / mov : 0.0);
+        put(mov > 0 ? mry / mov : 0.0);
+        put(mov / n_all);
+        const double gx = any ? cx / sw : 0.0, gy = any ? cy / sw : 0.0;
+        put(gx);
+        put(gy);
+        put(any ? std::sqrt(std::max(0.0, cr / sw - gx * gx - gy * gy)) : 0.0);
+        const bool strong = mov / n_all > 0.002;
+        put(strong && have_centroid ? (gx - centroid_x) / dt : 0.0);
+        put(strong && have_centroid ? (gy - centroid_y) / dt : 0.0);
+        have_centroid = strong;
+        centroid_x = gx;
+        centroid_y = gy;
+        for (int b = 0; b < kBins; ++b) put(hist[static_cast<std::size_t>(b)] / n_all);
+        put(mov > 0 ? ldiv / mov : 0.0);
+        put(mov > 0 ? lcurl / mov : 0.0);
+        if (o != kResHistBase) throw FeatureError("video features: internal layout error (v2)");
+        current[3] = static_cast<float>(wx);
+        current[4] = static_cast<float>(wy);
     }
 
-    // Dense flow ref -> cur. DIS on its own (ultrafast preset) only recovers displacements of a few
-    // pixels at 160 px width (its automatic pyramid stops at 1/4 scale), but hand swipes move
-    // 20-30 % of the frame width between token frames. So we run an explicit coarse-to-fine pyramid
-    // (1/4, 1/2, 1/1 scale), each DIS level starting from the upsampled flow of the level below:
-    // measured on shifted textures, displacements up to ~20 % of the width are recovered within 2 %.
+    // Writes the history and oscillation blocks from `history` and `current`, then records `current`.
+    void write_history() {
+        int o = kDimV1 - 3 * kHistory - 4;
+        for (int k = 0; k < kHistory; ++k)
+            for (int j = 0; j < 3; ++j)
+                desc[static_cast<std::size_t>(o + 3 * k + j)] =
+                    static_cast<std::size_t>(k) < history.size() ? history[static_cast<std::size_t>(k)][static_cast<std::size_t>(j)] : 0.0f;
+        if (v2) {
+            for (int k = 0; k < kHistory; ++k)
+                for (int j = 0; j < 2; ++j)
+                    desc[static_cast<std::size_t>(kResHistBase + 2 * k + j)] =
+                        static_cast<std::size_t>(k) < history.size() ? history[static_cast<std::size_t>(k)][static_cast<std::size_t>(3 + j)] : 0.0f;
+        }
+        history.push_front(current);
+        if (history.size() > static_cast<std::size_t>(kOscTokens)) history.pop_back();
+        // Oscillation of (global vx, vy) into [84,88) and of (residual wx, wy) into [166,170).
+        for (int which = 0; which < (v2 ? 2 : 1); ++which) {
+            const int base = which == 0 ? 0 : 3;
+            const int out = which == 0 ? kDimV1 - 4 : kResHistBase + 2 * kHistory;
+            double s[2] = {0, 0}, s2[2] = {0, 0};
+            int flips[2] = {0, 0}, last_sign[2] = {0, 0};
+            for (auto it = history.rbegin(); it != history.rend(); ++it) {
+                for (int j = 0; j < 2; ++j) {
+                    const double v = (*it)[static_cast<std::size_t>(base + j)];
+                    s[j] += v;
+                    s2[j] += v * v;
+                    const int sg = v > kOscThreshold ? 1 : (v < -kOscThreshold ? -1 : 0);
+                    if (sg != 0) {
+                        if (last_sign[j] != 0 && sg != last_sign[j]) ++flips[j];
+                        last_sign[j] = sg;
+                    }
+                }
+            }
+            const double n = static_cast<double>(history.size());
+            for (int j = 0; j < 2; ++j) {
+                const double m = s[j] / n;
+                desc[static_cast<std::size_t>(out + j)] = static_cast<float>(std::sqrt(std::max(0.0, s2[j] / n - m * m)));
+                desc[static_cast<std::size_t>(out + 2 + j)] = static_cast<float>(flips[j]) / (kOscTokens - 1);
+            }
+        }
+    }
+
+    // Dense flow between two working-size frames (pixels). DIS with the ultrafast preset's
+    // iterations but patch 4 / stride 2 and finest scale 1 (half resolution): its automatic
+    // pyramid then reaches 1/8 scale, so fast swipes (up to ~3 frame widths/s at 30 fps sub-steps)
+    // are recovered, and the small patches keep a hand of ~1/8 of the frame width distinct from a
+    // shaking background (the ultrafast default, patch 8 at quarter resolution, blends the two).
     void compute_flow(const cv::Mat& from, const cv::Mat& to) {
         if (p.flow_method == "farneback") {
             cv::calcOpticalFlowFarneback(from, to, flow, 0.5, 4, 15, 3, 5, 1.2, 0);
             return;
         }
-        constexpr int kLevels = 3;
-        for (int L = kLevels; L >= 0; --L) {
-            const cv::Size sz(std::max(8, from.cols >> L), std::max(8, from.rows >> L));
-            cv::Mat& a = pyr_a[static_cast<std::size_t>(L)];
-            cv::Mat& b = pyr_b[static_cast<std::size_t>(L)];
-            if (L == 0) {
-                a = from;
-                b = to;
-            } else {
-                cv::resize(from, a, sz, 0, 0, cv::INTER_AREA);
-                cv::resize(to, b, sz, 0, 0, cv::INTER_AREA);
-            }
-            cv::Mat& f = L == 0 ? flow : pyr_flow[static_cast<std::size_t>(L)];
-            if (L == kLevels) {
-                f.create(sz, CV_32FC2);
-                f.setTo(cv::Scalar::all(0));              // deterministic start (DIS uses f as its initial flow)
-            } else {
-                const cv::Mat& below = pyr_flow[static_cast<std::size_t>(L + 1)];
-                cv::resize(below, f, sz, 0, 0, cv::INTER_LINEAR);
-                f *= static_cast<double>(sz.width) / below.cols;
-            }
-            (L == 0 ? dis : dis_coarse)->calc(a, b, f);
-        }
+        flow.create(from.size(), CV_32FC2);
+        flow.setTo(cv::Scalar::all(0));   // deterministic start (DIS uses a same-size flow as its initial guess)
+        dis->calc(from, to, flow);
     }
 
     void push(const cv::Mat& frame, double t, const std::function<void(const Token&)>& on_token) {
@@ -276,6 +378,7 @@ struct VideoFeatures::Impl {
             next_due = t + period;
             have_ref = true;
             history.clear();
+            have_centroid = false;
             return;
         }
         last_t = t;
@@ -301,7 +404,7 @@ struct VideoFeatures::Impl {
         }
         for (int k = 0; k < n; ++k) {
             if (!backbone) {
-                if (k > 0) history_block(kDim - 4 - 3 * kHistory, desc[56], desc[57], desc[61]);
+                if (k > 0) write_history();
                 std::copy(desc.begin(), desc.end(), tok.values.begin());
             }
             tok.time_s = next_due;
@@ -315,10 +418,11 @@ struct VideoFeatures::Impl {
 
 VideoFeatures::VideoFeatures(VideoFeatureParams params) : m_impl(std::make_unique<Impl>(std::move(params))) {}
 VideoFeatures::~VideoFeatures() = default;
-const char* VideoFeatures::id() { return "video-motion-v1"; }
+const char* VideoFeatures::id() { return "video-motion-v2"; }
 int VideoFeatures::dim() const { return m_impl->dimension; }
 std::string VideoFeatures::feature_id() const {
-    return m_impl->backbone ? "onnx:" + m_impl->backbone->manifest().name : std::string(id());
+    if (m_impl->backbone) return "onnx:" + m_impl->backbone->manifest().name;
+    return m_impl->v2 ? "video-motion-v2" : "video-motion-v1";
 }
 bool VideoFeatures::push(const cv::Mat& frame, double t_s, Token& out) {
     bool any = false;
