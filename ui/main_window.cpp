@@ -90,6 +90,9 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
     if (!m_opts.model.isEmpty()) m_modelPath = m_opts.model;
 
     refreshDevices();
+    m_mediaDevices = new QMediaDevices(this);
+    connect(m_mediaDevices, &QMediaDevices::videoInputsChanged, this, &MainWindow::refreshDevices);
+    connect(m_mediaDevices, &QMediaDevices::audioInputsChanged, this, &MainWindow::refreshDevices);
     QString source = m_opts.source;
     if (source.isEmpty() && m_opts.persistSettings) source = QSettings().value(QStringLiteral("source")).toString();
     if (source.isEmpty()) {
@@ -345,7 +348,10 @@ void MainWindow::rebuildSourceCombo() {
     }
     int idx = m_sourceCombo->findData(m_sourceSpec);
     if (idx < 0 && !m_sourceSpec.isEmpty()) {
-        m_sourceCombo->addItem(m_sourceSpec, m_sourceSpec);
+        const QString label = m_sourceSpec.startsWith(QStringLiteral("file:"))
+                                  ? tr("File: %1").arg(QFileInfo(m_sourceSpec.mid(5)).fileName())
+                                  : m_sourceSpec;
+        m_sourceCombo->addItem(label, m_sourceSpec);
         idx = m_sourceCombo->count() - 1;
     }
     if (idx >= 0) m_sourceCombo->setCurrentIndex(idx);

@@ -21,6 +21,7 @@ class QAction;
 class QActionGroup;
 class QComboBox;
 class QLabel;
+class QMediaDevices;
 class QTimer;
 
 namespace colive::ui {
@@ -127,6 +128,7 @@ private:
     // device lists (microphones come from a background thread)
     struct CameraEntry { QString label, spec; };
     std::vector<CameraEntry> m_cameras;
+    QMediaDevices* m_mediaDevices = nullptr;   // hot-plug notifications
     QStringList m_micNames;
     QString m_micStatus;
     std::thread m_micThread;

@@ -124,8 +124,11 @@ void PreviewWidget::paintAudio(QPainter& p, const QRect& r) {
     p.drawText(QRect(r.left(), meter.bottom() + 2, 60, fm.height()), Qt::AlignLeft,
                m_rms_db > -119 ? QString::number(static_cast<double>(m_rms_db), 'f', 0) + QStringLiteral(" dB") : QStringLiteral("— dB"));
 
-    // Spectrogram: time left to right (newest right), low mel bands at the bottom.
-    const QRect sr(meter.right() + 10, r.top() + 8, r.right() - meter.right() - 18, r.height() - 16 - fm.height());
+    // Spectrogram: time left to right (newest right), low mel bands at the bottom; caption on top.
+    p.setPen(palette().color(QPalette::BrightText));
+    p.drawText(QRect(meter.right() + 10, r.top() + 4, r.width(), fm.height()), Qt::AlignLeft,
+               tr("log-mel spectrogram, last %1 s (time →, mel bands ↑)").arg(m_specCap / 100));
+    const QRect sr(meter.right() + 10, r.top() + 8 + fm.height(), r.right() - meter.right() - 18, r.height() - 16 - 2 * fm.height());
     if (m_spec.empty() || sr.width() < 10) {
         p.drawText(sr, Qt::AlignCenter, tr("waiting for audio…"));
         return;
@@ -148,8 +151,6 @@ void PreviewWidget::paintAudio(QPainter& p, const QRect& r) {
             img.setPixel(offset + x, cols - 1 - b, colormap((f[static_cast<std::size_t>(b)] - lo) / (hi - lo)));
     }
     p.drawImage(sr, img);
-    p.setPen(palette().color(QPalette::BrightText));
-    p.drawText(QRect(sr.left(), sr.bottom() + 2, sr.width(), fm.height()), Qt::AlignLeft, tr("log-mel spectrogram, last %1 s").arg(m_specCap / 100));
 }
 
 }  // namespace colive::ui
