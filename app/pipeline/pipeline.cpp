@@ -128,16 +128,26 @@ struct Pipeline::Shared {
 
 namespace {
 
+// Counts the session threads alive; wakes waiters when one ends (wait_finished() waits for all).
 struct ThreadCounter {
-    std::atomic<int>& n;
-    explicit ThreadCounter(std::atomic<int>& c) : n(c) { ++n; }
-    ~ThreadCounter() { --n; }
+    Pipeline::Shared& sh;
+    explicit ThreadCounter(Pipeline::Shared& s);
+    ~ThreadCounter();
 };
+
+ThreadCounter::ThreadCounter(Pipeline::Shared& s) : sh(s) { ++sh.live_threads; }
+ThreadCounter::~ThreadCounter() {
+    {
+        std::lock_guard lock(sh.mutex);
+        --sh.live_threads;
+    }
+    sh.cv.notify_all();
+}
 
 float to_db(double v) { return static_cast<float>(v > 1e-6 ? 20.0 * std::log10(v) : -120.0); }
 
 void source_loop(Pipeline::Shared& sh, Pipeline::Session& s) {
-    ThreadCounter tc(sh.live_threads);
+    ThreadCounter tc(sh);
     bool was_paused = false;
     try {
         MediaItem item;
@@ -171,7 +181,7 @@ void source_loop(Pipeline::Shared& sh, Pipeline::Session& s) {
 }
 
 void features_loop(Pipeline::Shared& sh, Pipeline::Session& s) {
-    ThreadCounter tc(sh.live_threads);
+    ThreadCounter tc(sh);
     auto last_logmel = Clock::now() - std::chrono::seconds(1);
     std::vector<float> logmel;
     try {
@@ -237,7 +247,7 @@ void features_loop(Pipeline::Shared& sh, Pipeline::Session& s) {
 }
 
 void engine_loop(Pipeline::Shared& sh, Pipeline::Session& s) {
-    ThreadCounter tc(sh.live_threads);
+    ThreadCounter tc(sh);
     const int window = s.model->config().window;
     std::int64_t step = 0;
     try {
@@ -408,7 +418,7 @@ PipelineState Pipeline::wait_finished(std::chrono::milliseconds timeout) const {
     std::unique_lock lock(m_shared->mutex);
     auto done = [&] {
         return m_shared->applied == m_shared->requested && m_shared->snap.state != PipelineState::Starting &&
-               m_shared->snap.state != PipelineState::Running;
+               m_shared->snap.state != PipelineState::Running && m_shared->live_threads == 0;
     };
     m_shared->cv.wait_for(lock, timeout, done);
     return m_shared->snap.state;
@@ -452,12 +462,17 @@ void Pipeline::start_session(PipelineConfig cfg) {
     const PipelineConfig& c = s->cfg;
     const bool lossless_files = !c.realtime;
     try {
-        const SourceSpec spec = parse_source_spec(c.source);
-        SourceOptions opts;
-        opts.loop = c.loop;
-        opts.realtime = c.realtime;
-        opts.resources_dir = c.resources_dir;
-        s->source = make_source(spec, opts);
+        if (c.make_source) {
+            s->source = c.make_source();
+            if (!s->source) throw SourceError("no source");
+        } else {
+            const SourceSpec spec = parse_source_spec(c.source);
+            SourceOptions opts;
+            opts.loop = c.loop;
+            opts.realtime = c.realtime;
+            opts.resources_dir = c.resources_dir;
+            s->source = make_source(spec, opts);
+        }
         s->source->open();
         const Modality modality = s->source->modality();
         const fs::path model_path = resolve_model_path(c.model_path, modality);

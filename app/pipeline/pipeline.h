@@ -55,6 +55,9 @@ struct PipelineConfig {
     // Optional: called on the engine thread for every step, before it is published (lossless,
     // e.g. for an export writer). Must not block for long.
     std::function<void(const StepRecord&)> on_record;
+    // Optional: builds the source instead of parse_source_spec()/make_source() (tests inject
+    // sources that fail in chosen ways; embedders can plug their own capture).
+    std::function<std::unique_ptr<Source>()> make_source;
 };
 
 // Output of one mode for one step.
@@ -130,8 +133,8 @@ public:
     Snapshot snapshot() const;
     // Step records with seq > after (oldest first, at most max).
     std::vector<StepRecord> records_after(std::uint64_t after, std::size_t max = SIZE_MAX) const;
-    // Blocks until every request so far has been applied and the session is not Starting/Running
-    // (or timeout). Returns the state then.
+    // Blocks until every request so far has been applied, the session is not Starting/Running and
+    // all its threads have ended (or timeout). Returns the state then.
     PipelineState wait_finished(std::chrono::milliseconds timeout) const;
     // Blocks until the session has produced `steps` records or finished (or timeout).
     bool wait_steps(std::int64_t steps, std::chrono::milliseconds timeout) const;

@@ -2,7 +2,11 @@
 // Test media generated at test time into a temporary directory (no bundled clips needed).
 #pragma once
 
+#include "sources/source.h"
+
+#include <chrono>
 #include <filesystem>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -27,5 +31,29 @@ void write_bytes(const std::filesystem::path& path, const std::string& bytes);
 std::filesystem::path tiny_video_model();
 std::filesystem::path tiny_audio_model();
 std::filesystem::path tiny_badwidth_model();   // a video model whose d_in matches no extractor
+
+// A live "camera" that delivers some frames, then fails like an unplugged device.
+class FailingCamera : public colive::Source {
+public:
+    explicit FailingCamera(int frames_before_error) : m_left(frames_before_error) {}
+    Modality modality() const override { return Modality::Video; }
+    void open() override {}
+    ReadStatus read(MediaItem& out) override {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        if (m_left-- <= 0) throw SourceError("camera test-cam stopped delivering frames (unplugged?)");
+        out.modality = Modality::Video;
+        out.frame = cv::Mat(120, 160, CV_8UC3, cv::Scalar(m_t % 255, 40, 40));
+        out.media_time_s = 0.04 * m_t++;
+        out.captured = std::chrono::steady_clock::now();
+        return ReadStatus::Ok;
+    }
+    void close() override {}
+    bool is_live() const override { return true; }
+    SourceInfo info() const override { return {"camera", "test-cam", "160x120"}; }
+
+private:
+    int m_left;
+    int m_t = 0;
+};
 
 }  // namespace colive::test

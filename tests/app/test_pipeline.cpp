@@ -208,3 +208,18 @@ TEST(Pipeline, DestructorStopsALoopingSource) {
     p.reset();                             // must return (joins every thread)
     SUCCEED();
 }
+
+TEST(Pipeline, DeviceErrorMidStreamIsAMessage) {
+    Pipeline p;
+    PipelineConfig c;
+    c.source = "camera:test-cam";
+    c.model_path = colive::test::tiny_video_model().string();
+    c.make_source = [] { return std::make_unique<colive::test::FailingCamera>(60); };
+    p.start(c);
+    EXPECT_EQ(p.wait_finished(30s), PipelineState::Error);
+    const auto snap = p.snapshot();
+    EXPECT_NE(snap.message.find("unplugged"), std::string::npos) << snap.message;
+    EXPECT_GT(snap.tokens, 5);           // it ran before failing, and what ran stays visible
+    EXPECT_FALSE(p.records_after(0).empty());
+    EXPECT_EQ(p.live_threads(), 0);
+}

@@ -133,6 +133,23 @@ private slots:
                  qPrintable(w.statusText()));
     }
 
+    void deviceErrorMidStreamKeepsTheWindow() {
+        auto o = opts(QStringLiteral("file:") + m_video);
+        o.model = m_videoModel;
+        MainWindow w(o);
+        w.show();
+        PipelineConfig c;
+        c.source = "camera:test-cam";
+        c.model_path = m_videoModel.toStdString();
+        c.make_source = [] { return std::make_unique<colive::test::FailingCamera>(80); };
+        w.pipeline().start(c);
+        QTRY_COMPARE_WITH_TIMEOUT(w.pipelineState(), PipelineState::Error, 20000);
+        QTRY_VERIFY(w.statusText().contains(QStringLiteral("unplugged")));
+        QVERIFY(w.stepsShown() > 5);   // what was shown before the failure stays
+        w.startSource(QStringLiteral("file:") + m_video);
+        QTRY_COMPARE_WITH_TIMEOUT(w.pipelineState(), PipelineState::Running, 20000);
+    }
+
     void fileThatEndsSaysSo() {
         auto o = opts(QStringLiteral("file:") + m_video, QStringLiteral("regular"));
         o.model = m_videoModel;
