@@ -571,8 +571,12 @@ void MainWindow::updatePlots() {
         const double t_begin = t_end - kPlotSpan - 1.0 - 5.0 * alpha_tau;
         std::vector<float> ema;
         double t_prev = 0.0;
-        for (const auto& r : m_history) {
-            if (r.time_s < t_begin || !r.out[m].present) continue;
+        // Media time only grows within a session: start at the first record in the plotted span.
+        const auto first = std::lower_bound(m_history.begin(), m_history.end(), t_begin,
+                                            [](const StepRecord& r, double t) { return r.time_s < t; });
+        for (auto it = first; it != m_history.end(); ++it) {
+            const StepRecord& r = *it;
+            if (!r.out[m].present) continue;
             PlotPoint pt;
             pt.t = r.time_s;
             pt.warmup = r.out[m].warmup;
