@@ -8,6 +8,13 @@
 
 namespace colive::json {
 
+Value::Value() = default;
+Value::~Value() = default;
+Value::Value(const Value&) = default;
+Value::Value(Value&&) noexcept = default;
+Value& Value::operator=(const Value&) = default;
+Value& Value::operator=(Value&&) noexcept = default;
+
 const char* type_name(Value::Type t) {
     switch (t) {
         case Value::Type::Null: return "null";

@@ -22,6 +22,15 @@ class Value {
 public:
     enum class Type { Null, Bool, Number, String, Array, Object };
 
+    // Special members are defined in json.cpp: clang with libstdc++ refuses to instantiate
+    // std::pair<std::string, Value> while Value is still incomplete.
+    Value();
+    ~Value();
+    Value(const Value&);
+    Value(Value&&) noexcept;
+    Value& operator=(const Value&);
+    Value& operator=(Value&&) noexcept;
+
     Type type = Type::Null;
     bool boolean = false;
     double number = 0.0;

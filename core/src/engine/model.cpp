@@ -57,7 +57,10 @@ public:
     Loader(std::span<const std::uint8_t> bytes, std::string origin) : m_bytes(bytes), m_origin(std::move(origin)) {}
 
     [[noreturn]] void fail(const std::string& what) const {
-        throw ModelError("model " + m_origin + ": " + what);
+        std::string msg = "model " + m_origin + ": " + what;
+        for (char& ch : msg)
+            if (static_cast<unsigned char>(ch) < 0x20) ch = '?';   // one line, whatever the file holds
+        throw ModelError(msg);
     }
 
     void parse_header() {
@@ -246,7 +249,8 @@ public:
                                       "activation", "ln_eps", "in_proj_bias", "final_norm", "token_rate_hz",
                                       "classes",  "input_proj"};
         for (const auto& [k, v] : m_cfg_json.object) {
-            if (std::find_if(std::begin(known), std::end(known), [&](const char* s) { return k == s; }) !=
+            const std::string& key = k;   // clang 14 cannot capture structured bindings
+            if (std::find_if(std::begin(known), std::end(known), [&](const char* s) { return key == s; }) !=
                 std::end(known))
                 continue;
             c.metadata[k] = v.is_string() ? v.text : v.dump();

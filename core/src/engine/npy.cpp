@@ -17,7 +17,10 @@ std::size_t Array::cols() const {
 namespace {
 
 [[noreturn]] void fail(const std::string& origin, const std::string& what) {
-    throw InputError("npy " + origin + ": " + what);
+    std::string msg = "npy " + origin + ": " + what;
+    for (char& ch : msg)
+        if (static_cast<unsigned char>(ch) < 0x20) ch = '?';   // one line, whatever the file holds
+    throw InputError(msg);
 }
 
 std::vector<std::uint8_t> read_file(const std::filesystem::path& path, const std::string& origin) {
@@ -122,7 +125,7 @@ Array parse(std::span<const std::uint8_t> b, const std::string& origin) {
     a.data.resize(count);
     const std::uint8_t* p = b.data() + data_start;
     if (item == 4) {
-        std::memcpy(a.data.data(), p, count * 4);
+        if (count) std::memcpy(a.data.data(), p, count * 4);
     } else {
         for (std::size_t i = 0; i < count; ++i) {
             double v;
@@ -148,7 +151,7 @@ Array load_raw_f32(const std::filesystem::path& path, std::size_t width) {
     Array a;
     a.shape = {bytes.size() / (4 * width), width};
     a.data.resize(bytes.size() / 4);
-    std::memcpy(a.data.data(), bytes.data(), bytes.size());
+    if (!bytes.empty()) std::memcpy(a.data.data(), bytes.data(), bytes.size());
     return a;
 }
 
