@@ -143,11 +143,11 @@ TEST(ColiveExtract, VideoTokensFollowTheFileFrameRate) {
     const auto t = colive::test::read_npy((d.path / "t.npy").string());
     const auto s = colive::test::read_npy((d.path / "s.npy").string());
     ASSERT_EQ(t.shape.size(), 2u);
-    EXPECT_EQ(t.shape[1], 170u);
+    EXPECT_EQ(t.shape[1], 196u);
     EXPECT_NEAR(static_cast<double>(t.shape[0]), 19.0, 1.0);   // 2 s at 10 tokens/s, first after 0.1 s
     EXPECT_NEAR(s.data[0], 0.1, 1e-9);
     double vx = 0;
-    for (std::size_t k = 0; k < t.shape[0]; ++k) vx += t.data[k * 170 + 56];
+    for (std::size_t k = 0; k < t.shape[0]; ++k) vx += t.data[k * 196 + 56];
     EXPECT_NEAR(vx / static_cast<double>(t.shape[0]), 3.0 * 25.0 / 160.0, 0.05);   // 75 px/s at 160 px = 0.47 widths/s
 }
 
@@ -165,6 +165,8 @@ TEST(ColiveExtract, BadInputFailsWithOneLine) {
     EXPECT_EQ(run("--audio x.wav --print-id", &out), 0);
     EXPECT_EQ(out, "audio-logmel-v1 324\n");
     EXPECT_EQ(run("--video x.mp4 --print-id", &out), 0);
+    EXPECT_EQ(out, "video-motion-v3 196\n");
+    EXPECT_EQ(run("--video x.mp4 --features video-motion-v2 --print-id", &out), 0);
     EXPECT_EQ(out, "video-motion-v2 170\n");
     EXPECT_EQ(run("--video x.mp4 --features video-motion-v1 --print-id", &out), 0);
     EXPECT_EQ(out, "video-motion-v1 88\n");

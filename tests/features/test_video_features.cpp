@@ -77,9 +77,9 @@ double mean_of(const std::vector<Token>& toks, int idx, std::size_t skip = 1) {
 
 TEST(VideoFeatures, DimAndId) {
     VideoFeatures f;
-    EXPECT_EQ(f.dim(), 170);
-    EXPECT_STREQ(VideoFeatures::id(), "video-motion-v2");
-    EXPECT_EQ(f.feature_id(), "video-motion-v2");
+    EXPECT_EQ(f.dim(), 196);
+    EXPECT_STREQ(VideoFeatures::id(), "video-motion-v3");
+    EXPECT_EQ(f.feature_id(), "video-motion-v3");
     colive::VideoFeatureParams p;
     p.descriptor = "video-motion-v1";
     VideoFeatures f1(p);
@@ -89,19 +89,54 @@ TEST(VideoFeatures, DimAndId) {
     EXPECT_THROW(VideoFeatures{p}, FeatureError);
 }
 
-TEST(VideoFeatures, VersionOneIsThePrefixOfVersionTwo) {
+TEST(VideoFeatures, OlderVersionsArePrefixesOfVersionThree) {
     const cv::Mat tex = texture(800, 600);
-    colive::VideoFeatureParams p;
-    p.descriptor = "video-motion-v1";
-    VideoFeatures f1(p), f2;
+    colive::VideoFeatureParams p1, p2;
+    p1.descriptor = "video-motion-v1";
+    p2.descriptor = "video-motion-v2";
+    VideoFeatures f1(p1), f2(p2), f3;
+    EXPECT_EQ(f2.dim(), 170);
     auto make = [&](double t) { return shifted(tex, 320, 240, 60.0 * std::sin(3.0 * t), 30.0 * t); };
-    const auto t1 = run(f1, make, 30.0, 1.5), t2 = run(f2, make, 30.0, 1.5);
-    ASSERT_EQ(t1.size(), t2.size());
+    const auto t1 = run(f1, make, 30.0, 1.5), t2 = run(f2, make, 30.0, 1.5), t3 = run(f3, make, 30.0, 1.5);
+    ASSERT_EQ(t1.size(), t3.size());
+    ASSERT_EQ(t2.size(), t3.size());
     for (std::size_t k = 0; k < t1.size(); ++k) {
         ASSERT_EQ(t1[k].values.size(), 88u);
         ASSERT_EQ(t2[k].values.size(), 170u);
-        EXPECT_TRUE(std::equal(t1[k].values.begin(), t1[k].values.end(), t2[k].values.begin()));
+        ASSERT_EQ(t3[k].values.size(), 196u);
+        EXPECT_TRUE(std::equal(t1[k].values.begin(), t1[k].values.end(), t3[k].values.begin()));
+        EXPECT_TRUE(std::equal(t2[k].values.begin(), t2[k].values.end(), t3[k].values.begin()));
     }
+}
+
+TEST(VideoFeatures, FastSmallObjectAtFifteenFpsIsTrackedByTheDifferenceBlock) {
+    // A 40 px square crossing a 320 px frame right-to-left in 0.4 s (2.5 widths/s, 53 px per frame
+    // at 15 fps: more than its own size, too far for optical flow) over a static textured scene.
+    const cv::Mat bg = texture(900, 700, 31), obj = texture(40, 40, 32);
+    VideoFeatures f;
+    std::vector<Token> toks = run(f, [&](double t) {
+        cv::Mat frame = shifted(bg, 320, 240, 0, 0);
+        const int x = static_cast<int>(std::lround(300 - 2.5 * 320 * (t - 0.2)));
+        if (t >= 0.2 && x > 0 && x + 40 < 320) obj.copyTo(frame(cv::Rect(x, 100, 40, 40)));
+        return frame;
+    }, 15.0, 0.8);
+    int moving_left = 0, seen = 0;
+    for (const auto& tok : toks) {
+        if (tok.values[192] != 0.0f) {
+            ++seen;
+            moving_left += tok.values[192] < -0.5f ? 1 : 0;   // centroid velocity x (widths/s)
+        }
+        EXPECT_LT(std::abs(tok.values[193]), 0.5f);
+    }
+    EXPECT_GE(seen, 2);
+    EXPECT_EQ(moving_left, seen);
+    // Where the energy is: the object's row band (y = 100..140 of 240: grid row 1 or 2).
+    double top = 0, middle = 0;
+    for (const auto& tok : toks) {
+        for (int c = 0; c < 4; ++c) top += tok.values[170 + c] + tok.values[170 + 12 + c];
+        for (int c = 4; c < 12; ++c) middle += tok.values[170 + c];
+    }
+    EXPECT_GT(middle, 5.0 * top);
 }
 
 TEST(VideoFeatures, SmallObjectOverAShakingSceneStandsOutInTheResidualBlock) {
@@ -259,7 +294,7 @@ TEST(VideoFeatures, AnyFrameFormatAndSizeWorks) {
             if (i % 2) fr = fr * 0.5;
             f.push(fr, i / 10.0, [&](const Token& t) {
                 ++tokens;
-                ASSERT_EQ(t.values.size(), 170u);
+                ASSERT_EQ(t.values.size(), 196u);
                 for (float v : t.values) ASSERT_TRUE(std::isfinite(v));
             });
         }

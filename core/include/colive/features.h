@@ -41,12 +41,14 @@ struct VideoFeatureParams {
     // Dense optical flow: "dis" (OpenCV DIS, ultrafast preset; the default) or "farneback"
     // (for comparison in benchmarks; tokens differ slightly).
     std::string flow_method = "dis";
-    // Token layout: "video-motion-v2" (default, 170 floats) or "video-motion-v1" (its first 88
-    // floats; for models trained before v2).
-    std::string descriptor = "video-motion-v2";
+    // Token layout: "video-motion-v3" (default, 196 floats), or its prefixes "video-motion-v2"
+    // (first 170 floats) and "video-motion-v1" (first 88), for models trained on those.
+    std::string descriptor = "video-motion-v3";
 };
 
-// video-motion-v2 token (170 floats) = video-motion-v1 (88 floats, [0,88)) + an object-motion block.
+// video-motion-v3 token (196 floats) = video-motion-v2 ([0,170)) + a frame-difference block; and
+// video-motion-v2 = video-motion-v1 ([0,88)) + an object-motion block. All three are computed the
+// same way; v1 and v2 are prefixes of v3.
 // video-motion-v1: Dense optical flow (OpenCV DIS: ultrafast iterations, patch 4, stride 2, finest
 // scale 1/2) on a grey image resized to work_width (aspect kept, height clamped to 32..4*work_width),
 // summed over sub-steps of at least 1/30 s between consecutive token frames (so the cost does not
@@ -79,6 +81,17 @@ struct VideoFeatureParams {
 //   [156,158) local divergence and curl of the flow averaged over the moving pixels (1/s)
 //   [158,166) history: [138,140) of the previous 4 tokens, newest first
 //   [166,170) oscillation of [138,140) over the last 10 tokens: std x, std y, sign flips x / 9, y / 9
+// video-motion-v3 adds, from the frame difference after aligning the previous frame by the
+// background (median) motion, minus a noise floor (3 x median + 4 grey levels), summed over the flow
+// sub-steps of the token interval and scaled to 0..1 per sub-step. It marks where something moved
+// even when it moved too far for optical flow (a fast hand at 15 fps):
+//   [170,186) 4x4 grid (same order as [0,48)) of mean difference energy
+//   [186,188) mean energy, fraction of pixels with energy
+//   [188,192) energy centroid x, y (widths from the centre) and its spread x, y
+//   [192,194) velocity of the energy centroid since the previous token (widths/s; 0 when either
+//             token had changes on fewer than 0.2 % of the pixels)
+//   [194,196) velocity of the centroid from the first to the last sub-step inside this token
+//             interval (0 with fewer than two sub-steps that saw changes)
 // The first token is due one token period after the first frame (or after a restart: a timestamp
 // going backwards, a gap over max(2 s, 3 periods), or a change of the working size).
 // A frame is used for the token slot it is nearest to (a tolerance of half the measured camera
@@ -88,7 +101,7 @@ class VideoFeatures {
 public:
     explicit VideoFeatures(VideoFeatureParams params = {});
     ~VideoFeatures();
-    static const char* id();          // the default descriptor's id, "video-motion-v2"
+    static const char* id();          // the default descriptor's id, "video-motion-v3"
     int dim() const;                  // token width
     // This extractor's id: params.descriptor, or "onnx:<manifest name>" when a backbone is configured.
     std::string feature_id() const;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // VideoFeatures: any frame -> grey working-size image -> dense optical flow (OpenCV DIS) between
 // the frames at consecutive token times -> motion descriptor token at a fixed token rate.
-// The token layout is documented in colive/features.h (video-motion-v2; v1 is its first 88 floats).
+// The token layout is documented in colive/features.h (video-motion-v3; v1 and v2 are its first 88
+// and 170 floats).
 #include "colive/backbone.h"
 #include "colive/features.h"
 
@@ -32,6 +33,10 @@ static_assert(kResDim == 70);
 constexpr int kResHistBase = kResBase + kResDim;                  // v2: residual history + oscillation
 constexpr int kDimV2 = kResHistBase + 2 * kHistory + 4;
 static_assert(kDimV2 == 170);
+constexpr int kDiffBase = kDimV2;                                 // v3: background-compensated frame difference
+constexpr int kDimV3 = kDiffBase + kGrid * kGrid + 2 + 2 + 2 + 2 + 2;
+static_assert(kDimV3 == 196);
+constexpr double kMinEnergyFrac = 0.002;    // fewer changed pixels than this: no centroid
 constexpr double kResMoving = 0.1;          // residual speed (widths/s) that counts as moving
 constexpr double kMovingThreshold = 0.05;   // frame widths per second
 constexpr double kOscThreshold = 0.02;      // |global vx| below this does not count as a sign
@@ -48,14 +53,21 @@ struct VideoFeatures::Impl {
     cv::Size work_size;
     std::deque<std::array<float, 5>> history;   // global vx, vy, div, residual wx, wy of past tokens (newest first)
     std::array<float, 5> current{};             // the same for the token being built
-    bool v2 = true;
+    int version = 3;
+    // v3 difference-energy state for the token being built
+    cv::Mat aligned, shifted, diff_s, diff8, energy8, eacc;
+    int substeps = 0;
+    bool have_first = false, have_last = false;
+    double first_cx = 0, first_cy = 0, first_t = 0, last_cx = 0, last_cy = 0, lastsub_t = 0;
+    bool have_ecentroid = false;
+    double ecx = 0.0, ecy = 0.0;
     bool have_centroid = false;
     double centroid_x = 0.0, centroid_y = 0.0;
     std::vector<float> med_x, med_y;
     std::vector<float> desc;
     Token tok;
     std::optional<OnnxBackbone> backbone;
-    int dimension = kDimV2;
+    int dimension = kDimV3;
 
     explicit Impl(VideoFeatureParams params) : p(std::move(params)) {
         if (!(p.token_rate_hz >= 0.5 && p.token_rate_hz <= 120.0))
@@ -63,11 +75,13 @@ struct VideoFeatures::Impl {
         if (p.work_width < 32 || p.work_width > 1024)
             throw FeatureError("video features: work_width must be in [32, 1024], got " + std::to_string(p.work_width));
         period = 1.0 / p.token_rate_hz;
-        if (p.descriptor == "video-motion-v1") v2 = false;
-        else if (!p.descriptor.empty() && p.descriptor != "video-motion-v2")
+        if (p.descriptor == "video-motion-v1") version = 1;
+        else if (p.descriptor == "video-motion-v2") version = 2;
+        else if (p.descriptor.empty() || p.descriptor == "video-motion-v3") version = 3;
+        else
             throw FeatureError("video features: unknown descriptor \"" + p.descriptor +
-                               "\" (known: video-motion-v2, video-motion-v1)");
-        dimension = v2 ? kDimV2 : kDimV1;
+                               "\" (known: video-motion-v3, video-motion-v2, video-motion-v1)");
+        dimension = version == 1 ? kDimV1 : (version == 2 ? kDimV2 : kDimV3);
         if (!p.flow_method.empty() && p.flow_method != "dis" && p.flow_method != "farneback")
             throw FeatureError("video features: flow_method must be \"dis\" or \"farneback\", got \"" + p.flow_method + "\"");
         dis = cv::DISOpticalFlow::create(cv::DISOpticalFlow::PRESET_ULTRAFAST);
@@ -81,7 +95,7 @@ struct VideoFeatures::Impl {
                                    backbone->manifest().input_kind + "', expected 'frame'");
             dimension = backbone->dim();
         }
-        desc.resize(static_cast<std::size_t>(v2 ? kDimV2 : kDimV1));
+        desc.resize(static_cast<std::size_t>(kDimV3));   // always computed in full; v1/v2 are prefixes
         tok.values.resize(static_cast<std::size_t>(dimension));
     }
 
@@ -89,6 +103,7 @@ struct VideoFeatures::Impl {
         have_ref = false;
         history.clear();
         have_centroid = false;
+        have_ecentroid = false;
         frame_dt_ema = 0.0;
     }
 
@@ -203,7 +218,8 @@ struct VideoFeatures::Impl {
         o += 3;
         if (o != kDimV1 - 3 * kHistory - 4) throw FeatureError("video features: internal layout error");
         current = {static_cast<float>(mx), static_cast<float>(my), static_cast<float>(div), 0.0f, 0.0f};
-        if (v2) describe_residual(dt);
+        describe_residual(dt);
+        describe_difference(dt);
         write_history();
     }
 
@@ -302,6 +318,118 @@ struct VideoFeatures::Impl {
         current[4] = static_cast<float>(wy);
     }
 
+    // v3, per flow sub-step: frame difference after aligning the previous frame by the background
+    // (median) motion, minus a noise floor (3 x median difference + 4 grey levels), accumulated into
+    // eacc. It marks where something moved even when it moved too far for the optical flow (a fast
+    // hand at 15 fps). The centroid of each sub-step's energy is kept for the first and last sub-step.
+    void accumulate_difference(double t) {
+        const std::size_t N = flow.total();
+        med_x.resize(N);
+        med_y.resize(N);
+        std::size_t i = 0;
+        for (int y = 0; y < flow.rows; ++y) {
+            const auto* f = flow.ptr<cv::Vec2f>(y);
+            for (int x = 0; x < flow.cols; ++x, ++i) {
+                med_x[i] = f[x][0];
+                med_y[i] = f[x][1];
+            }
+        }
+        std::nth_element(med_x.begin(), med_x.begin() + static_cast<std::ptrdiff_t>(N / 2), med_x.end());
+        std::nth_element(med_y.begin(), med_y.begin() + static_cast<std::ptrdiff_t>(N / 2), med_y.end());
+        const cv::Mat shift = (cv::Mat_<double>(2, 3) << 1, 0, med_x[N / 2], 0, 1, med_y[N / 2]);
+        cv::warpAffine(prev, aligned, shift, prev.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+        // Minimum difference over +-1 px shifts of the aligned frame: a residual misalignment of
+        // the background (sub-pixel shake, periodic textures) leaves no energy on its edges, while
+        // a hand that moved several pixels still does.
+        cv::absdiff(cur, aligned, diff8);
+        cv::copyMakeBorder(aligned, shifted, 1, 1, 1, 1, cv::BORDER_REPLICATE);
+        for (int dy = -1; dy <= 1; ++dy) {
+            for (int dx = -1; dx <= 1; ++dx) {
+                if (dx == 0 && dy == 0) continue;
+                cv::absdiff(cur, shifted(cv::Rect(1 + dx, 1 + dy, cur.cols, cur.rows)), diff_s);
+                cv::min(diff8, diff_s, diff8);
+            }
+        }
+        int hist[256] = {};
+        for (int y = 0; y < diff8.rows; ++y) {
+            const auto* d = diff8.ptr<std::uint8_t>(y);
+            for (int x = 0; x < diff8.cols; ++x) ++hist[d[x]];
+        }
+        std::size_t cum = 0;
+        int med = 0;
+        for (; med < 255; ++med) {
+            cum += static_cast<std::size_t>(hist[med]);
+            if (cum * 2 >= N) break;
+        }
+        cv::subtract(diff8, cv::Scalar::all(3.0 * med + 4.0), energy8);   // saturates at 0
+        cv::accumulate(energy8, eacc);
+        ++substeps;
+        const cv::Moments mo = cv::moments(energy8, false);
+        if (mo.m00 > kMinEnergyFrac * static_cast<double>(N) * 8.0) {
+            const double W = energy8.cols, H = energy8.rows;
+            const double cx = (mo.m10 / mo.m00 + 0.5 - W / 2.0) / W, cy = (mo.m01 / mo.m00 + 0.5 - H / 2.0) / W;
+            if (!have_first) {
+                have_first = true;
+                first_cx = cx;
+                first_cy = cy;
+                first_t = t;
+            }
+            have_last = true;
+            last_cx = cx;
+            last_cy = cy;
+            lastsub_t = t;
+        }
+    }
+
+    // v3 block [170,196) from eacc.
+    void describe_difference(double dt) {
+        const int W = eacc.cols, H = eacc.rows;
+        const double N = static_cast<double>(W) * H;
+        const double norm = 1.0 / (255.0 * std::max(1, substeps));
+        std::array<double, kGrid * kGrid> grid{};
+        std::array<int, kGrid * kGrid> cnt{};
+        double s = 0, nz = 0, sx = 0, sy = 0, sxx = 0, syy = 0;
+        for (int y = 0; y < H; ++y) {
+            const float* e = eacc.ptr<float>(y);
+            const int gy = y * kGrid / H;
+            const double ny = (y + 0.5 - H / 2.0) / W;
+            for (int x = 0; x < W; ++x) {
+                const double v = e[x] * norm;
+                const int c = gy * kGrid + x * kGrid / W;
+                grid[static_cast<std::size_t>(c)] += v;
+                ++cnt[static_cast<std::size_t>(c)];
+                if (v <= 0.0) continue;
+                const double nx = (x + 0.5 - W / 2.0) / W;
+                s += v;
+                nz += 1;
+                sx += v * nx;
+                sy += v * ny;
+                sxx += v * nx * nx;
+                syy += v * ny * ny;
+            }
+        }
+        int o = kDiffBase;
+        auto put = [&](double v) { desc[static_cast<std::size_t>(o++)] = static_cast<float>(v); };
+        for (int c = 0; c < kGrid * kGrid; ++c) put(grid[static_cast<std::size_t>(c)] / std::max(1, cnt[static_cast<std::size_t>(c)]));
+        put(s / N);
+        put(nz / N);
+        const bool strong = nz / N > kMinEnergyFrac && s > 0.0;
+        const double cx = strong ? sx / s : 0.0, cy = strong ? sy / s : 0.0;
+        put(cx);
+        put(cy);
+        put(strong ? std::sqrt(std::max(0.0, sxx / s - cx * cx)) : 0.0);
+        put(strong ? std::sqrt(std::max(0.0, syy / s - cy * cy)) : 0.0);
+        put(strong && have_ecentroid ? (cx - ecx) / dt : 0.0);
+        put(strong && have_ecentroid ? (cy - ecy) / dt : 0.0);
+        have_ecentroid = strong;
+        ecx = cx;
+        ecy = cy;
+        const bool intra = have_first && have_last && lastsub_t > first_t;
+        put(intra ? (last_cx - first_cx) / (lastsub_t - first_t) : 0.0);
+        put(intra ? (last_cy - first_cy) / (lastsub_t - first_t) : 0.0);
+        if (o != kDimV3) throw FeatureError("video features: internal layout error (v3)");
+    }
+
     // Writes the history and oscillation blocks from `history` and `current`, then records `current`.
     void write_history() {
         int o = kDimV1 - 3 * kHistory - 4;
@@ -309,7 +437,7 @@ struct VideoFeatures::Impl {
             for (int j = 0; j < 3; ++j)
                 desc[static_cast<std::size_t>(o + 3 * k + j)] =
                     static_cast<std::size_t>(k) < history.size() ? history[static_cast<std::size_t>(k)][static_cast<std::size_t>(j)] : 0.0f;
-        if (v2) {
+        {
             for (int k = 0; k < kHistory; ++k)
                 for (int j = 0; j < 2; ++j)
                     desc[static_cast<std::size_t>(kResHistBase + 2 * k + j)] =
@@ -318,7 +446,7 @@ struct VideoFeatures::Impl {
         history.push_front(current);
         if (history.size() > static_cast<std::size_t>(kOscTokens)) history.pop_back();
         // Oscillation of (global vx, vy) into [84,88) and of (residual wx, wy) into [166,170).
-        for (int which = 0; which < (v2 ? 2 : 1); ++which) {
+        for (int which = 0; which < 2; ++which) {
             const int base = which == 0 ? 0 : 3;
             const int out = which == 0 ? kDimV1 - 4 : kResHistBase + 2 * kHistory;
             double s[2] = {0, 0}, s2[2] = {0, 0};
@@ -373,6 +501,11 @@ struct VideoFeatures::Impl {
             cur.copyTo(prev);
             acc.create(cur.size(), CV_32FC2);
             acc.setTo(cv::Scalar::all(0));
+            eacc.create(cur.size(), CV_32F);
+            eacc.setTo(cv::Scalar::all(0));
+            substeps = 0;
+            have_first = have_last = false;
+            have_ecentroid = false;
             ref_t = prev_t = t;
             last_t = t;
             next_due = t + period;
@@ -390,6 +523,7 @@ struct VideoFeatures::Impl {
         if (!backbone && t > prev_t && (due || t - prev_t >= 0.75 / kMaxFlowHz)) {
             compute_flow(prev, cur);
             acc += flow;
+            accumulate_difference(t);
             cur.copyTo(prev);
             prev_t = t;
         }
@@ -399,13 +533,16 @@ struct VideoFeatures::Impl {
         if (!backbone) {
             describe(dt);
             acc.setTo(cv::Scalar::all(0));
+            eacc.setTo(cv::Scalar::all(0));
+            substeps = 0;
+            have_first = have_last = false;
         } else {
             backbone->run_frame(frame, tok.values);
         }
         for (int k = 0; k < n; ++k) {
             if (!backbone) {
                 if (k > 0) write_history();
-                std::copy(desc.begin(), desc.end(), tok.values.begin());
+                std::copy(desc.begin(), desc.begin() + dimension, tok.values.begin());
             }
             tok.time_s = next_due;
             next_due += period;
@@ -418,11 +555,11 @@ struct VideoFeatures::Impl {
 
 VideoFeatures::VideoFeatures(VideoFeatureParams params) : m_impl(std::make_unique<Impl>(std::move(params))) {}
 VideoFeatures::~VideoFeatures() = default;
-const char* VideoFeatures::id() { return "video-motion-v2"; }
+const char* VideoFeatures::id() { return "video-motion-v3"; }
 int VideoFeatures::dim() const { return m_impl->dimension; }
 std::string VideoFeatures::feature_id() const {
     if (m_impl->backbone) return "onnx:" + m_impl->backbone->manifest().name;
-    return m_impl->v2 ? "video-motion-v2" : "video-motion-v1";
+    return m_impl->version == 1 ? "video-motion-v1" : (m_impl->version == 2 ? "video-motion-v2" : "video-motion-v3");
 }
 bool VideoFeatures::push(const cv::Mat& frame, double t_s, Token& out) {
     bool any = false;
