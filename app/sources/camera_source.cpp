@@ -17,6 +17,14 @@ std::string lower(std::string s) {
     return s;
 }
 
+// V4L2 on Linux: the other camera backends OpenCV may try (gphoto2, libdc1394, ...) probe USB buses,
+// are slow, and leak. Elsewhere let OpenCV pick.
+#ifdef __linux__
+constexpr int kCameraApi = cv::CAP_V4L2;
+#else
+constexpr int kCameraApi = cv::CAP_ANY;
+#endif
+
 bool all_digits(const std::string& s) {
     return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
 }
@@ -56,7 +64,7 @@ void CameraSource::open() {
     if (target.empty() || all_digits(target)) {
         const int index = target.empty() ? 0 : std::stoi(target);
         m_info.name = "camera " + std::to_string(index);
-        ok = m_cap.open(index, cv::CAP_V4L2) || m_cap.open(index, cv::CAP_ANY);
+        ok = m_cap.open(index, kCameraApi);
         if (!ok)
             throw SourceError("no camera at index " + std::to_string(index) +
                               (list_cameras().empty() ? " (no camera is connected)" : " (missing or busy)"));
@@ -78,7 +86,7 @@ void CameraSource::open() {
         }
         std::error_code ec;
         if (!fs::exists(target, ec)) throw SourceError("camera device " + target + " does not exist");
-        ok = m_cap.open(target, cv::CAP_V4L2) || m_cap.open(target, cv::CAP_ANY);
+        ok = m_cap.open(target, kCameraApi);
         if (!ok) throw SourceError("cannot open camera " + target + " (busy or not a capture device)");
     }
     m_cap.set(cv::CAP_PROP_BUFFERSIZE, 1);

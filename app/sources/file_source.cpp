@@ -2,6 +2,7 @@
 #include "file_source.h"
 
 #include <opencv2/imgproc.hpp>
+#include <opencv2/videoio/registry.hpp>
 
 #include "audio_file_reader.h"
 
@@ -9,6 +10,22 @@
 #include <cstdio>
 
 namespace colive {
+
+namespace {
+// FFmpeg first (it reads what users have); GStreamer as a fallback. Not CAP_ANY: its other
+// backends (gphoto2, ...) probe USB devices for a file name, which is slow and leaks.
+bool open_video_file(cv::VideoCapture& cap, const std::filesystem::path& path) {
+    for (int api : {cv::CAP_FFMPEG, cv::CAP_GSTREAMER}) {
+        if (!cv::videoio_registry::hasBackend(static_cast<cv::VideoCaptureAPIs>(api))) continue;
+        try {
+            if (cap.open(path.string(), api) && cap.isOpened()) return true;
+        } catch (const cv::Exception&) {
+        }
+        cap.release();
+    }
+    return false;
+}
+}  // namespace
 
 // ------------------------------------------------------------------------------------------------
 VideoFileSource::VideoFileSource(std::filesystem::path path, bool loop, bool realtime, std::string kind)
@@ -22,7 +39,7 @@ VideoFileSource::~VideoFileSource() { close(); }
 void VideoFileSource::open() {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(m_path, ec)) throw SourceError("file not found: " + m_path.string());
-    if (!m_cap.open(m_path.string(), cv::CAP_ANY) || !m_cap.isOpened())
+    if (!open_video_file(m_cap, m_path))
         throw SourceError("cannot open video file " + m_path.string() + " (unsupported or corrupt)");
     cv::Mat first;
     if (!m_cap.read(first) || first.empty()) {
@@ -48,7 +65,7 @@ ReadStatus VideoFileSource::read(MediaItem& out) {
             if (!m_loop || m_in_pass == 0) return ReadStatus::End;
             // Start again: reopen (seeking is unreliable for some containers).
             m_cap.release();
-            if (!m_cap.open(m_path.string(), cv::CAP_ANY) || !m_cap.read(f) || f.empty())
+            if (!open_video_file(m_cap, m_path) || !m_cap.read(f) || f.empty())
                 throw SourceError("cannot re-read video file " + m_path.string() + " for looping");
             m_in_pass = 0;
         }
