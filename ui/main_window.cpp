@@ -18,6 +18,7 @@
 #include <QComboBox>
 #include <QDateTime>
 #include <QDir>
+#include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -76,7 +77,7 @@ QString modeName(RunMode m) {
 MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
     : QMainWindow(parent), m_opts(options), m_pipeline(std::make_unique<Pipeline>()) {
     setWindowTitle(tr("CoLive — Continual Transformers, live"));
-    setWindowIcon(QIcon(QStringLiteral(":/colive/icon.svg")));
+    if (QFile::exists(QStringLiteral(":/colive/icon.png"))) setWindowIcon(QIcon(QStringLiteral(":/colive/icon.png")));
     buildUi();
     loadSettings();
     if (!m_opts.mode.isEmpty()) {

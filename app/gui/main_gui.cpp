@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
     QApplication::setApplicationDisplayName(QStringLiteral("CoLive"));
     QApplication::setApplicationVersion(QStringLiteral(COLIVE_VERSION));
     QApplication::setDesktopFileName(QStringLiteral("io.github.colive.CoLive"));
-    QApplication::setWindowIcon(QIcon(QStringLiteral(":/colive/icon.svg")));
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/colive/icon.png")));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
