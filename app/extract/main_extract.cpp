@@ -104,7 +104,8 @@ int main(int argc, char** argv) {
     } catch (const std::exception& e) {
         return usage_error(e.what());
     }
-    cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_ERROR);
+    cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
+    ::setenv("OPENCV_FFMPEG_LOGLEVEL", "-8", 0);   // AV_LOG_QUIET: our own one-line errors only
     if (bench) return colive::extract::run_bench(bench_seconds);
     if (video.empty() == audio.empty()) return usage_error("give exactly one of --video FILE or --audio FILE");
     if (out.empty() && !print_id) return usage_error("--out FILE is required");
@@ -152,8 +153,9 @@ int main(int argc, char** argv) {
                 return 0;
             }
             if (!std::filesystem::is_regular_file(video)) throw colive::Error("video file not found: " + video);
-            cv::VideoCapture cap(video, cv::CAP_ANY);
-            if (!cap.isOpened()) throw colive::Error("cannot open video file " + video);
+            // FFmpeg only: the GStreamer fallback prints multi-line errors (and leaks) on bad files.
+            cv::VideoCapture cap(video, cv::CAP_FFMPEG);
+            if (!cap.isOpened()) throw colive::Error("cannot decode video file " + video + " (FFmpeg could not open it)");
             const double fps = cap.get(cv::CAP_PROP_FPS);
             const bool use_fps = fps > 0.5 && fps < 1000.0;
             cv::Mat frame;

@@ -11,6 +11,7 @@
 #include <opencv2/videoio.hpp>
 #include <sndfile.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -158,6 +159,7 @@ TEST(ColiveExtract, BadInputFailsWithOneLine) {
     EXPECT_NE(out.find("not found"), std::string::npos) << out;
     std::ofstream(d.path / "junk.mp4") << "junk";
     EXPECT_EQ(run("--video " + (d.path / "junk.mp4").string() + " --out " + (d.path / "x.npy").string(), &out), 1) << out;
+    EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << "one line: " << out;
     EXPECT_EQ(run("--audio a.wav --video b.mp4 --out x.npy", &out), 2);
     EXPECT_EQ(run("--bogus", &out), 2);
     EXPECT_EQ(run("--help", &out), 0);
