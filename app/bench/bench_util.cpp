@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <random>
+#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -169,6 +170,72 @@ Timing time_steps(const std::shared_ptr<const Model>& model, Mode mode, double b
     t.p95_ms = percentile(all, 0.95);
     t.steps = all.size();
     return t;
+}
+
+namespace {
+
+void interleaved_one(const std::shared_ptr<const Model>& model, double budget_s, std::uint64_t seed,
+                     std::vector<double>& reg, std::vector<double>& con) {
+    using clock = std::chrono::steady_clock;
+    const auto din = std::size_t(model->config().d_in);
+    const std::size_t pool = 64;
+    std::vector<float> tokens(pool * din);
+    std::mt19937_64 rng(seed);
+    std::normal_distribution<float> g;
+    for (float& v : tokens) v = g(rng);
+    Stream sr(model, Mode::Regular), sc(model, Mode::Continual);
+    for (int i = 0; i < model->config().window; ++i) {
+        const std::span<const float> tok(tokens.data() + (std::size_t(i) % pool) * din, din);
+        sr.step(tok);
+        sc.step(tok);
+    }
+    double spent[2] = {0.0, 0.0};
+    std::size_t next[2] = {0, 0};
+    const double slice = 0.02;
+    while (spent[0] < budget_s || spent[1] < budget_s) {
+        for (int m = 0; m < 2; ++m) {
+            if (spent[m] >= budget_s && (m == 0 ? reg.size() : con.size()) >= 5) continue;
+            Stream& s = m == 0 ? sr : sc;
+            auto& out = m == 0 ? reg : con;
+            const auto s0 = clock::now();
+            do {
+                const auto t0 = clock::now();
+                s.step(std::span<const float>(tokens.data() + (next[m]++ % pool) * din, din));
+                const auto t1 = clock::now();
+                out.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+            } while (std::chrono::duration<double>(clock::now() - s0).count() < slice && out.size() < 2000000);
+            spent[m] += std::chrono::duration<double>(clock::now() - s0).count();
+        }
+    }
+}
+
+}  // namespace
+
+std::pair<Timing, Timing> time_interleaved(const std::shared_ptr<const Model>& model, double budget_s, int threads) {
+    std::vector<double> reg, con;
+    if (threads <= 1) {
+        interleaved_one(model, budget_s, 1, reg, con);
+    } else {
+        std::vector<std::vector<double>> r(static_cast<std::size_t>(threads)), c(static_cast<std::size_t>(threads));
+        std::vector<std::thread> pool;
+        for (int t = 0; t < threads; ++t)
+            pool.emplace_back([&, t] { interleaved_one(model, budget_s, 1 + std::uint64_t(t), r[std::size_t(t)], c[std::size_t(t)]); });
+        for (auto& th : pool) th.join();
+        for (int t = 0; t < threads; ++t) {
+            reg.insert(reg.end(), r[std::size_t(t)].begin(), r[std::size_t(t)].end());
+            con.insert(con.end(), c[std::size_t(t)].begin(), c[std::size_t(t)].end());
+        }
+    }
+    Timing a{percentile(reg, 0.5), percentile(reg, 0.95), reg.size()};
+    Timing b{percentile(con, 0.5), percentile(con, 0.95), con.size()};
+    return {a, b};
+}
+
+std::string load_average() {
+    std::ifstream in("/proc/loadavg");
+    std::string a, b, c;
+    if (!(in >> a >> b >> c)) return "";
+    return a + " " + b + " " + c;
 }
 
 double read_bandwidth_gbs(std::size_t bytes) {

@@ -37,6 +37,13 @@ struct Timing {
 Timing time_steps(const std::shared_ptr<const Model>& model, Mode mode, double budget_s, std::size_t min_steps,
                   std::size_t max_steps, int threads);
 
+// Regular and continual timed in alternating slices of ~20 ms (so that both see the same machine
+// load), `budget_s` seconds in total per mode. Returns {regular, continual}.
+std::pair<Timing, Timing> time_interleaved(const std::shared_ptr<const Model>& model, double budget_s, int threads);
+
+// "1.23 0.98 0.87" from /proc/loadavg (empty if unavailable).
+std::string load_average();
+
 // Single-thread read bandwidth (GB/s) over a buffer of `bytes` (sum of floats, best of a few runs).
 double read_bandwidth_gbs(std::size_t bytes);
 

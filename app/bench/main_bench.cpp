@@ -15,6 +15,7 @@
 #include <sstream>
 #include <thread>
 #include <string>
+#include <tuple>
 #include <vector>
 
 using namespace colive;
@@ -25,11 +26,12 @@ namespace {
 constexpr const char* kUsage =
     "usage: colive-bench [--presets tiny,gtzan,oadtr] [--depths 1,2] [--budget SECONDS] [--threads N]\n"
     "                    [--torch] [--torch-script PATH] [--no-flops] [--no-timing] [--no-memory]\n"
-    "                    [--csv FILE|-] [--markdown FILE|-]\n"
+    "                    [--csv FILE|-] [--markdown FILE|-] [--mode regular|continual]\n"
     "  --budget    seconds of stepping per preset, depth and mode (default 1.5)\n"
     "  --threads   engine streams stepping concurrently, one per thread (default 1; every stream is\n"
     "              single-threaded, Eigen is not parallelised); PyTorch gets the same thread count\n"
     "  --torch     also time PyTorch's regular nn.TransformerEncoder (scripts/bench_torch.py)\n"
+    "  --mode      time only this mode (for profiling)\n"
     "  --csv       write the timing table as CSV; --markdown writes every table as Markdown\n";
 
 std::vector<std::string> split(const std::string& s) {
@@ -168,6 +170,7 @@ int main(int argc, char** argv) {
     double budget = 1.5;
     int threads = 1;
     bool with_torch = false, do_flops = true, do_timing = true, do_memory = true;
+    bool only_regular = false, only_continual = false;   // --mode (profiling)
     {
         // scripts/bench_torch.py next to this source tree (app/bench/main_bench.cpp -> ../../scripts).
         std::string here = __FILE__;
@@ -201,6 +204,11 @@ int main(int argc, char** argv) {
             else if (a == "--no-flops") do_flops = false;
             else if (a == "--no-timing") do_timing = false;
             else if (a == "--no-memory") do_memory = false;
+            else if (a == "--mode") {
+                const std::string m = need();
+                only_regular = m == "regular";
+                only_continual = m == "continual";
+            }
             else {
                 std::cerr << "colive-bench: unknown argument '" << a << "'\n" << kUsage;
                 return 2;
@@ -281,8 +289,13 @@ int main(int argc, char** argv) {
                 auto model = random_model(cfg, 42 + std::uint64_t(depth));
                 const double mr = double(macs_per_step(cfg, Mode::Regular).total()), mc = double(macs_per_step(cfg, Mode::Continual).total());
                 std::cout << "timing " << p.name << " b" << depth << " ..." << std::flush;
-                const Timing tr = time_steps(model, Mode::Regular, budget, 20, 100000, threads);
-                const Timing tc = time_steps(model, Mode::Continual, budget, 20, 100000, threads);
+                Timing tr{1, 1, 0}, tc{1, 1, 0};
+                if (only_regular)
+                    tr = time_steps(model, Mode::Regular, budget, 20, 1000000, threads);
+                else if (only_continual)
+                    tc = time_steps(model, Mode::Continual, budget, 20, 1000000, threads);
+                else
+                    std::tie(tr, tc) = time_interleaved(model, budget, threads);
                 std::cout << " done\n";
                 const double speed = tr.median_ms / tc.median_ms, mac_ratio = mr / mc;
                 std::vector<std::string> row = {p.name, std::to_string(depth), fmt("%.3f", mr / 1e6), fmt("%.3f", mc / 1e6),
@@ -312,7 +325,9 @@ int main(int argc, char** argv) {
                                        fmt("%.1f", cache_floats * 4 / 1024.0)});
             }
         }
-        timing.notes = {"MACs in the paper's convention (engine count); speed-up = regular median / continual median;",
+        timing.notes = {"regular and continual stepped in alternating ~20 ms slices (same machine load); load average at the end: " +
+                            load_average() + ".",
+                        "MACs in the paper's convention (engine count); speed-up = regular median / continual median;",
                         "'of MAC ratio' = speed-up / MAC ratio. Torch: Debian python3-torch " + std::string("regular nn.TransformerEncoder on the (1, n, d) window, same thread count.")};
         memory.notes = {"weights MB = every encoder weight, all read once per continual step (GB/s = weights / continual median).",
                         "machine read bandwidth (1 thread, sum over a buffer): " + fmt("%.1f", bw_big) + " GB/s (512 MiB, DRAM), " +

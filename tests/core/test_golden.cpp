@@ -31,6 +31,7 @@ struct Errors {
     double encoded = 0.0;
     double probs = 0.0;
     int compared = 0;
+    int recompute_steps = 0;   // steps that needed exact row recomputes (StepResult::macs above the analytic count)
 };
 
 Errors run_against_golden(const GoldenCase& c, Mode mode, std::vector<float>* encoded_out = nullptr) {
@@ -56,6 +57,7 @@ Errors run_against_golden(const GoldenCase& c, Mode mode, std::vector<float>* en
         EXPECT_EQ(r.probs.size(), C);
         EXPECT_EQ(r.encoded.size(), d);
         if (encoded_out) std::copy(r.encoded.begin(), r.encoded.end(), encoded_out->begin() + std::ptrdiff_t(t * d));
+        if (!r.warmup && r.macs > macs_per_step(model->config(), mode).total()) ++e.recompute_steps;
         if (r.warmup) continue;
         const float* ge = enc.data.data() + t * d;
         const float* gp = probs.data.data() + t * C;
@@ -86,23 +88,40 @@ Errors run_against_golden(const GoldenCase& c, Mode mode, std::vector<float>* en
         EXPECT_EQ(b0_index, c.block0_steps.size()) << "not every retroactive golden step was checked";
     }
     EXPECT_GT(e.compared, 0);
-    std::printf("[ golden ] %-22s %-9s %4d steps: max err encoded %.2e, probs %.2e (torch f32 vs f64: %.2e)\n",
-                c.name.c_str(), to_string(mode), e.compared, e.encoded, e.probs, c.torch_f32_err_encoded);
+    std::printf("[ golden ] %-22s %-9s %4d steps: max err encoded %.2e, probs %.2e (torch f32 vs f64: %.2e), "
+                "%d steps with exact row recomputes\n",
+                c.name.c_str(), to_string(mode), e.compared, e.encoded, e.probs, c.torch_f32_err_encoded,
+                e.recompute_steps);
     return e;
 }
 
-class Golden : public ::testing::TestWithParam<std::string> {};
+class GoldenRegular : public ::testing::TestWithParam<std::string> {};
+class GoldenContinual : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(Golden, RegularMatchesTorch) { run_against_golden(golden_case(GetParam()), Mode::Regular); }
-TEST_P(Golden, ContinualMatchesTorch) { run_against_golden(golden_case(GetParam()), Mode::Continual); }
+TEST_P(GoldenRegular, MatchesTorch) { run_against_golden(golden_case(GetParam()), Mode::Regular); }
 
-std::vector<std::string> case_names() {
+TEST_P(GoldenContinual, MatchesTorch) {
+    const GoldenCase& c = golden_case(GetParam());
+    const Errors e = run_against_golden(c, Mode::Continual);
+    // With tokens x50 the attention is nearly one-hot: the retroactive block must have hit the
+    // cancellation guard (leaving key dominating a row) and recomputed rows, and still be exact.
+    if (c.blocks >= 2 && c.scale >= 50.0) {
+        EXPECT_GT(e.recompute_steps, 0) << c.name;
+    }
+}
+
+// Regular mode's softmax is the textbook max-subtracted one: its stability streams (x10, x50) run at
+// the tiny preset only, to keep the suite fast; every stream runs in continual mode.
+std::vector<std::string> case_names(bool regular) {
     std::vector<std::string> v;
-    for (const auto& c : golden_cases()) v.push_back(c.name);
+    for (const auto& c : golden_cases())
+        if (!regular || c.scale == 1.0 || c.window <= 8) v.push_back(c.name);
     return v;
 }
 
-INSTANTIATE_TEST_SUITE_P(Engine, Golden, ::testing::ValuesIn(case_names()),
+INSTANTIATE_TEST_SUITE_P(Engine, GoldenRegular, ::testing::ValuesIn(case_names(true)),
+                         [](const ::testing::TestParamInfo<std::string>& i) { return i.param; });
+INSTANTIATE_TEST_SUITE_P(Engine, GoldenContinual, ::testing::ValuesIn(case_names(false)),
                          [](const ::testing::TestParamInfo<std::string>& i) { return i.param; });
 
 // Regular and continual agree on every step, warm-up included (both use the zero-padded window).
@@ -114,7 +133,9 @@ TEST_P(Agreement, RegularEqualsContinualOnEveryStep) {
     Stream reg(model, Mode::Regular), con(model, Mode::Continual);
     const std::size_t din = tokens.cols();
     double worst = 0.0;
-    for (std::size_t t = 0; t < tokens.rows(); ++t) {
+    // Warm-up and one more window of steady state (the goldens cover the rest of each stream).
+    const std::size_t steps = std::min<std::size_t>(tokens.rows(), 2 * std::size_t(c.window) + 5);
+    for (std::size_t t = 0; t < steps; ++t) {
         std::span<const float> tok(tokens.data.data() + t * din, din);
         const StepResult a = reg.step(tok);
         const StepResult b = con.step(tok);
@@ -129,7 +150,7 @@ TEST_P(Agreement, RegularEqualsContinualOnEveryStep) {
 }
 INSTANTIATE_TEST_SUITE_P(Engine, Agreement,
                          ::testing::Values("tiny_b1_gelu", "tiny_b2_relu", "tiny_b3_gelu", "gtzan_b1_gelu",
-                                           "gtzan_b2_gelu", "gtzan_b3_relu"),
+                                           "gtzan_b2_gelu"),
                          [](const ::testing::TestParamInfo<std::string>& i) { return i.param; });
 
 // A non-finite token poisons the outputs only while it is in the window: outputs are flagged

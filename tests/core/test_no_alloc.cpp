@@ -21,6 +21,12 @@
 #define COLIVE_HOOK_MALLOC 1
 #endif
 
+// The replacement operator delete releases with free() what the replacement operator new got from
+// malloc(); GCC cannot see that pairing.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
 namespace {
 std::atomic<long> g_allocs{0};
 std::atomic<bool> g_counting{false};
@@ -136,7 +142,7 @@ TEST_P(NoAllocation, StepDoesNotAllocate) {
 
 INSTANTIATE_TEST_SUITE_P(Engine, NoAllocation,
                          ::testing::Values("tiny_b1_gelu", "tiny_b2_gelu", "tiny_b3_gelu", "gtzan_b1_gelu",
-                                           "gtzan_b2_gelu", "gtzan_b3_relu", "oadtr_b2_gelu"),
+                                           "gtzan_b3_relu"),
                          [](const ::testing::TestParamInfo<std::string>& i) { return i.param; });
 
 }  // namespace

@@ -4,6 +4,11 @@
 
 #include "colive/engine.h"
 
+// GCC 12 reports false -Wmaybe-uninitialized inside its own AVX-512 intrinsics when Eigen is
+// built with -march=native (COLIVE_NATIVE); engine translation units only.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <Eigen/Core>
 
 #include <cstddef>
@@ -87,12 +92,15 @@ void linear_vec(const LinearW& l, const float* x, float* y);
 class GemmPlan {
 public:
     GemmPlan();
-    // Plans Y = X W^T for up to max_rows rows of X, W being (out x in).
-    GemmPlan(int max_rows, int out, int in);
+    // Plans Y = X W^T for up to max_rows rows of X, W being (out x in). With transposed_out the
+    // plan is for run_t, which writes Y^T instead.
+    GemmPlan(int max_rows, int out, int in, bool transposed_out = false);
     ~GemmPlan();
     GemmPlan(GemmPlan&&) noexcept;
     GemmPlan& operator=(GemmPlan&&) noexcept;
     void run(const LinearW& l, const float* x, int ldx, int rows, float* y, int ldy) const;
+    // Z (l.out x rows, row stride ldz) = W X^T + b, i.e. the transpose of run()'s Y.
+    void run_t(const LinearW& l, const float* x, int ldx, int rows, float* z, int ldz) const;
     std::size_t bytes() const;
 
 private:

@@ -6,6 +6,7 @@
 #include <Eigen/Core>
 #include <unsupported/Eigen/SpecialFunctions>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -64,7 +65,8 @@ struct GemmPlan::Blocking {
     }
 };
 
-GemmPlan::GemmPlan(int max_rows, int out, int in) : m_blocking(std::make_unique<Blocking>(out, max_rows, in)) {}
+GemmPlan::GemmPlan(int max_rows, int out, int in, bool transposed_out)
+    : m_blocking(transposed_out ? std::make_unique<Blocking>(max_rows, out, in) : std::make_unique<Blocking>(out, max_rows, in)) {}
 GemmPlan::GemmPlan() = default;
 GemmPlan::~GemmPlan() = default;
 GemmPlan::GemmPlan(GemmPlan&&) noexcept = default;
@@ -85,6 +87,18 @@ void GemmPlan::run(const LinearW& l, const float* x, int ldx, int rows, float* y
             std::memset(yr, 0, sizeof(float) * std::size_t(l.out));
     }
     Gemm::run(l.out, rows, l.in, l.w, l.in, x, ldx, y, 1, ldy, 1.0f, m_blocking->space, nullptr);
+}
+
+void GemmPlan::run_t(const LinearW& l, const float* x, int ldx, int rows, float* z, int ldz) const {
+    if (rows <= 0) return;
+    using Gemm = Eigen::internal::general_matrix_matrix_product<Eigen::Index, float, Eigen::RowMajor, false, float,
+                                                                Eigen::ColMajor, false, Eigen::ColMajor, 1>;
+    for (int o = 0; o < l.out; ++o) {
+        float* zr = z + std::size_t(o) * std::size_t(ldz);
+        std::fill(zr, zr + rows, l.b ? l.b[o] : 0.0f);
+    }
+    // Y (rows x out, col-major, column stride ldz) = X (row-major) * W^T (col-major view of W).
+    Gemm::run(rows, l.out, l.in, x, ldx, l.w, l.in, z, 1, ldz, 1.0f, m_blocking->space, nullptr);
 }
 
 // ---------------------------------------------------------------------------------------------

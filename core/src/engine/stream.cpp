@@ -31,22 +31,6 @@ namespace {
 constexpr float kRecomputeRatio = 1.0f / 64.0f;
 
 using Eigen::Index;
-using HeadMap = Eigen::Map<const RowMat, Eigen::Unaligned, Eigen::OuterStride<>>;
-
-// Softmax over `count` scores in place, with `pad` additional zero scores whose values are zero
-// (they only add to the denominator).
-inline void softmax_padded(float* s, int count, int pad) {
-    Eigen::Map<Eigen::ArrayXf> a(s, count);
-    float m = count > 0 ? a.maxCoeff() : 0.0f;
-    if (pad > 0) m = std::max(m, 0.0f);
-    if (std::isnan(m) || std::isinf(m)) {
-        a.setConstant(std::numeric_limits<float>::quiet_NaN());
-        return;
-    }
-    a = (a - m).exp();
-    const float denom = a.sum() + (pad > 0 ? float(pad) * std::exp(-m) : 0.0f);
-    a *= 1.0f / denom;
-}
 
 }  // namespace
 
@@ -64,10 +48,11 @@ struct Stream::State {
     // Outputs.
     AlignedFloats logits, probs, encoded, normed;
     // Single-token scratch.
-    AlignedFloats emb, qkv, att, x1, hid, tmp, scores, scores2, kold, vold;
+    AlignedFloats emb, qkv, att, x1, hid, tmp, kold, vold, col;
+    AlignedFloats Sh, rowmax, denom;   // (h x n) scores, per-head max / denominators
 
     // Window buffers (n rows, slot order).
-    AlignedFloats Xw, Yw, QKVw, Ow, Aw, Hw, Sw;
+    AlignedFloats Xw, Yw, QKVw, Ow, Aw, Hw, Sw, KVT;
     std::vector<unsigned char> bad;   // per slot: token (or its projections) not finite
     int bad_count = 0;
 
@@ -75,14 +60,16 @@ struct Stream::State {
     AlignedFloats raw;
     std::vector<int> phase;
 
-    // Continual, single-output first block (blocks == 1): key/value rings [h][n][dh].
-    AlignedFloats Kr, Vr;
-    // Continual, retroactive first block (blocks >= 2).
-    AlignedFloats Qr, AV, rowm, rowD, rowmag, Xr, R0;   // R0: the block's output rows
+    // Continual caches, transposed: a (d x n) row-major matrix whose column `slot` is the token's
+    // vector, so head hh is the (d_h x n) block of rows hh*d_h ... and scores are long GEMVs.
+    AlignedFloats KT, VT;                      // keys, values (first block)
+    AlignedFloats QT, AVT, rowm, rowD, rowmag;  // retroactive: queries, numerators, (h x n) scalars
+    AlignedFloats Xr, R0;                      // retroactive: block inputs, block outputs (n x d)
+    AlignedFloats So, Sn;                      // (h x n) scores against the leaving / new key
     std::vector<unsigned char> dirty;
 
     // GEMM plans (packing buffers allocated once).
-    GemmPlan g_input, g_inproj, g_kv, g_out, g_l1, g_l2;
+    GemmPlan g_input, g_inproj, g_kvt, g_out, g_l1, g_l2;
 
     State(std::shared_ptr<const Model> m, Mode md) : model(std::move(m)), mode(md) {
         cfg = &model->config();
@@ -97,7 +84,7 @@ struct Stream::State {
         L = cfg->blocks;
         M = cfg->pe_rows;
         scale = float(1.0 / std::sqrt(double(dh)));
-        const auto un = std::size_t(n), ud = std::size_t(d), uf = std::size_t(f);
+        const auto un = std::size_t(n), ud = std::size_t(d), uf = std::size_t(f), uh = std::size_t(h);
 
         logits = AlignedFloats(std::size_t(C));
         probs = AlignedFloats(std::size_t(C));
@@ -109,46 +96,51 @@ struct Stream::State {
         x1 = AlignedFloats(ud);
         hid = AlignedFloats(uf);
         tmp = AlignedFloats(ud);
-        scores = AlignedFloats(un);
-        scores2 = AlignedFloats(2 * un);
         kold = AlignedFloats(ud);
         vold = AlignedFloats(ud);
+        col = AlignedFloats(std::max(un, ud));
+        Sh = AlignedFloats(uh * un);
+        rowmax = AlignedFloats(std::max(uh, un));
+        denom = AlignedFloats(std::max(uh, un));
         bad.assign(un, 0);
 
         const bool need_window = mode == Mode::Regular || L >= 2;
         if (need_window) {
             Xw = AlignedFloats(un * ud);
             Yw = AlignedFloats(un * ud);
-            QKVw = AlignedFloats(un * 3 * ud);
             Ow = AlignedFloats(un * ud);
             Aw = AlignedFloats(un * ud);
             Hw = AlignedFloats(un * uf);
-            Sw = AlignedFloats(un * un);
             g_out = GemmPlan(n, d, d);
             g_l1 = GemmPlan(n, f, d);
             g_l2 = GemmPlan(n, d, f);
+        }
+        if (mode == Mode::Regular || L >= 3) {
+            QKVw = AlignedFloats(un * 3 * ud);
+            Sw = AlignedFloats(un * un);
+            g_inproj = GemmPlan(n, 3 * d, d);
         }
         if (mode == Mode::Regular) {
             raw = AlignedFloats(un * std::size_t(d_in));
             phase.assign(un, 0);
             if (W->input_proj.w) g_input = GemmPlan(n, d, d_in);
-            g_inproj = GemmPlan(n, 3 * d, d);
-        } else if (L == 1) {
-            Kr = AlignedFloats(un * ud);
-            Vr = AlignedFloats(un * ud);
         } else {
-            Qr = AlignedFloats(un * ud);
-            Kr = AlignedFloats(un * ud);
-            Vr = AlignedFloats(un * ud);
-            AV = AlignedFloats(un * ud);
-            rowm = AlignedFloats(un * std::size_t(h));
-            rowD = AlignedFloats(un * std::size_t(h));
-            rowmag = AlignedFloats(un * std::size_t(h));
-            Xr = AlignedFloats(un * ud);
-            R0 = AlignedFloats(un * ud);
-            dirty.assign(un, 0);
-            if (L >= 3) g_inproj = GemmPlan(n, 3 * d, d);
-            g_kv = GemmPlan(n, 2 * d, d);
+            KT = AlignedFloats(ud * un);
+            VT = AlignedFloats(ud * un);
+            if (L >= 2) {
+                QT = AlignedFloats(ud * un);
+                AVT = AlignedFloats(ud * un);
+                rowm = AlignedFloats(uh * un);
+                rowD = AlignedFloats(uh * un);
+                rowmag = AlignedFloats(uh * un);
+                So = AlignedFloats(uh * un);
+                Sn = AlignedFloats(uh * un);
+                Xr = AlignedFloats(un * ud);
+                R0 = AlignedFloats(un * ud);
+                KVT = AlignedFloats(2 * ud * un);
+                dirty.assign(un, 0);
+                g_kvt = GemmPlan(n, 2 * d, d, true);
+            }
         }
         reset();
     }
@@ -159,18 +151,18 @@ struct Stream::State {
         std::fill(bad.begin(), bad.end(), 0);
         std::fill(dirty.begin(), dirty.end(), 0);
         std::fill(phase.begin(), phase.end(), 0);
-        for (AlignedFloats* a : {&raw, &Kr, &Vr, &Qr, &AV, &rowm, &rowD, &rowmag, &Xr, &R0, &logits, &probs, &encoded})
+        for (AlignedFloats* a : {&raw, &KT, &VT, &QT, &AVT, &rowm, &rowD, &rowmag, &Xr, &R0, &logits, &probs, &encoded})
             a->zero();
     }
 
     std::size_t bytes() const {
         std::size_t b = 0;
-        for (const AlignedFloats* a : {&logits, &probs, &encoded, &normed, &emb, &qkv, &att, &x1, &hid, &tmp, &scores, &scores2,
-                                       &kold, &vold, &Xw, &Yw, &QKVw, &Ow, &Aw, &Hw, &Sw, &raw, &Kr, &Vr, &Qr, &AV,
-                                       &rowm, &rowD, &rowmag, &Xr, &R0})
+        for (const AlignedFloats* a : {&logits, &probs, &encoded, &normed, &emb, &qkv, &att, &x1, &hid, &tmp, &kold, &vold,
+                                       &col, &Sh, &rowmax, &denom, &Xw, &Yw, &QKVw, &Ow, &Aw, &Hw, &Sw, &KVT, &raw, &KT,
+                                       &VT, &QT, &AVT, &rowm, &rowD, &rowmag, &Xr, &R0, &So, &Sn})
             b += AlignedFloats::padded(a->size()) * sizeof(float);
         b += bad.size() + dirty.size() + phase.size() * sizeof(int);
-        for (const GemmPlan* g : {&g_input, &g_inproj, &g_kv, &g_out, &g_l1, &g_l2}) b += g->bytes();
+        for (const GemmPlan* g : {&g_input, &g_inproj, &g_kvt, &g_out, &g_l1, &g_l2}) b += g->bytes();
         return b;
     }
 
@@ -202,7 +194,7 @@ struct Stream::State {
         layer_norm(Lw.norm2, cfg->ln_eps, tmp.data(), y);
     }
 
-    // Rows: Y = LN2(X1 + FFN(X1)), X1 = LN1(X + out_proj(O)). Uses Aw and Hw. Y may alias O.
+    // Rows: Y = LN2(X1 + FFN(X1)), X1 = LN1(X + out_proj(O)). Uses Aw and Hw. Y may alias O or X.
     void block_tail_rows(const LayerW& Lw, const float* X, const float* O, int rows, float* Y) {
         const auto ud = std::size_t(d);
         g_out.run(Lw.out_proj, O, d, rows, Aw.data(), d);
@@ -216,18 +208,35 @@ struct Stream::State {
         layer_norm_rows(Lw.norm2, cfg->ln_eps, Y, rows, d);
     }
 
-    // One query (d, already scaled) against nk keys per head; keys of head hh start at
-    // K + hh*head_off with row stride ld (same for V). `pad` extra zero keys/values.
-    void attend_one(const float* q, const float* K, const float* V, int nk, std::size_t head_off, int ld, int pad,
-                    float* out) {
+    // Row-wise softmax of the (r x c) row-major block S with `pad` extra zero scores per row whose
+    // values are zero (they only add to the denominators).
+    void softmax_rows_padded(float* S, int r, int c, int ld, int pad) {
+        RowMatMap Sm(S, r, c, Eigen::OuterStride<>(ld));
+        VecMap mx(rowmax.data(), r);
+        mx = Sm.rowwise().maxCoeff();
+        if (pad > 0) mx = mx.cwiseMax(0.0f);
+        for (int i = 0; i < r; ++i)
+            if (!std::isfinite(mx[i])) mx[i] = std::numeric_limits<float>::quiet_NaN();
+        Sm.array() = (Sm.array().colwise() - mx.array()).exp();
+        VecMap den(denom.data(), r);
+        den = Sm.rowwise().sum();
+        if (pad > 0) den.array() += float(pad) * (-mx.array()).exp();
+        Sm.array().colwise() /= den.array();
+    }
+
+    // One query q (d, already scaled) against nk keys: KT/VT are (d x nk) blocks of row stride ld
+    // (head hh = rows hh*dh ...), `pad` extra zero keys/values. Writes the concatenated heads.
+    void attend_one(const float* q, const float* KTp, const float* VTp, int nk, int ld, int pad, float* out) {
         for (int hh = 0; hh < h; ++hh) {
-            HeadMap Kh(K + std::size_t(hh) * head_off, nk, dh, Eigen::OuterStride<>(ld));
-            HeadMap Vh(V + std::size_t(hh) * head_off, nk, dh, Eigen::OuterStride<>(ld));
-            VecMap s(scores.data(), nk);
-            s.noalias() = Kh * ConstVecMap(q + hh * dh, dh);
-            softmax_padded(scores.data(), nk, pad);
+            ConstRowMatMap Kh(KTp + std::size_t(hh) * std::size_t(dh) * std::size_t(ld), dh, nk, Eigen::OuterStride<>(ld));
+            Eigen::Map<Eigen::RowVectorXf> srow(Sh.data() + std::size_t(hh) * std::size_t(nk), nk);
+            srow.noalias() = Eigen::Map<const Eigen::RowVectorXf>(q + hh * dh, dh) * Kh;
+        }
+        softmax_rows_padded(Sh.data(), h, nk, nk, pad);
+        for (int hh = 0; hh < h; ++hh) {
+            ConstRowMatMap Vh(VTp + std::size_t(hh) * std::size_t(dh) * std::size_t(ld), dh, nk, Eigen::OuterStride<>(ld));
             VecMap o(out + hh * dh, dh);
-            o.noalias() = Vh.transpose() * ConstVecMap(scores.data(), nk);
+            o.noalias() = Vh * ConstVecMap(Sh.data() + std::size_t(hh) * std::size_t(nk), nk);
         }
     }
 
@@ -241,12 +250,12 @@ struct Stream::State {
             for (int i = 0; i < d; ++i) qr[i] *= scale;
         }
         for (int hh = 0; hh < h; ++hh) {
-            HeadMap Qh(QKVw.data() + hh * dh, rows, dh, Eigen::OuterStride<>(ld));
-            HeadMap Kh(QKVw.data() + d + hh * dh, rows, dh, Eigen::OuterStride<>(ld));
-            HeadMap Vh(QKVw.data() + 2 * d + hh * dh, rows, dh, Eigen::OuterStride<>(ld));
+            ConstRowMatMap Qh(QKVw.data() + hh * dh, rows, dh, Eigen::OuterStride<>(ld));
+            ConstRowMatMap Kh(QKVw.data() + d + hh * dh, rows, dh, Eigen::OuterStride<>(ld));
+            ConstRowMatMap Vh(QKVw.data() + 2 * d + hh * dh, rows, dh, Eigen::OuterStride<>(ld));
             RowMatMap S(Sw.data(), rows, rows, Eigen::OuterStride<>(rows));
             S.noalias() = Qh * Kh.transpose();
-            for (int r = 0; r < rows; ++r) softmax_padded(Sw.data() + std::size_t(r) * std::size_t(rows), rows, pad);
+            softmax_rows_padded(Sw.data(), rows, rows, rows, pad);
             RowMatMap Oh(Ow.data() + hh * dh, rows, dh, Eigen::OuterStride<>(d));
             Oh.noalias() = S * Vh;
         }
@@ -254,7 +263,7 @@ struct Stream::State {
     }
 
     // Last block of a deep continual encoder: only the newest row (slot s) is computed; keys and
-    // values are projected for every row.
+    // values are projected (transposed, d x rows) for every row.
     void single_output_last_block(const LayerW& Lw, const float* Xin, int rows, int s, float* y) {
         const float* xs = Xin + std::size_t(s) * std::size_t(d);
         // q = W_q x_s + b_q (first d rows of in_proj), scaled.
@@ -263,38 +272,51 @@ struct Stream::State {
         for (int i = 0; i < d; ++i) qkv.data()[i] *= scale;
         LinearW wkv{Lw.in_proj.w + std::size_t(d) * std::size_t(d), Lw.in_proj.b ? Lw.in_proj.b + d : nullptr, 2 * d,
                     d};
-        g_kv.run(wkv, Xin, d, rows, QKVw.data(), 2 * d);
-        attend_one(qkv.data(), QKVw.data(), QKVw.data() + d, rows, std::size_t(dh), 2 * d, n - rows, att.data());
+        g_kvt.run_t(wkv, Xin, d, rows, KVT.data(), n);
+        attend_one(qkv.data(), KVT.data(), KVT.data() + std::size_t(d) * std::size_t(n), rows, n, n - rows, att.data());
         block_tail_one(Lw, xs, att.data(), y);
     }
 
-    // ---- continual retroactive first block ------------------------------------------------------
-    float* ring(AlignedFloats& a, int hh, int slot) {
-        return a.data() + (std::size_t(hh) * std::size_t(n) + std::size_t(slot)) * std::size_t(dh);
+    // ---- continual caches ---------------------------------------------------------------------
+    // Column `slot` of a (d x n) transposed cache.
+    void put_col(AlignedFloats& a, int slot, const float* v) {
+        float* p = a.data() + slot;
+        for (int i = 0; i < d; ++i) p[std::size_t(i) * std::size_t(n)] = v[i];
+    }
+    void get_col(const AlignedFloats& a, int slot, float* v) const {
+        const float* p = a.data() + slot;
+        for (int i = 0; i < d; ++i) v[i] = p[std::size_t(i) * std::size_t(n)];
+    }
+    ConstRowMatMap head_block(const AlignedFloats& a, int hh) const {
+        return ConstRowMatMap(a.data() + std::size_t(hh) * std::size_t(dh) * std::size_t(n), dh, n, Eigen::OuterStride<>(n));
     }
 
-    void recompute_row(int hh, int i) {
-        HeadMap Kh(Kr.data() + std::size_t(hh) * std::size_t(n) * std::size_t(dh), n, dh, Eigen::OuterStride<>(dh));
-        HeadMap Vh(Vr.data() + std::size_t(hh) * std::size_t(n) * std::size_t(dh), n, dh, Eigen::OuterStride<>(dh));
-        VecMap s(scores.data(), n);
-        s.noalias() = Kh * ConstVecMap(ring(Qr, hh, i), dh);
-        const float m = s.maxCoeff();
-        Eigen::Map<Eigen::ArrayXf> a(scores.data(), n);
-        a = (a - m).exp();
-        const float D = a.sum();
-        VecMap av(ring(AV, hh, i), dh);
-        av.noalias() = Vh.transpose() * ConstVecMap(scores.data(), n);
-        const std::size_t idx = std::size_t(hh) * std::size_t(n) + std::size_t(i);
-        rowm.data()[idx] = m;
-        rowD.data()[idx] = D;
-        rowmag.data()[idx] = D;
-        extra_macs += 2 * std::int64_t(n) * dh;
+    // Exact softmax numerator/denominator of query row i (all heads) from the caches.
+    void recompute_row(int i) {
+        const auto un = std::size_t(n);
+        for (int hh = 0; hh < h; ++hh) {
+            for (int c = 0; c < dh; ++c) col.data()[c] = QT.data()[(std::size_t(hh * dh + c)) * un + std::size_t(i)];
+            Eigen::Map<Eigen::RowVectorXf> b(Sh.data(), n);
+            b.noalias() = Eigen::Map<const Eigen::RowVectorXf>(col.data(), dh) * head_block(KT, hh);
+            const float m = b.maxCoeff();
+            b.array() = (b.array() - m).exp();
+            const float D = b.sum();
+            VecMap av(tmp.data(), dh);
+            av.noalias() = head_block(VT, hh) * ConstVecMap(Sh.data(), n);
+            for (int c = 0; c < dh; ++c) AVT.data()[(std::size_t(hh * dh + c)) * un + std::size_t(i)] = av[c];
+            const std::size_t idx = std::size_t(hh) * un + std::size_t(i);
+            rowm.data()[idx] = m;
+            rowD.data()[idx] = D;
+            rowmag.data()[idx] = D;
+        }
+        extra_macs += 2 * std::int64_t(n) * d;
     }
 
     // Feeds embedding e (already PE'd) into the retroactive block; writes all valid rows (slot
     // order) of the block output to R0. Returns the number of rows.
     int retroactive_step(const LayerW& Lw, const float* e, bool token_bad) {
         const int s = int(t % n);
+        const auto un = std::size_t(n);
         linear_vec(Lw.in_proj, e, qkv.data());
         float* q = qkv.data();
         const float* k = qkv.data() + d;
@@ -303,61 +325,66 @@ struct Stream::State {
         const bool new_bad = token_bad || !all_finite(qkv.data(), 3 * std::size_t(d));
 
         // Save the leaving key/value (zeros while the window is not full), then write the new token.
-        for (int hh = 0; hh < h; ++hh) {
-            std::memcpy(kold.data() + hh * dh, ring(Kr, hh, s), sizeof(float) * std::size_t(dh));
-            std::memcpy(vold.data() + hh * dh, ring(Vr, hh, s), sizeof(float) * std::size_t(dh));
-            std::memcpy(ring(Qr, hh, s), q + hh * dh, sizeof(float) * std::size_t(dh));
-            std::memcpy(ring(Kr, hh, s), k + hh * dh, sizeof(float) * std::size_t(dh));
-            std::memcpy(ring(Vr, hh, s), v + hh * dh, sizeof(float) * std::size_t(dh));
-        }
+        get_col(KT, s, kold.data());
+        get_col(VT, s, vold.data());
+        put_col(QT, s, q);
+        put_col(KT, s, k);
+        put_col(VT, s, v);
         std::memcpy(Xr.data() + std::size_t(s) * std::size_t(d), e, sizeof(float) * std::size_t(d));
         bad_count += int(new_bad) - int(bad[std::size_t(s)]);
         bad[std::size_t(s)] = new_bad;
 
-        // Live rows other than the new one: tokens max(0, t-n+1) .. t-1.
-        const int live = int(std::min<std::int64_t>(t, n - 1));
+        // Every row against the leaving and the new key, all rows at once per head (the new slot
+        // and rows not yet created are updated too and ignored: they are recomputed on creation).
         for (int hh = 0; hh < h; ++hh) {
-            HeadMap Qh(Qr.data() + std::size_t(hh) * std::size_t(n) * std::size_t(dh), n, dh,
-                       Eigen::OuterStride<>(dh));
-            // Scores of every row against the leaving and the new key (2 GEMVs over the ring).
-            VecMap so(scores2.data(), n);
-            VecMap sn(scores2.data() + n, n);
-            so.noalias() = Qh * ConstVecMap(kold.data() + hh * dh, dh);
-            sn.noalias() = Qh * ConstVecMap(k + hh * dh, dh);
-            const float* vo = vold.data() + hh * dh;
-            const float* vn = v + hh * dh;
-            for (int j = 1; j <= live; ++j) {
-                const int i = int((t - j) % n);
-                const std::size_t idx = std::size_t(hh) * std::size_t(n) + std::size_t(i);
-                float m = rowm.data()[idx], D = rowD.data()[idx], mag = rowmag.data()[idx];
-                float* av = ring(AV, hh, i);
-                const float s_old = so[i], s_new = sn[i];
-                if (s_new > m) {
-                    const float r = std::exp(m - s_new);
-                    D *= r;
-                    mag *= r;
-                    for (int c = 0; c < dh; ++c) av[c] *= r;
-                    m = s_new;
-                }
-                const float wo = std::exp(s_old - m);
-                const float wn = std::exp(s_new - m);
-                D = D - wo + wn;
-                mag += wo + wn;
-                for (int c = 0; c < dh; ++c) av[c] += wn * vn[c] - wo * vo[c];
-                rowm.data()[idx] = m;
-                rowD.data()[idx] = D;
-                rowmag.data()[idx] = mag;
-                if (!(D >= mag * kRecomputeRatio)) {
-                    if (bad_count == 0)
-                        recompute_row(hh, i);
-                    else
-                        dirty[std::size_t(i)] = 1;
+            const ConstRowMatMap Qh = head_block(QT, hh);
+            Eigen::Map<Eigen::RowVectorXf> so(So.data() + std::size_t(hh) * un, n);
+            Eigen::Map<Eigen::RowVectorXf> sn(Sn.data() + std::size_t(hh) * un, n);
+            so.noalias() = Eigen::Map<const Eigen::RowVectorXf>(kold.data() + hh * dh, dh) * Qh;
+            sn.noalias() = Eigen::Map<const Eigen::RowVectorXf>(k + hh * dh, dh) * Qh;
+        }
+        {
+            const Eigen::Index hn = Eigen::Index(h) * n;
+            Eigen::Map<Eigen::ArrayXf> m(rowm.data(), hn), D(rowD.data(), hn), mag(rowmag.data(), hn);
+            Eigen::Map<Eigen::ArrayXf> so(So.data(), hn), sn(Sn.data(), hn);
+            // Online softmax: new reference max(m, s_new); r rescales the old terms.
+            Eigen::Map<Eigen::ArrayXf> mnew(Sh.data(), hn);
+            mnew = m.max(sn);
+            so = (so - mnew).exp();   // w_old
+            sn = (sn - mnew).exp();   // w_new
+            m = (m - mnew).exp();     // rescale factor (m is rewritten below)
+            D = D * m - so + sn;
+            mag = mag * m + so + sn;
+            // AV rows: AV = AV * r + w_new v_new - w_old v_old, vectorised over the n rows.
+            for (int hh = 0; hh < h; ++hh) {
+                const auto off = std::size_t(hh) * un;
+                Eigen::Map<const Eigen::ArrayXf> rr(rowm.data() + off, n), wo(So.data() + off, n), wn(Sn.data() + off, n);
+                for (int c = 0; c < dh; ++c) {
+                    const int i = hh * dh + c;
+                    Eigen::Map<Eigen::ArrayXf> av(AVT.data() + std::size_t(i) * un, n);
+                    av = av * rr + v[i] * wn - vold.data()[i] * wo;
                 }
             }
+            m = mnew;
         }
-        // The new row, computed exactly.
-        for (int hh = 0; hh < h; ++hh) recompute_row(hh, s);
-        extra_macs -= 2 * std::int64_t(n) * d;   // the new row is part of the regular step cost
+        // Rows whose leaving key dominated (cancellation) are recomputed exactly.
+        const int live = int(std::min<std::int64_t>(t, n - 1));
+        for (int j = 1; j <= live; ++j) {
+            const int i = int((t - j) % n);
+            bool need = false;
+            for (int hh = 0; hh < h && !need; ++hh) {
+                const std::size_t idx = std::size_t(hh) * un + std::size_t(i);
+                need = !(rowD.data()[idx] >= rowmag.data()[idx] * kRecomputeRatio);
+            }
+            if (!need) continue;
+            if (bad_count == 0)
+                recompute_row(i);
+            else
+                dirty[std::size_t(i)] = 1;
+        }
+        // The new row, computed exactly (part of the regular step cost, not extra).
+        recompute_row(s);
+        extra_macs -= 2 * std::int64_t(n) * d;
 
         if (bad_count > 0) {
             for (int j = 0; j <= live; ++j) dirty[std::size_t((t - j) % n)] = 1;
@@ -365,22 +392,19 @@ struct Stream::State {
             for (int j = 1; j <= live; ++j) {
                 const int i = int((t - j) % n);
                 if (!dirty[std::size_t(i)]) continue;
-                for (int hh = 0; hh < h; ++hh) recompute_row(hh, i);
+                recompute_row(i);
                 dirty[std::size_t(i)] = 0;
             }
             dirty[std::size_t(s)] = 0;
         }
 
-        // Attention outputs of every valid row (slot order), then the rest of the block.
+        // Attention outputs of every valid row (slot order): O[i, :] = AV[:, i] / D[head, i].
         const int rows = int(std::min<std::int64_t>(t + 1, n));
-        for (int i = 0; i < rows; ++i) {
-            for (int hh = 0; hh < h; ++hh) {
-                const std::size_t idx = std::size_t(hh) * std::size_t(n) + std::size_t(i);
-                const float inv = 1.0f / rowD.data()[idx];
-                const float* av = ring(AV, hh, i);
-                float* o = Ow.data() + std::size_t(i) * std::size_t(d) + std::size_t(hh) * std::size_t(dh);
-                for (int c = 0; c < dh; ++c) o[c] = av[c] * inv;
-            }
+        RowMatMap O(Ow.data(), rows, d, Eigen::OuterStride<>(d));
+        for (int hh = 0; hh < h; ++hh) {
+            Eigen::Map<const Eigen::RowVectorXf> Dh(rowD.data() + std::size_t(hh) * un, rows);
+            O.middleCols(hh * dh, dh).transpose() =
+                (head_block(AVT, hh).leftCols(rows).array().rowwise() / Dh.array()).matrix();
         }
         block_tail_rows(Lw, Xr.data(), Ow.data(), rows, R0.data());
         return rows;
@@ -398,11 +422,9 @@ struct Stream::State {
             const bool new_bad = token_bad || !all_finite(qkv.data(), 3 * std::size_t(d));
             bad_count += int(new_bad) - int(bad[std::size_t(s)]);
             bad[std::size_t(s)] = new_bad;
-            for (int hh = 0; hh < h; ++hh) {
-                std::memcpy(ring(Kr, hh, s), qkv.data() + d + hh * dh, sizeof(float) * std::size_t(dh));
-                std::memcpy(ring(Vr, hh, s), qkv.data() + 2 * d + hh * dh, sizeof(float) * std::size_t(dh));
-            }
-            attend_one(qkv.data(), Kr.data(), Vr.data(), n, std::size_t(n) * std::size_t(dh), dh, 0, att.data());
+            put_col(KT, s, qkv.data() + d);
+            put_col(VT, s, qkv.data() + 2 * d);
+            attend_one(qkv.data(), KT.data(), VT.data(), n, n, 0, att.data());
             block_tail_one(Lw, emb.data(), att.data(), encoded.data());
             return;
         }
