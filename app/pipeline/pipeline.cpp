@@ -178,6 +178,12 @@ void source_loop(Pipeline::Shared& sh, Pipeline::Session& s) {
         sh.fail(s, e.what());
     }
     s.items->close();
+    // Release the device/file now (an ended file or a failed camera should not stay open until
+    // the next switch); the control thread's close() later is a no-op.
+    try {
+        s.source->close();
+    } catch (const std::exception&) {
+    }
 }
 
 void features_loop(Pipeline::Shared& sh, Pipeline::Session& s) {

@@ -179,6 +179,39 @@ TEST(Pipeline, SwitchingManyTimesLeaksNoThreads) {
     EXPECT_GE(p.snapshot().tokens, 5);
 }
 
+namespace {
+int open_fds() {
+    int n = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+    return n;
+}
+}  // namespace
+
+TEST(Pipeline, SequentialSessionsLeakNoThreadsOrFileDescriptors) {
+    TempDir d;
+    colive::test::write_test_video(d / "v.avi", 30);
+    colive::test::write_test_wav(d / "a.wav", 44100, 2, 2.0);
+    Pipeline p;
+    // warm up once (FFmpeg/OpenCV open their global things on first use)
+    p.start(file_config(d / "v.avi", colive::test::tiny_video_model(), RunMode::Both));
+    p.wait_finished(30s);
+    p.start(file_config(d / "a.wav", colive::test::tiny_audio_model(), RunMode::Both));
+    p.wait_finished(30s);
+    p.stop();
+    p.wait_finished(30s);
+    const int fds = open_fds();
+    for (int i = 0; i < 20; ++i) {
+        auto c = i % 2 ? file_config(d / "a.wav", colive::test::tiny_audio_model(), RunMode::Both)
+                       : file_config(d / "v.avi", colive::test::tiny_video_model(), RunMode::Continual);
+        p.start(c);
+        ASSERT_TRUE(p.wait_steps(2, 30s)) << p.snapshot().message;   // really running
+    }
+    p.stop();
+    EXPECT_EQ(p.wait_finished(30s), PipelineState::Idle);
+    EXPECT_EQ(p.live_threads(), 0);
+    EXPECT_EQ(open_fds(), fds);
+}
+
 TEST(Pipeline, PausedFileDoesNotAdvance) {
     TempDir d;
     colive::test::write_test_video(d / "v.avi", 200);
