@@ -11,6 +11,8 @@
 #include <sstream>
 #include <thread>
 
+#include <time.h>
+
 namespace colive::bench {
 
 const std::vector<Preset>& presets() {
@@ -174,8 +176,14 @@ Timing time_steps(const std::shared_ptr<const Model>& model, Mode mode, double b
 
 namespace {
 
+double thread_cpu_s() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+
 void interleaved_one(const std::shared_ptr<const Model>& model, double budget_s, std::uint64_t seed,
-                     std::vector<double>& reg, std::vector<double>& con) {
+                     std::vector<double>& reg, std::vector<double>& con, double cpu[2]) {
     using clock = std::chrono::steady_clock;
     const auto din = std::size_t(model->config().d_in);
     const std::size_t pool = 64;
@@ -198,6 +206,7 @@ void interleaved_one(const std::shared_ptr<const Model>& model, double budget_s,
             Stream& s = m == 0 ? sr : sc;
             auto& out = m == 0 ? reg : con;
             const auto s0 = clock::now();
+            const double c0 = thread_cpu_s();
             do {
                 const auto t0 = clock::now();
                 s.step(std::span<const float>(tokens.data() + (next[m]++ % pool) * din, din));
@@ -205,6 +214,7 @@ void interleaved_one(const std::shared_ptr<const Model>& model, double budget_s,
                 out.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
             } while (std::chrono::duration<double>(clock::now() - s0).count() < slice && out.size() < 2000000);
             spent[m] += std::chrono::duration<double>(clock::now() - s0).count();
+            cpu[m] += thread_cpu_s() - c0;
         }
     }
 }
@@ -213,21 +223,26 @@ void interleaved_one(const std::shared_ptr<const Model>& model, double budget_s,
 
 std::pair<Timing, Timing> time_interleaved(const std::shared_ptr<const Model>& model, double budget_s, int threads) {
     std::vector<double> reg, con;
+    double cpu[2] = {0.0, 0.0};
     if (threads <= 1) {
-        interleaved_one(model, budget_s, 1, reg, con);
+        interleaved_one(model, budget_s, 1, reg, con, cpu);
     } else {
-        std::vector<std::vector<double>> r(static_cast<std::size_t>(threads)), c(static_cast<std::size_t>(threads));
+        const auto T = static_cast<std::size_t>(threads);
+        std::vector<std::vector<double>> r(T), c(T);
+        std::vector<double> cpus(2 * T, 0.0);
         std::vector<std::thread> pool;
-        for (int t = 0; t < threads; ++t)
-            pool.emplace_back([&, t] { interleaved_one(model, budget_s, 1 + std::uint64_t(t), r[std::size_t(t)], c[std::size_t(t)]); });
+        for (std::size_t t = 0; t < T; ++t)
+            pool.emplace_back([&, t] { interleaved_one(model, budget_s, 1 + t, r[t], c[t], &cpus[2 * t]); });
         for (auto& th : pool) th.join();
-        for (int t = 0; t < threads; ++t) {
-            reg.insert(reg.end(), r[std::size_t(t)].begin(), r[std::size_t(t)].end());
-            con.insert(con.end(), c[std::size_t(t)].begin(), c[std::size_t(t)].end());
+        for (std::size_t t = 0; t < T; ++t) {
+            reg.insert(reg.end(), r[t].begin(), r[t].end());
+            con.insert(con.end(), c[t].begin(), c[t].end());
+            cpu[0] += cpus[2 * t];
+            cpu[1] += cpus[2 * t + 1];
         }
     }
-    Timing a{percentile(reg, 0.5), percentile(reg, 0.95), reg.size()};
-    Timing b{percentile(con, 0.5), percentile(con, 0.95), con.size()};
+    Timing a{percentile(reg, 0.5), percentile(reg, 0.95), reg.size(), reg.empty() ? 0.0 : 1e3 * cpu[0] / double(reg.size())};
+    Timing b{percentile(con, 0.5), percentile(con, 0.95), con.size(), con.empty() ? 0.0 : 1e3 * cpu[1] / double(con.size())};
     return {a, b};
 }
 

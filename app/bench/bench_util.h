@@ -27,9 +27,10 @@ ModelConfig encoder_config(const Preset& p, int blocks);
 std::shared_ptr<const Model> random_model(const ModelConfig& cfg, std::uint64_t seed);
 
 struct Timing {
-    double median_ms = 0.0;
+    double median_ms = 0.0;   // wall clock per step
     double p95_ms = 0.0;
     std::size_t steps = 0;
+    double cpu_mean_ms = 0.0; // thread CPU time per step (insensitive to preemption on a busy machine)
 };
 // Steps a stream (after a full warm-up window) until `budget_s` seconds or `max_steps`, at least
 // `min_steps`. With threads > 1, that many independent streams step concurrently (one per thread)

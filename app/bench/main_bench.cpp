@@ -275,7 +275,7 @@ int main(int argc, char** argv) {
         }
         timing.title = "(b) Time per step: regular (whole window recomputed) vs continual, encoder only, 1 thread per stream";
         timing.header = {"preset", "blocks", "regular MMAC", "continual MMAC", "MAC ratio", "regular ms (median/p95)",
-                         "continual ms (median/p95)", "speed-up", "of MAC ratio"};
+                         "continual ms (median/p95)", "speed-up", "of MAC ratio", "CPU ms reg/cont", "CPU speed-up"};
         if (with_torch) timing.header.insert(timing.header.end(), {"torch regular ms (median/p95)", "C++ regular vs torch", "C++ continual vs torch"});
         memory.title = "(c) Memory: weights read per continual step, achieved bandwidth, state per stream";
         const double bw_big = read_bandwidth_gbs(std::size_t(512) << 20);
@@ -301,7 +301,9 @@ int main(int argc, char** argv) {
                 std::vector<std::string> row = {p.name, std::to_string(depth), fmt("%.3f", mr / 1e6), fmt("%.3f", mc / 1e6),
                                                 fmt("%.1fx", mac_ratio), fmt("%.4f", tr.median_ms) + " / " + fmt("%.4f", tr.p95_ms),
                                                 fmt("%.4f", tc.median_ms) + " / " + fmt("%.4f", tc.p95_ms), fmt("%.1fx", speed),
-                                                fmt("%.0f%%", 100.0 * speed / mac_ratio)};
+                                                fmt("%.0f%%", 100.0 * speed / mac_ratio),
+                                                fmt("%.4f", tr.cpu_mean_ms) + " / " + fmt("%.4f", tc.cpu_mean_ms),
+                                                fmt("%.1fx", tr.cpu_mean_ms / tc.cpu_mean_ms)};
                 if (with_torch) {
                     auto it = torch.find({p.name, depth});
                     if (it != torch.end()) {
@@ -328,7 +330,8 @@ int main(int argc, char** argv) {
         timing.notes = {"regular and continual stepped in alternating ~20 ms slices (same machine load); load average at the end: " +
                             load_average() + ".",
                         "MACs in the paper's convention (engine count); speed-up = regular median / continual median;",
-                        "'of MAC ratio' = speed-up / MAC ratio. Torch: Debian python3-torch " + std::string("regular nn.TransformerEncoder on the (1, n, d) window, same thread count.")};
+                        "'of MAC ratio' = speed-up / MAC ratio. CPU ms = mean thread CPU time per step (not inflated by preemption).",
+                        "Torch: Debian python3-torch regular nn.TransformerEncoder on the (1, n, d) window, same thread count, wall median/p95."};
         memory.notes = {"weights MB = every encoder weight, all read once per continual step (GB/s = weights / continual median).",
                         "machine read bandwidth (1 thread, sum over a buffer): " + fmt("%.1f", bw_big) + " GB/s (512 MiB, DRAM), " +
                             fmt("%.1f", bw_l3) + " GB/s (24 MiB, L3), " + fmt("%.1f", bw_l2) + " GB/s (1 MiB, L2).",

@@ -152,9 +152,9 @@ void softmax(float* x, int count) {
 }
 
 bool all_finite(const float* x, std::size_t count) {
-    float acc = 0.0f;
-    for (std::size_t i = 0; i < count; ++i) acc += x[i] * 0.0f;   // NaN iff some x[i] is NaN or inf
-    return acc == 0.0f;
+    // x - x is 0 for finite values and NaN for NaN/inf; min/max propagate nothing, so compare.
+    Eigen::Map<const Eigen::ArrayXf> a(x, Eigen::Index(count));
+    return count == 0 || ((a - a) == 0.0f).all();
 }
 
 }  // namespace colive

@@ -49,7 +49,7 @@ struct Stream::State {
     AlignedFloats logits, probs, encoded, normed;
     // Single-token scratch.
     AlignedFloats emb, qkv, att, x1, hid, tmp, kold, vold, col;
-    AlignedFloats Sh, rowmax, denom;   // (h x n) scores, per-head max / denominators
+    AlignedFloats Sh;   // (h x n) scores
 
     // Window buffers (n rows, slot order).
     AlignedFloats Xw, Yw, QKVw, Ow, Aw, Hw, Sw, KVT;
@@ -100,8 +100,6 @@ struct Stream::State {
         vold = AlignedFloats(ud);
         col = AlignedFloats(std::max(un, ud));
         Sh = AlignedFloats(uh * un);
-        rowmax = AlignedFloats(std::max(uh, un));
-        denom = AlignedFloats(std::max(uh, un));
         bad.assign(un, 0);
 
         const bool need_window = mode == Mode::Regular || L >= 2;
@@ -158,7 +156,7 @@ struct Stream::State {
     std::size_t bytes() const {
         std::size_t b = 0;
         for (const AlignedFloats* a : {&logits, &probs, &encoded, &normed, &emb, &qkv, &att, &x1, &hid, &tmp, &kold, &vold,
-                                       &col, &Sh, &rowmax, &denom, &Xw, &Yw, &QKVw, &Ow, &Aw, &Hw, &Sw, &KVT, &raw, &KT,
+                                       &col, &Sh, &Xw, &Yw, &QKVw, &Ow, &Aw, &Hw, &Sw, &KVT, &raw, &KT,
                                        &VT, &QT, &AVT, &rowm, &rowD, &rowmag, &Xr, &R0, &So, &Sn})
             b += AlignedFloats::padded(a->size()) * sizeof(float);
         b += bad.size() + dirty.size() + phase.size() * sizeof(int);
@@ -211,17 +209,19 @@ struct Stream::State {
     // Row-wise softmax of the (r x c) row-major block S with `pad` extra zero scores per row whose
     // values are zero (they only add to the denominators).
     void softmax_rows_padded(float* S, int r, int c, int ld, int pad) {
-        RowMatMap Sm(S, r, c, Eigen::OuterStride<>(ld));
-        VecMap mx(rowmax.data(), r);
-        mx = Sm.rowwise().maxCoeff();
-        if (pad > 0) mx = mx.cwiseMax(0.0f);
-        for (int i = 0; i < r; ++i)
-            if (!std::isfinite(mx[i])) mx[i] = std::numeric_limits<float>::quiet_NaN();
-        Sm.array() = (Sm.array().colwise() - mx.array()).exp();
-        VecMap den(denom.data(), r);
-        den = Sm.rowwise().sum();
-        if (pad > 0) den.array() += float(pad) * (-mx.array()).exp();
-        Sm.array().colwise() /= den.array();
+        // Row by row on contiguous maps, so that Eigen's vectorised exp is used.
+        for (int i = 0; i < r; ++i) {
+            Eigen::Map<Eigen::ArrayXf> a(S + std::size_t(i) * std::size_t(ld), c);
+            float m = c > 0 ? a.maxCoeff() : 0.0f;
+            if (pad > 0) m = std::max(m, 0.0f);
+            if (!std::isfinite(m)) {
+                a.setConstant(std::numeric_limits<float>::quiet_NaN());
+                continue;
+            }
+            a = (a - m).exp();
+            const float den = a.sum() + (pad > 0 ? float(pad) * std::exp(-m) : 0.0f);
+            a *= 1.0f / den;
+        }
     }
 
     // One query q (d, already scaled) against nk keys: KT/VT are (d x nk) blocks of row stride ld
