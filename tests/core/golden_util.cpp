@@ -63,7 +63,13 @@ std::uint64_t splitmix64(std::uint64_t x) {
 
 std::vector<std::uint8_t> expand_recipe(const std::string& path) {
     const auto bytes = read_bytes(path);
-    const json::Value r = json::parse(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+    return expand_recipe_text(std::string(bytes.begin(), bytes.end()));
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> expand_recipe_text(const std::string& json_text) {
+    const json::Value r = json::parse(json_text);
     std::string header = "{";
     std::vector<float> data;
     for (const json::Value& t : r.find("tensors")->array) {
@@ -99,8 +105,6 @@ std::vector<std::uint8_t> expand_recipe(const std::string& path) {
     std::memcpy(out.data() + 8 + header.size(), data.data(), data.size() * 4);
     return out;
 }
-
-}  // namespace
 
 float recipe_uniform(std::uint64_t seed, std::uint64_t i) {
     const std::uint64_t k = splitmix64((seed << 32) + i) >> 40;

@@ -43,6 +43,9 @@ npy::Array case_tokens(const GoldenCase& c);
 
 std::vector<std::uint8_t> read_bytes(const std::string& path);
 
+// A model file image from a recipe JSON text ({"config": {...}, "tensors": [...]}, see make_golden.py).
+std::vector<std::uint8_t> expand_recipe_text(const std::string& json_text);
+
 // splitmix64-based uniform in [-1, 1) with 24-bit resolution (same as make_golden.py).
 float recipe_uniform(std::uint64_t seed, std::uint64_t i);
 
