@@ -178,7 +178,14 @@ def demo(out_wav, out_json, seed=2024, seg_s=16.0):
         segs.append({"start": round(t, 3), "end": round(t + seg_s, 3), "label": g})
         t += seg_s
     y = np.concatenate(parts)
-    write_wav(out_wav, y)
+    if out_wav.endswith(".wav"):
+        write_wav(out_wav, y)
+    else:   # compressed (.ogg Vorbis / .flac) through ffmpeg, to keep the bundled clip small
+        with tempfile.TemporaryDirectory() as td:
+            tmp = os.path.join(td, "demo.wav")
+            write_wav(tmp, y)
+            codec = ["-c:a", "libvorbis", "-q:a", "4"] if out_wav.endswith(".ogg") else []
+            subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", tmp] + codec + [out_wav], check=True)
     with open(out_json, "w") as f:
         json.dump({"media": os.path.basename(out_wav), "kind": "audio", "classes": GENRES,
                    "made_by": "models/training/gen_audio.py --demo (procedural MIDI, TimGM6mb soundfont, held-out tempo band)",

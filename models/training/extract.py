@@ -1,0 +1,118 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Turns a generated data set (gen_video.py / gen_audio.py output) into tokens with the C++
+`colive-extract` tool (the same feature extractors the app runs live), then packs them with
+per-token labels into DATA_DIR/tokens.npz for train.py / evaluate.py.
+
+tokens.npz:
+  X        float32 (sum T, d_in)   all tokens, clip after clip
+  offsets  int64 (clips + 1)       clip i is X[offsets[i]:offsets[i+1]]
+  y        int64 (sum T,)          class index of each token (label of the media at token time)
+  since    float32 (sum T,)        seconds since the start of the token's segment
+  times    float64 (sum T,)        token times (s)
+  split    clip split names ("train", "random-test", "heldout"), names, classes, feature_id
+
+Usage: extract.py --kind video|audio DATA_DIR [--tool PATH] [--jobs N]
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+
+
+def find_tool(name, explicit=None):
+    if explicit:
+        return explicit
+    for d in ("build/models", "build/release", "build/dev", "build"):
+        for sub in ("", "app", "bin", "app/extract", "app/cli"):
+            p = os.path.join(ROOT, d, sub, name)
+            if os.path.isfile(p) and os.access(p, os.X_OK):
+                return p
+    p = shutil.which(name)
+    if p:
+        return p
+    raise SystemExit(f"{name} not found: build it (cmake --build build/models --target {name}) or pass --tool")
+
+
+def label_tokens(times, segments, classes):
+    """Label and seconds-since-segment-start for each token time."""
+    y = np.zeros(len(times), np.int64)
+    since = np.zeros(len(times), np.float32)
+    for i, t in enumerate(times):
+        seg = segments[-1]
+        for s in segments:
+            if s["start"] <= t < s["end"]:
+                seg = s
+                break
+        y[i] = classes.index(seg["label"])
+        since[i] = t - seg["start"]
+    return y, since
+
+
+def run_one(tool, kind, media, out_npy, out_times):
+    if os.path.exists(out_npy) and os.path.exists(out_times) and os.path.getmtime(out_npy) >= os.path.getmtime(media):
+        return
+    cmd = ["nice", "-n", "10", tool, "--" + kind, media, "--out", out_npy, "--times", out_times, "--quiet"]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit(f"extract: {' '.join(cmd)} failed: {r.stderr.strip()}")
+
+
+def extract(data_dir, kind, tool, jobs):
+    man = json.load(open(os.path.join(data_dir, "manifest.json")))
+    classes = man["classes"] if "classes" in man else man["genres"]
+    tok_dir = os.path.join(data_dir, "tokens")
+    os.makedirs(tok_dir, exist_ok=True)
+    clips = man["clips"]
+    tasks = []
+    for c in clips:
+        base = os.path.splitext(c["file"])[0]
+        tasks.append((os.path.join(data_dir, c["file"]), os.path.join(tok_dir, base + ".npy"),
+                      os.path.join(tok_dir, base + ".times.npy")))
+    done = 0
+    with ThreadPoolExecutor(max_workers=jobs) as ex:
+        for _ in ex.map(lambda t: run_one(tool, kind, *t), tasks):
+            done += 1
+            if done % 50 == 0:
+                print(f"extract: {done}/{len(tasks)}", flush=True)
+    fid = subprocess.run([tool, "--" + kind, tasks[0][0], "--print-id"], capture_output=True, text=True).stdout.split()
+    Xs, ys, sinces, times, offsets = [], [], [], [], [0]
+    for c, (media, npy, tnpy) in zip(clips, tasks):
+        X = np.load(npy).astype(np.float32)
+        t = np.load(tnpy).astype(np.float64)
+        if "segments" in c:
+            segs = c["segments"]
+        else:
+            segs = [{"start": 0.0, "end": 1e9, "label": c["genre"]}]
+        y, since = label_tokens(t, segs, classes)
+        Xs.append(X); ys.append(y); sinces.append(since); times.append(t)
+        offsets.append(offsets[-1] + len(X))
+    out = os.path.join(data_dir, "tokens.npz")
+    np.savez(out, X=np.concatenate(Xs), y=np.concatenate(ys), since=np.concatenate(sinces), times=np.concatenate(times),
+             offsets=np.array(offsets, np.int64), split=np.array([c["split"] for c in clips]),
+             names=np.array([c["file"] for c in clips]), classes=np.array(classes),
+             feature_id=np.array(fid[0] if fid else ""))
+    n = offsets[-1]
+    print(f"extract: {len(clips)} clips, {n} tokens of width {Xs[0].shape[1]} ({fid[0] if fid else '?'}) -> {out}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("data")
+    ap.add_argument("--kind", choices=["video", "audio"], required=True)
+    ap.add_argument("--tool")
+    ap.add_argument("--jobs", type=int, default=2)
+    a = ap.parse_args()
+    extract(a.data, a.kind, find_tool("colive-extract", a.tool), a.jobs)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

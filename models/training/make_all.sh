@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Reproduces the bundled models and demo media from scratch:
+#   synthetic data -> tokens (C++ colive-extract) -> training -> models/*.safetensors
+#   -> evaluation (held-out + random split, regular vs continual) -> demo clips.
+# Everything is seeded; on this 2-core machine the whole run takes well under an hour.
+# Usage: models/training/make_all.sh [--skip-data] [--only action|genre]
+# Env: COLIVE_BUILD (build dir with colive-extract / colive-cli, default build/models),
+#      THREADS (torch threads, default 2), JOBS (parallel extractions, default 2).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+PY=/usr/bin/python3
+BUILD=${COLIVE_BUILD:-$ROOT/build/models}
+THREADS=${THREADS:-2}
+JOBS=${JOBS:-2}
+DATA=$ROOT/models/training-data
+NICE="nice -n 10"
+skip_data=0
+only=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --skip-data) skip_data=1 ;;
+    --only) only=$2; shift ;;
+    *) echo "make_all: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+if [ ! -x "$BUILD/app/colive-extract" ] || [ ! -x "$BUILD/app/colive-cli" ]; then
+  echo "make_all: building colive-extract and colive-cli in $BUILD"
+  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCOLIVE_BUILD_TESTS=OFF -DCOLIVE_BUILD_APP=OFF >/dev/null
+  $NICE cmake --build "$BUILD" --target colive-extract colive-cli -j2
+fi
+EXTRACT=$BUILD/app/colive-extract
+start=$(date +%s)
+mkdir -p "$DATA"
+
+if [ -z "$only" ] || [ "$only" = genre ]; then
+  if [ $skip_data = 0 ]; then
+    rm -rf "$DATA/audio"
+    $NICE $PY models/training/gen_audio.py "$DATA/audio"
+  fi
+  $NICE $PY models/training/extract.py --kind audio "$DATA/audio" --tool "$EXTRACT" --jobs "$JOBS"
+  $NICE $PY models/training/train.py --preset genre "$DATA/audio/tokens.npz" --out models/genre.safetensors --threads "$THREADS"
+fi
+if [ -z "$only" ] || [ "$only" = action ]; then
+  if [ $skip_data = 0 ]; then
+    rm -rf "$DATA/video"
+    $NICE $PY models/training/gen_video.py "$DATA/video" --clips 120 --heldout-clips 36
+  fi
+  $NICE $PY models/training/extract.py --kind video "$DATA/video" --tool "$EXTRACT" --jobs "$JOBS"
+  $NICE $PY models/training/train.py --preset action "$DATA/video/tokens.npz" --out models/action.safetensors --threads "$THREADS"
+fi
+
+# demo media (held-out styles) and the evaluation report
+mkdir -p resources/demo
+$NICE $PY models/training/gen_video.py --demo resources/demo/demo-video.mp4 resources/demo/demo-video.segments.json
+$NICE $PY models/training/gen_audio.py --demo resources/demo/demo-audio.ogg resources/demo/demo-audio.segments.json
+$NICE $PY models/training/evaluate.py --build "$BUILD" --data "$DATA" | tee "$DATA/evaluation.txt"
+echo "make_all: done in $(( $(date +%s) - start )) s"
