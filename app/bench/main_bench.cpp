@@ -146,9 +146,10 @@ Table flops_table() {
                           fmt("%+.2f%%", 100.0 * (ref - r.paper) / r.paper), fmt("%.2f", eng),
                           fmt("%+.2f%%", 100.0 * (eng - r.paper) / r.paper), note});
     }
-    t.notes = {"reference count = ptflops 0.6.8 conventions + co's attention formulas (what produced the paper's column;",
-               "CoOadTR-b1 A.Net reproduces the training log's 9,598,998 exactly). engine count = what colive's engine computes.",
-               "MACs: Linear rows*in*out (+bias), LayerNorm one per element, attention per spec section 6; activations/softmax not counted."};
+    t.notes = {"reference count = ptflops 0.6.8 conventions + co's attention formulas, i.e. how the paper's column was made "
+               "(CoOadTR-b1 A.Net reproduces the training log's 9,598,998 exactly).",
+               "engine count = what colive's engine computes per step (macs_per_step).",
+               "MACs: Linear rows*in*out (+bias), LayerNorm one per element, attention per spec section 6; activations and softmax are not counted."};
     return t;
 }
 
@@ -303,7 +304,7 @@ int main(int argc, char** argv) {
                                                 fmt("%.4f", tc.median_ms) + " / " + fmt("%.4f", tc.p95_ms), fmt("%.1fx", speed),
                                                 fmt("%.0f%%", 100.0 * speed / mac_ratio),
                                                 fmt("%.4f", tr.cpu_mean_ms) + " / " + fmt("%.4f", tc.cpu_mean_ms),
-                                                fmt("%.1fx", tr.cpu_mean_ms / tc.cpu_mean_ms)};
+                                                tc.cpu_mean_ms > 0.0 ? fmt("%.1fx", tr.cpu_mean_ms / tc.cpu_mean_ms) : "n/a"};
                 if (with_torch) {
                     auto it = torch.find({p.name, depth});
                     if (it != torch.end()) {
@@ -327,16 +328,16 @@ int main(int argc, char** argv) {
                                        fmt("%.1f", cache_floats * 4 / 1024.0)});
             }
         }
-        timing.notes = {"regular and continual stepped in alternating ~20 ms slices (same machine load); load average at the end: " +
-                            load_average() + ".",
-                        "MACs in the paper's convention (engine count); speed-up = regular median / continual median;",
-                        "'of MAC ratio' = speed-up / MAC ratio. CPU ms = mean thread CPU time per step (not inflated by preemption).",
-                        "Torch: Debian python3-torch regular nn.TransformerEncoder on the (1, n, d) window, same thread count, wall median/p95."};
-        memory.notes = {"weights MB = every encoder weight, all read once per continual step (GB/s = weights / continual median).",
-                        "machine read bandwidth (1 thread, sum over a buffer): " + fmt("%.1f", bw_big) + " GB/s (512 MiB, DRAM), " +
+        timing.notes = {"Regular and continual are stepped in alternating ~20 ms slices, so both see the same machine load (load average at the end: " +
+                            load_average() + ").",
+                        "MACs in the paper's convention (engine count). speed-up = regular median / continual median; 'of MAC ratio' = speed-up / MAC ratio.",
+                        "CPU ms = mean thread CPU time per step, which preemption by other processes does not inflate; CPU speed-up is its ratio.",
+                        "torch = Debian python3-torch, regular nn.TransformerEncoder on the (1, n, d) window, same thread count, wall median / p95 (separate run, before the C++ timings)."};
+        memory.notes = {"weights MB = every encoder weight; a continual step reads each once (GB/s = weights / continual wall median).",
+                        "Machine read bandwidth, 1 thread, sum over a buffer: " + fmt("%.1f", bw_big) + " GB/s (512 MiB, DRAM), " +
                             fmt("%.1f", bw_l3) + " GB/s (24 MiB, L3), " + fmt("%.1f", bw_l2) + " GB/s (1 MiB, L2).",
-                        "state = everything a Stream allocates (caches, rings, window buffers, GEMM packing); spec cache = the",
-                        "attention caches of the first block from spec section 6 (CoSi 2 n d_h, CoRe (4n-2) d_h + n - 1 floats per head)."};
+                        "state = everything a Stream allocates (caches, rings, window buffers, GEMM packing buffers).",
+                        "spec cache = the first block's attention caches by the spec's section 6 formula (CoSi 2 n d_h, CoRe (4n-2) d_h + n - 1 floats per head)."};
         tables.push_back(timing);
         if (do_memory) tables.push_back(memory);
     }
