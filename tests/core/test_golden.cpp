@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <limits>
 #include <optional>
+#include <thread>
 
 using namespace colive;
 using namespace colive::testing;
@@ -264,6 +265,35 @@ TEST(Stream, MacsMatchTheAnalyticCount) {
         EXPECT_LE(r.macs, m == Mode::Regular ? expected : expected + expected / 2);
         EXPECT_GT(s.state_bytes(), 0u);
     }
+}
+
+}  // namespace
+
+namespace {
+
+// One Model shared by streams on several threads (the documented threading contract): every stream
+// still matches PyTorch. Under the tsan preset this also checks for data races.
+TEST(Threads, StreamsOnSeveralThreadsShareOneModel) {
+    const GoldenCase& c = golden_case("tiny_b3_gelu");
+    auto model = load_case_model(c);
+    const auto tokens = case_tokens(c);
+    const auto enc = npy::load(golden_dir() + "/" + c.encoded);
+    const std::size_t din = tokens.cols(), d = enc.cols();
+    std::vector<double> worst(4, 0.0);
+    std::vector<std::thread> pool;
+    for (int i = 0; i < 4; ++i) {
+        pool.emplace_back([&, i] {
+            Stream s(model, i % 2 ? Mode::Continual : Mode::Regular);
+            for (std::size_t t = 0; t < tokens.rows(); ++t) {
+                const StepResult r = s.step(std::span<const float>(tokens.data.data() + t * din, din));
+                if (r.warmup) continue;
+                for (std::size_t k = 0; k < d; ++k)
+                    worst[std::size_t(i)] = std::max(worst[std::size_t(i)], std::abs(double(r.encoded[k]) - enc.data[t * d + k]));
+            }
+        });
+    }
+    for (auto& th : pool) th.join();
+    for (double w : worst) EXPECT_LE(w, kTol);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <mutex>
 #include <new>
 
 namespace colive {
@@ -65,8 +66,19 @@ struct GemmPlan::Blocking {
     }
 };
 
-GemmPlan::GemmPlan(int max_rows, int out, int in, bool transposed_out)
-    : m_blocking(transposed_out ? std::make_unique<Blocking>(max_rows, out, in) : std::make_unique<Blocking>(out, max_rows, in)) {}
+namespace {
+// Eigen caches the CPU's cache sizes in function-local statics on first use; initialise them once so
+// that streams created concurrently on several threads do not race on that first use.
+void init_eigen_once() {
+    static std::once_flag flag;
+    std::call_once(flag, [] { Eigen::initParallel(); });
+}
+}  // namespace
+
+GemmPlan::GemmPlan(int max_rows, int out, int in, bool transposed_out) {
+    init_eigen_once();
+    m_blocking = transposed_out ? std::make_unique<Blocking>(max_rows, out, in) : std::make_unique<Blocking>(out, max_rows, in);
+}
 GemmPlan::GemmPlan() = default;
 GemmPlan::~GemmPlan() = default;
 GemmPlan::GemmPlan(GemmPlan&&) noexcept = default;
