@@ -16,9 +16,15 @@
 // allocate after construction.
 //
 // Warm-up: a stream emits an output for every token. The first window-1 outputs are computed on a
-// window whose empty slots hold zero tokens (keys and values equal to zero, exactly as the
-// reference `co` library does), and are marked warmup=true. From the window-th token on, regular
-// and continual outputs are the regular transformer's output on the last `window` tokens.
+// zero-padded window: in every block's attention each empty slot is a key and a value equal to zero
+// (it adds exp(0 - max) to every softmax denominator and nothing to the numerators, exactly as the
+// reference `co` library's zero-initialised caches do); empty slots produce no rows. Both modes
+// follow this definition, so they agree during warm-up too. Such outputs are marked warmup=true.
+// From the window-th token on, regular and continual outputs are the regular transformer's output
+// on the last `window` tokens (tested against PyTorch's nn.TransformerEncoder, tests/core).
+//
+// Non-finite tokens: a step whose window holds a token with NaN/inf (or whose projections overflow)
+// returns finite=false; once that token has left the window the outputs are exact again.
 #pragma once
 
 #include <cstdint>
