@@ -115,6 +115,8 @@ def tiny_model(path, blocks, act, seed, style):
         norm.weight.add_(0.1 * torch.randn(d))
     pe = 0.2 * torch.randn(2 * n - 1, d)
     cfg = {"window": n, "classes": [f"c{i}" for i in range(C)], "name": os.path.basename(path)}
+    mods = {"encoder": enc, "input_proj": inp, "pe": pe, "norm": norm, "head": head,
+            "batch_first": style != "seq_first", "window": n}
     if style == "co_state_dict":
         # Rename to the key layout of a co.TransformerEncoder (as build_from produces).
         sd = {}
@@ -130,11 +132,46 @@ def tiny_model(path, blocks, act, seed, style):
         export_model(path, sd, input_proj=inp, pe_table=pe, final_norm=norm, head=head, config=cfg)
     else:
         export_model(path, enc, input_proj=inp, pe_table=pe, final_norm=norm, head=head, config=cfg)
+    return mods
+
+
+@torch.no_grad()
+def module_reference(mods, tokens, retro_steps=()):
+    """The same outputs as export_model.reference_outputs, but from the original torch modules
+    (float64 copies), independent of the exported file."""
+    import copy
+    enc = copy.deepcopy(mods["encoder"]).double().eval()
+    inp = copy.deepcopy(mods["input_proj"]).double()
+    norm = copy.deepcopy(mods["norm"]).double()
+    head = copy.deepcopy(mods["head"]).double()
+    pe = mods["pe"].double()
+    n, bf = mods["window"], mods["batch_first"]
+    x = torch.as_tensor(np.asarray(tokens), dtype=torch.float64)
+    T = x.shape[0]
+    emb = inp(x) + pe[torch.arange(T) % pe.shape[0]]
+    C, d = head.out_features, emb.shape[1]
+    out = {"probs": np.full((T, C), np.nan), "encoded": np.full((T, d), np.nan)}
+    rows = []
+
+    def run(module, win):
+        return module(win.unsqueeze(0))[0] if bf else module(win.unsqueeze(1))[:, 0]
+
+    for s in range(n - 1, T):
+        win = emb[s - n + 1 : s + 1]
+        y = run(enc, win)[-1]
+        out["encoded"][s] = y.numpy()
+        out["probs"][s] = torch.softmax(head(norm(y)), -1).numpy()
+        if s in retro_steps:
+            rows.append(run(enc.layers[0], win).numpy())
+    if retro_steps:
+        out["block0"] = np.stack(rows)
+    return out
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "tests", "golden", "engine"))
+    ap.add_argument("--only", choices=["tiny"], help="regenerate only the tiny cases (keeps the others in index.json)")
     a = ap.parse_args()
     out = os.path.abspath(a.out)
     os.makedirs(out, exist_ok=True)
@@ -145,8 +182,16 @@ def main():
         np.save(os.path.join(out, name), np.asarray(arr, np.float32))
         return name
 
-    def run_case(case, model_path, tokens, scale, retro_steps=()):
+    def run_case(case, model_path, tokens, scale, retro_steps=(), mods=None):
         ref = reference_outputs(model_path, tokens * scale, torch.float64, retro_rows=False)
+        if mods is not None:
+            # Golden from the original modules; the exported file must reproduce them (export check).
+            direct = module_reference(mods, tokens * scale, retro_steps)
+            m = ~np.isnan(direct["encoded"][:, 0])
+            fidelity = float(np.abs(direct["encoded"][m] - ref["encoded"][m]).max())
+            assert fidelity < 1e-5, f"{case['name']}: exported file differs from the torch modules by {fidelity}"
+            case["export_fidelity"] = fidelity
+            ref = direct
         ref32 = reference_outputs(model_path, tokens * scale, torch.float32)
         m = ~np.isnan(ref["encoded"][:, 0])
         err32 = float(np.nanmax(np.abs(ref32["encoded"][m] - ref["encoded"][m]))) if m.any() else 0.0
@@ -156,7 +201,10 @@ def main():
         case["encoded"] = save(case["name"] + ".encoded.npy", ref["encoded"])
         case["torch_f32_err_encoded"] = err32
         case["torch_f32_err_probs"] = perr32
-        if retro_steps:
+        if retro_steps and "block0" in ref:
+            case["block0_steps"] = list(retro_steps)
+            case["block0"] = save(case["name"] + ".block0.npy", ref["block0"])
+        elif retro_steps:
             rows = []
             from export_model import build_torch_model
             parts = build_torch_model(model_path, torch.float64)
@@ -184,13 +232,22 @@ def main():
         for act in ("gelu", "relu"):
             name = f"tiny_b{blocks}_{act}"
             mp = os.path.join(out, name + ".safetensors")
-            tiny_model(mp, blocks, act, seed=10 * blocks + (act == "relu"), style=styles[blocks])
+            mods = tiny_model(mp, blocks, act, seed=10 * blocks + (act == "relu"), style=styles[blocks])
             for scale, suffix in ((1.0, ""), (10.0, "_x10"), (50.0, "_x50")):
                 if scale != 1.0 and act == "relu" and blocks != 2:
                     continue
                 run_case({"name": name + suffix, "model": name + ".safetensors", "tokens": "tiny.tokens.npy",
                           "window": 8, "blocks": blocks},
-                         mp, tiny_tokens, scale, retro_steps=(7, 20, 39) if (blocks >= 2 and scale == 1.0) else ())
+                         mp, tiny_tokens, scale, retro_steps=(7, 20, 39) if (blocks >= 2 and scale == 1.0) else (),
+                         mods=mods)
+    if a.only == "tiny":
+        with open(os.path.join(out, "index.json")) as fh:
+            old_cases = json.load(fh)["cases"]
+        cases += [c for c in old_cases if not c["name"].startswith("tiny")]
+        with open(os.path.join(out, "index.json"), "w") as fh:
+            json.dump({"generator": "scripts/make_golden.py", "torch": torch.__version__, "cases": cases}, fh, indent=1)
+        print(f"rewrote the tiny cases in {out}")
+        return
 
     # ---- GTZAN-like and OadTR-like: recipes -------------------------------------------------
     tmp = tempfile.mkdtemp()
