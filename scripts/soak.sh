@@ -81,7 +81,8 @@ while kill -0 "$PID" 2>/dev/null; do
   thr=$(ls "/proc/$PID/task" 2>/dev/null | wc -l || true)
   fds=$(ls "/proc/$PID/fd" 2>/dev/null | wc -l || true)
   lines=$(wc -l < "$OUT/steps.jsonl")
-  media=$(tail -c 4096 "$OUT/steps.jsonl" | tail -n 2 | grep -o '"time_s":[-0-9.e+]*' | tail -1 | cut -d: -f2 || true)
+  # media time of the newest complete line (the export is block-buffered: the last line may be cut)
+  media=$(tail -c 4096 "$OUT/steps.jsonl" | grep '}$' | tail -n 1 | grep -o '"time_s":[-0-9.e+]*' | cut -d: -f2 || true)
   [ -n "$rss" ] && printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$rss" "$thr" "$fds" "$lines" "${media:--1}" >> "$OUT/samples.tsv"
   sleep "$INTERVAL"
 done

@@ -56,6 +56,14 @@ def main():
             if len(p) >= 6:
                 samples.append(dict(t=float(p[0]), rss=int(p[1]), thr=int(p[2]), fds=int(p[3]), lines=int(p[4]),
                                     media=float(p[5])))
+    # A sample's media time is only trusted when it does not go backwards (older soak.sh versions
+    # could read a cut line of the block-buffered export).
+    last_media = -1.0
+    for smp in samples:
+        if smp["media"] >= last_media:
+            last_media = smp["media"]
+        else:
+            smp["media"] = -1.0
     steps = {}   # mode -> list of (media time, latency)
     with open(os.path.join(a.dir, "steps.jsonl")) as f:
         for line in f:
@@ -101,9 +109,9 @@ def main():
             return float("nan")
         return (group[-1]["lines"] - group[0]["lines"]) / (group[-1]["t"] - group[0]["t"])
 
-    def lag(group):
-        xs = [s["t"] - s["media"] for s in group if s["media"] >= 0]
-        return sum(xs) / len(xs) if xs else float("nan")
+    def lag(group):   # median: robust against one slow sample
+        xs = sorted(s["t"] - s["media"] for s in group if s["media"] >= 0)
+        return xs[len(xs) // 2] if xs else float("nan")
 
     rate_first, rate_last = rate(first), rate(last)
     lag_first, lag_last = lag(first), lag(last)
@@ -137,14 +145,15 @@ def main():
     prev = samples[0]
     for i in range(1, n_rows + 1):
         t_target = t_end * i / n_rows
-        cur = min(samples, key=lambda s: abs(s["t"] - t_target))
+        cur = min((s for s in samples if s["media"] >= 0), key=lambda s: abs(s["t"] - t_target))
         r = (cur["lines"] - prev["lines"]) / (cur["t"] - prev["t"]) if cur["t"] > prev["t"] else float("nan")
         cols = []
         for m in sorted(steps):
             xs = [l for t, l in steps[m] if prev["media"] <= t <= cur["media"]]
             cols.append("%12.3f" % pct(xs, 0.95) if xs else "%12s" % "-")
-        lines.append("%8.0f %9.1f %7d %5d %9.2f %8.2f %s" % (cur["t"], cur["rss"] / 1024.0, cur["thr"], cur["fds"], r,
-                                                             cur["t"] - cur["media"], " ".join(cols)))
+        lag_txt = "%8.2f" % (cur["t"] - cur["media"]) if cur["media"] >= 0 else "%8s" % "-"
+        lines.append("%8.0f %9.1f %7d %5d %9.2f %s %s" % (cur["t"], cur["rss"] / 1024.0, cur["thr"], cur["fds"], r, lag_txt,
+                                                          " ".join(cols)))
         prev = cur
     summary = {
         "duration_s": samples[-1]["t"], "warmup_s": a.warmup,

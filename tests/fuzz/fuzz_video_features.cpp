@@ -3,7 +3,7 @@
 // size, depth and channel count -> grey working image -> optical flow -> motion token, with the
 // token clock driven by arbitrary, possibly backwards or non-finite, timestamps).
 // Input format, repeated until the input ends (at most 24 frames):
-//   u8 width-1 (0..63; bit 6 of the shape byte makes it width*17, up to 1088)
+//   u8 width-1 (0..63; bit 6 of the shape byte makes it width*9, up to 576)
 //   u8 height-1 (same), u8 shape: bits 0-2 depth {8U,16U,32F,8S,16S,32S,64F,8U}, bits 3-4 channels
 //   {1,3,4,2}, bit 5 reset() first, bit 6 large frame, bit 7 plane fill (else repeat input bytes)
 //   u8 time step: int8 / 40 s; 0x7f = NaN, 0x80 = +Inf
@@ -41,9 +41,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         int h = in.u8() % 64 + 1;
         const std::uint8_t shape = in.u8();
         const std::uint8_t step = in.u8();
-        if (shape & 0x40) {
-            w *= 17;
-            h *= 17;
+        if (shape & 0x40) {   // large frames, up to 576x576 (bigger only slows fuzzing down)
+            w *= 9;
+            h *= 9;
         }
         const int type = CV_MAKETYPE(kDepths[shape & 7], kChannels[(shape >> 3) & 3]);
         cv::Mat frame(h, w, type);
