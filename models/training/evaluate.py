@@ -32,7 +32,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, HERE)
 from extract import find_tool  # noqa: E402
-from stfile import FileModel  # noqa: E402
+from stfile import FileModel, read_safetensors  # noqa: E402
 
 MODELS = {
     "action": {"file": "models/action.safetensors", "data": "video", "ignore_s": 0.6, "card": "models/action.md"},
@@ -72,7 +72,7 @@ def evaluate_model(kind, cli, data_dir, torch_check_clips=8):
     data_classes = [str(c) for c in z["classes"]]
     assert data_classes == classes, f"class lists differ: {data_classes} vs {classes}"
     res = {"name": cfg["name"], "features": cfg["features"], "window": n, "d_in": d_in, "classes": classes,
-           "parameters": int(sum(v.numel() for v in fm.state_dict().values()) - 0) + int(fm.pe.numel()),
+           "parameters": int(sum(v.numel() for v in read_safetensors(path)[1].values())),
            "splits": {}}
     cli_text = ""
     mismatch_steps, total_steps, max_diff = 0, 0, 0.0
@@ -90,7 +90,6 @@ def evaluate_model(kind, cli, data_dir, torch_check_clips=8):
             mismatch_steps += int((pr != pc).sum())
             total_steps += int(post.sum())
             max_diff = max(max_diff, float(np.abs(reg[post, :-1] - con[post, :-1]).max()) if post.any() else 0.0)
-            steps = np.arange(len(Xc))
             keep = post & (since[off[c]:off[c + 1]] >= spec["ignore_s"])
             ys.append(y[off[c]:off[c + 1]][keep])
             ps.append(con[keep, :-1].argmax(1))
@@ -98,7 +97,7 @@ def evaluate_model(kind, cli, data_dir, torch_check_clips=8):
                 logits = fm.stream_logits(Xc)
                 prob = torch.softmax(torch.from_numpy(logits), 1).numpy()
                 tp = prob.argmax(1)
-                torch_agree += int((tp == pc[steps[post] >= n - 1]).sum())
+                torch_agree += int((tp == pc).sum())
                 torch_total += len(tp)
                 torch_maxdiff = max(torch_maxdiff, float(np.abs(prob - con[n - 1:, :-1]).max()))
         res["splits"][sp] = per_class(np.concatenate(ys), np.concatenate(ps), classes)
@@ -109,9 +108,9 @@ def evaluate_model(kind, cli, data_dir, torch_check_clips=8):
     res["cli_summary"] = cli_text.strip()
     macs = {}
     for line in cli_text.splitlines():
-        m = re.search(r"(regular|continual).*?MACs[^0-9]*([0-9][0-9,]*)", line, re.I)
+        m = re.match(r"\s*(regular|continual)\b.*?([0-9.]+) ([kMG]?) ?MACs/step", line)
         if m:
-            macs[m.group(1).lower()] = int(m.group(2).replace(",", ""))
+            macs[m.group(1)] = int(round(float(m.group(2)) * {"": 1, "k": 1e3, "M": 1e6, "G": 1e9}[m.group(3)]))
     res["macs_per_step"] = macs
     res["file_bytes"] = os.path.getsize(path)
     return res
@@ -130,7 +129,7 @@ def format_result(kind, r):
     ep = r["engine_vs_pytorch"]
     lines.append(f"engine vs PyTorch: {ep['agree']}/{ep['steps']} equal predictions, max |dp| {ep['max_prob_diff']:.2e}")
     if r["macs_per_step"]:
-        lines.append("MACs per step: " + ", ".join(f"{k} {v:,}" for k, v in r["macs_per_step"].items()))
+        lines.append("MACs per step: " + ", ".join(f"{k} {v / 1e6:.3f} M" for k, v in r["macs_per_step"].items()))
     return "\n".join(lines)
 
 
@@ -148,7 +147,8 @@ def card_block(r):
             f"C++ engine vs PyTorch (nn.TransformerEncoder rebuilt from the file): {ep['agree']}/{ep['steps']} equal "
             f"predictions, largest probability difference {ep['max_prob_diff']:.1e}."]
     if r["macs_per_step"]:
-        out.append("MACs per step (colive-cli): " + ", ".join(f"{k} {v:,}" for k, v in r["macs_per_step"].items()) + ".")
+        out.append("MACs per step (colive-cli, the paper's ptflops-style count): "
+                   + ", ".join(f"{k} {v / 1e6:.3f} M" for k, v in r["macs_per_step"].items()) + ".")
     out += ["", "<!-- results:end -->"]
     return "\n".join(out)
 
