@@ -325,6 +325,15 @@ void engine_loop(Pipeline::Shared& sh, Pipeline::Session& s) {
     sh.cv.notify_all();
 }
 
+// The extractor computes the token layout the model was trained on ("video-motion-v2", ...),
+// when the model names one of the built-in layouts and the extractor offers a choice.
+template <typename Params>
+void set_descriptor(Params& p, const std::string& model_features, const char* family) {
+    if constexpr (requires { p.descriptor; }) {
+        if (p.backbone_manifest.empty() && model_features.rfind(family, 0) == 0) p.descriptor = model_features;
+    }
+}
+
 void teardown(Pipeline::Shared& sh, const std::shared_ptr<Pipeline::Session>& s) {
     if (!s) return;
     s->stop = true;
@@ -502,6 +511,7 @@ void Pipeline::start_session(PipelineConfig cfg) {
             VideoFeatureParams vp;
             if (mc.token_rate_hz > 0.0) vp.token_rate_hz = mc.token_rate_hz;
             vp.backbone_manifest = backbone;
+            set_descriptor(vp, mc.features, "video-motion-");
             s->video = std::make_unique<VideoFeatures>(vp);
             dim = s->video->dim();
             feature_id = s->video->feature_id();
@@ -509,6 +519,7 @@ void Pipeline::start_session(PipelineConfig cfg) {
             AudioFeatureParams ap;
             if (mc.token_rate_hz > 0.0) ap.token_hop_s = 1.0 / mc.token_rate_hz;
             ap.backbone_manifest = backbone;
+            set_descriptor(ap, mc.features, "audio-logmel-");
             s->audio = std::make_unique<AudioFeatures>(ap);
             dim = s->audio->dim();
             feature_id = s->audio->feature_id();
