@@ -11,7 +11,29 @@
 #include <string>
 #include <vector>
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define COLIVE_TEST_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
+#define COLIVE_TEST_SANITIZED 1
+#endif
+#endif
+
 namespace colive::testing {
+
+#ifdef COLIVE_TEST_SANITIZED
+inline constexpr bool kSanitized = true;
+#else
+inline constexpr bool kSanitized = false;
+#endif
+
+// Under sanitizers (10-30x slower) the preset-size streams are cut to two windows plus a few steps:
+// enough to fill, wrap and refill every ring; the full streams (> 3 windows) run in normal builds.
+inline std::size_t step_limit(std::size_t steps, int window) {
+    if (!kSanitized || window <= 8) return steps;
+    const std::size_t lim = 2 * std::size_t(window) + 10;
+    return steps < lim ? steps : lim;
+}
 
 std::string golden_dir();  // <repo>/tests/golden/engine
 

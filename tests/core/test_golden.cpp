@@ -40,7 +40,7 @@ Errors run_against_golden(const GoldenCase& c, Mode mode, std::vector<float>* en
     const auto tokens = case_tokens(c);
     const auto probs = npy::load(golden_dir() + "/" + c.probs);
     const auto enc = npy::load(golden_dir() + "/" + c.encoded);
-    const std::size_t T = tokens.rows(), din = tokens.cols(), C = probs.cols(), d = enc.cols();
+    const std::size_t T = step_limit(tokens.rows(), c.window), din = tokens.cols(), C = probs.cols(), d = enc.cols();
     EXPECT_EQ(din, std::size_t(model->config().d_in));
     EXPECT_EQ(d, std::size_t(model->config().d_model));
     EXPECT_EQ(C, std::size_t(model->config().num_classes()));
@@ -85,7 +85,7 @@ Errors run_against_golden(const GoldenCase& c, Mode mode, std::vector<float>* en
             ++b0_index;
         }
     }
-    if (block0) {
+    if (block0 && T == tokens.rows()) {
         EXPECT_EQ(b0_index, c.block0_steps.size()) << "not every retroactive golden step was checked";
     }
     EXPECT_GT(e.compared, 0);
@@ -135,7 +135,7 @@ TEST_P(Agreement, RegularEqualsContinualOnEveryStep) {
     const std::size_t din = tokens.cols();
     double worst = 0.0;
     // Warm-up and one more window of steady state (the goldens cover the rest of each stream).
-    const std::size_t steps = std::min<std::size_t>(tokens.rows(), 2 * std::size_t(c.window) + 5);
+    const std::size_t steps = step_limit(std::min<std::size_t>(tokens.rows(), 2 * std::size_t(c.window) + 5), c.window);
     for (std::size_t t = 0; t < steps; ++t) {
         std::span<const float> tok(tokens.data.data() + t * din, din);
         const StepResult a = reg.step(tok);
@@ -177,7 +177,8 @@ TEST_P(BadToken, RecoversOnceTheTokenHasLeft) {
     Stream s(model, p.mode);
     int flagged = 0;
     double worst_after = 0.0;
-    for (std::size_t t = 0; t < tokens.rows(); ++t) {
+    const std::size_t T = kSanitized ? std::min(tokens.rows(), bad + n + 12) : tokens.rows();
+    for (std::size_t t = 0; t < T; ++t) {
         const StepResult r = s.step(std::span<const float>(tokens.data.data() + t * din, din));
         const bool in_window = t >= bad && t < bad + n;
         if (in_window) {
@@ -251,7 +252,7 @@ TEST(Stream, ResetStartsOver) {
 }
 
 TEST(Stream, MacsMatchTheAnalyticCount) {
-    const GoldenCase& c = golden_case("gtzan_b2_gelu");
+    const GoldenCase& c = golden_case("tiny_b3_gelu");
     auto model = load_case_model(c);
     const auto tokens = case_tokens(c);
     for (Mode m : {Mode::Regular, Mode::Continual}) {
