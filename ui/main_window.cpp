@@ -425,6 +425,14 @@ void MainWindow::setPaused(bool paused) {
     m_pauseAction->setText(paused ? tr("Resume") : tr("Pause"));
 }
 
+void MainWindow::setDisplayFrozen(bool frozen) {
+    if (frozen) {
+        m_timer->stop();
+    } else {
+        m_timer->start();
+    }
+}
+
 void MainWindow::togglePause() { setPaused(!m_pipeline->paused()); }
 
 void MainWindow::restart() {

@@ -52,6 +52,8 @@ public:
     QString currentSource() const { return m_sourceSpec; }
     void setSmoothing(double seconds);       // 0 = off
     void setPaused(bool paused);
+    // Stops/starts the repaint timer (the pipeline keeps running): a still picture for screenshots.
+    void setDisplayFrozen(bool frozen);
 
     // Steps of the current session received by the window.
     int stepsShown() const { return static_cast<int>(m_history.size()); }

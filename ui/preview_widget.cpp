@@ -69,7 +69,7 @@ void PreviewWidget::paintEvent(QPaintEvent*) {
     p.setRenderHint(QPainter::SmoothPixmapTransform, true);
     p.setRenderHint(QPainter::Antialiasing, true);
     const QPalette pal = palette();
-    p.fillRect(rect(), pal.color(QPalette::Dark));
+    p.fillRect(rect(), QColor(22, 24, 28));   // a media area: dark in light and dark themes alike
     QRect content = rect();
     const QFontMetrics fm(font());
 
@@ -99,7 +99,7 @@ void PreviewWidget::paintEvent(QPaintEvent*) {
     }
 
     if (!m_message.isEmpty() && (m_kind == Kind::None || (m_frame.isNull() && m_spec.empty()))) {
-        p.setPen(pal.color(QPalette::BrightText));
+        p.setPen(QColor(230, 232, 235));
         QRect r = rect().adjusted(16, 16, -16, -16);
         p.drawText(r, Qt::AlignCenter | Qt::TextWordWrap, m_message);
     }
@@ -120,12 +120,12 @@ void PreviewWidget::paintAudio(QPainter& p, const QRect& r) {
     p.setPen(QPen(Qt::white, 2));
     const int yp = yOf(m_peak_hold);
     p.drawLine(meter.left(), yp, meter.right(), yp);
-    p.setPen(palette().color(QPalette::BrightText));
+    p.setPen(QColor(230, 232, 235));
     p.drawText(QRect(r.left(), meter.bottom() + 2, 60, fm.height()), Qt::AlignLeft,
                m_rms_db > -119 ? QString::number(static_cast<double>(m_rms_db), 'f', 0) + QStringLiteral(" dB") : QStringLiteral("— dB"));
 
     // Spectrogram: time left to right (newest right), low mel bands at the bottom; caption on top.
-    p.setPen(palette().color(QPalette::BrightText));
+    p.setPen(QColor(230, 232, 235));
     p.drawText(QRect(meter.right() + 10, r.top() + 4, r.width(), fm.height()), Qt::AlignLeft,
                tr("log-mel spectrogram, last %1 s (time →, mel bands ↑)").arg(m_specCap / 100));
     const QRect sr(meter.right() + 10, r.top() + 8 + fm.height(), r.right() - meter.right() - 18, r.height() - 16 - 2 * fm.height());

@@ -137,10 +137,10 @@ int main(int argc, char** argv) {
             const bool timeUp = clock->elapsed() > 120000;
             if (w.stepsShown() < nFrames && !finished && !timeUp) return;
             poll->stop();
-            w.setPaused(true);
+            w.tick();
+            w.setDisplayFrozen(true);   // the picture stops here; the pipeline keeps running
             // Let the window draw the final state, then grab it.
             QTimer::singleShot(300, &w, [&w, path, clock] {
-                w.tick();
                 const QJsonObject state = w.displayedState();   // before the "saved" status message
                 const QString status = w.statusText();
                 const bool ok = w.saveScreenshotTo(path);
