@@ -18,6 +18,8 @@ PACKAGES=(
   # golden data, model export and training (run with /usr/bin/python3)
   python3 python3-torch python3-numpy python3-opencv
   fluidsynth fluid-soundfont-gm timgm6mb-soundfont
+  # more General MIDI soundfonts for the genre model's training data (models/training/gen_audio.py)
+  musescore-general-soundfont-small csound-soundfont opl3-soundfont
   # headless GUI tests and screenshots
   xvfb xauth x11-apps imagemagick
 )
