@@ -246,8 +246,8 @@ int run_live(int argc, char** argv) {
     if (!o.quiet) {
         char b[512];
         std::printf("source: %s %s (%s)\n", snap.source.kind.c_str(), snap.source.name.c_str(), snap.source.detail.c_str());
-        std::printf("model: %s (%s, window %d, %zu classes), mode %s\n", snap.model_name.c_str(), snap.feature_id.c_str(),
-                    snap.window, snap.classes.size(), to_string(snap.mode));
+        std::printf("model: %s (%s, window %d, %zu classes), mode %s\n       %s\n", snap.model_name.c_str(),
+                    snap.feature_id.c_str(), snap.window, snap.classes.size(), to_string(snap.mode), snap.model_path.c_str());
         std::printf("steps: %lld (warm-up %lld), media %.2f s\n", steps, warm, snap.media_time_s);
         const char* names[2] = {"regular", "continual"};
         for (int i = 0; i < 2; ++i) {
