@@ -1,11 +1,48 @@
 #!/usr/bin/env bash
-# Builds CoLive and runs every test: installs missing Debian packages, then the `ci` workflow
-# (Release, warnings as errors, all CTest labels). Set COLIVE_SKIP_ASAN=1 to skip the
-# AddressSanitizer/UBSan pass that follows.
+# Builds CoLive and runs every test (this is what CI runs: .ci/run). Installs missing Debian
+# packages, then
+#   1. the `ci` workflow: Release, warnings as errors, every CTest label          (build/ci)
+#   2. the `asan` workflow: AddressSanitizer + UBSan, every label except `slow`   (build/asan)
+# Options (or the environment variable in brackets):
+#   --no-asan        [COLIVE_SKIP_ASAN=1]      skip step 2
+#   --tsan           [COLIVE_TSAN=1]           also run the `tsan` workflow (ThreadSanitizer, build/tsan)
+#   --fuzz [SECONDS] [COLIVE_FUZZ_SECONDS=S]   also fuzz every libFuzzer target for S s (default 30;
+#                                              clang, preset fuzz, build/fuzz; scripts/fuzz.sh)
+# Times of each step on a 2-core machine: docs/reliability.md ("CI budget").
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+asan=1
+[ "${COLIVE_SKIP_ASAN:-0}" = "1" ] && asan=0
+tsan=${COLIVE_TSAN:-0}
+fuzz_seconds=${COLIVE_FUZZ_SECONDS:-0}
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --no-asan) asan=0; shift ;;
+    --tsan) tsan=1; shift ;;
+    --fuzz)
+      fuzz_seconds=30
+      if [ $# -gt 1 ] && [[ "$2" =~ ^[0-9]+$ ]]; then fuzz_seconds=$2; shift; fi
+      shift ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) echo "test-all.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+step() { echo; echo "==== test-all: $* ($(date -u +%H:%M:%S))"; }
 bash scripts/setup-deps.sh
+step "ci workflow (Release, -Werror, every test)"
 cmake --workflow --preset ci
-if [ "${COLIVE_SKIP_ASAN:-0}" != "1" ] && [ -f tests/.asan-enabled ]; then
+if [ "$asan" = "1" ]; then
+  step "asan workflow (AddressSanitizer + UBSan)"
   cmake --workflow --preset asan
 fi
+if [ "$tsan" = "1" ]; then
+  step "tsan workflow (ThreadSanitizer)"
+  cmake --workflow --preset tsan
+fi
+if [ "$fuzz_seconds" -gt 0 ]; then
+  step "fuzzing, ${fuzz_seconds} s per target"
+  bash scripts/fuzz.sh -t "$fuzz_seconds"
+fi
+step "all passed"
