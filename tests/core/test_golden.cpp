@@ -115,8 +115,10 @@ TEST_P(GoldenContinual, MatchesTorch) {
 // the tiny preset only, to keep the suite fast; every stream runs in continual mode.
 std::vector<std::string> case_names(bool regular) {
     std::vector<std::string> v;
-    for (const auto& c : golden_cases())
+    for (const auto& c : golden_cases()) {
+        if (kSanitized && c.window > 120) continue;   // OadTR size: numerics only, in normal builds
         if (!regular || c.scale == 1.0 || c.window <= 8) v.push_back(c.name);
+    }
     return v;
 }
 
