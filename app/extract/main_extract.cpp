@@ -37,7 +37,8 @@ const char* kUsage =
     "  --token-rate R      video: tokens per second (default 10)\n"
     "                      audio: tokens per second = 1 / hop (default 4, i.e. hop 0.25 s)\n"
     "  --work-width W      video working width in pixels (default 160)\n"
-    "  --features ID       video descriptor: video-motion-v3 (default), -v2 or -v1 (prefixes)\n"
+    "  --features ID       video: video-motion-v3 (default), -v2 or -v1 (prefixes of v3)\n"
+    "                      audio: audio-logmel-v2 (default) or audio-logmel-v1\n"
     "  --backbone JSON     use an ONNX backbone manifest instead of the built-in descriptor\n"
     "  --print-id          print the feature id and dim (\"<id> <dim>\") and exit (with --video/--audio)\n"
     "  --quiet             no summary line\n"
@@ -45,7 +46,7 @@ const char* kUsage =
     "                      synthetic input and exit\n"
     "\n"
     "Feature ids: video-motion-v3 (196 floats at 10 Hz; -v2 / -v1 = its first 170 / 88),\n"
-    "audio-logmel-v1 (324 floats every 0.25 s).\n"
+    "audio-logmel-v2 (276 floats every 0.25 s; audio-logmel-v1: 324).\n"
     "Layouts: core/include/colive/features.h. Token time = media time of the token (video: slot\n"
     "time; audio: end of the 0.96 s patch). Exit status 0 on success, 1 on bad input, 2 on usage.\n"
     "\n"
@@ -117,9 +118,8 @@ int main(int argc, char** argv) {
     std::string id;
     try {
         if (!audio.empty()) {
-            if (!features.empty() && features != colive::AudioFeatures::id())
-                throw colive::Error("unknown audio features '" + features + "' (known: " + colive::AudioFeatures::id() + ")");
             colive::AudioFeatureParams p;
+            if (!features.empty()) p.descriptor = features;
             if (token_rate > 0.0) p.token_hop_s = 1.0 / token_rate;
             p.backbone_manifest = backbone;
             colive::AudioFeatures f(p);

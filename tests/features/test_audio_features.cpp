@@ -153,9 +153,29 @@ TEST(AudioFeatures, OneKilohertzTonePeaksInTheRightMelBand) {
 
 TEST(AudioFeatures, DimAndIdAreStable) {
     AudioFeatures f;
-    EXPECT_EQ(f.dim(), 324);
-    EXPECT_STREQ(AudioFeatures::id(), "audio-logmel-v1");
-    EXPECT_EQ(f.feature_id(), "audio-logmel-v1");
+    EXPECT_EQ(f.dim(), 276);
+    EXPECT_STREQ(AudioFeatures::id(), "audio-logmel-v2");
+    EXPECT_EQ(f.feature_id(), "audio-logmel-v2");
+    colive::AudioFeatureParams p;
+    p.descriptor = "audio-logmel-v1";
+    AudioFeatures f1(p);
+    EXPECT_EQ(f1.dim(), 324);
+    EXPECT_EQ(f1.feature_id(), "audio-logmel-v1");
+    p.descriptor = "audio-logmel-v9";
+    EXPECT_THROW(AudioFeatures{p}, FeatureError);
+}
+
+TEST(AudioFeatures, VersionsShareTheSpectralBlock) {
+    colive::AudioFeatureParams p;
+    p.descriptor = "audio-logmel-v1";
+    AudioFeatures f1(p), f2;
+    const auto x = render(3.0, 44100, 2);
+    const auto t1 = run(f1, x, 2, 44100, 4096), t2 = run(f2, x, 2, 44100, 4096);
+    ASSERT_EQ(t1.size(), t2.size());
+    for (std::size_t k = 0; k < t1.size(); ++k) {
+        EXPECT_TRUE(std::equal(t1[k].values.begin(), t1[k].values.begin() + 256, t2[k].values.begin()));
+        EXPECT_NEAR(t1[k].values[320], t2[k].values[272], 0.02 * t1[k].values[320] + 1e-6);   // tempo (v2: refined)
+    }
 }
 
 TEST(AudioFeatures, ChunkSizeDoesNotChangeTheOutput) {
@@ -225,9 +245,42 @@ TEST(AudioFeatures, TempoFeaturesFindTheBeat) {
     const auto toks = run(f, render(6.0, 16000, 1), 1, 16000, 4096);
     ASSERT_FALSE(toks.empty());
     const auto& v = toks.back().values;
-    EXPECT_NEAR(v[320] * 100.0, 120.0, 6.0);
-    EXPECT_GT(v[321], 0.3);
-    EXPECT_NEAR(v[323], 1.0, 1e-6);
+    EXPECT_NEAR(v[272] * 100.0, 120.0, 6.0);
+    EXPECT_GT(v[273], 0.15);
+    EXPECT_NEAR(v[275], 1.0, 1e-6);
+    EXPECT_FLOAT_EQ(v[259], v[273]);           // beat-relative m = 1 is the pulse clarity (at the refined period)
+    EXPECT_GT(v[257], v[256]);                 // half a beat (off-beat hi-hat) > a quarter beat (nothing)
+}
+
+TEST(AudioFeatures, BeatRelativeRhythmDoesNotDependOnTempo) {
+    // The same pattern at 100 and 130 BPM: v2's beat-relative block is nearly the same, v1's
+    // absolute-lag block is not.
+    auto pattern = [](double bpm) {
+        const int rate = 16000;
+        std::vector<float> x(static_cast<std::size_t>(rate * 6));
+        const double beat = 60.0 / bpm;
+        for (std::size_t i = 0; i < x.size(); ++i) {
+            const double t = static_cast<double>(i) / rate;
+            const double tb = std::fmod(t, beat), th = std::fmod(t + beat / 2, beat);
+            x[i] = static_cast<float>(0.5 * hit(tb, 25.0) * std::sin(2 * std::numbers::pi * 80.0 * tb) +
+                                      0.1 * hit(th, 60.0) * std::sin(2 * std::numbers::pi * 4000.0 * t));
+        }
+        return x;
+    };
+    colive::AudioFeatureParams p1;
+    p1.descriptor = "audio-logmel-v1";
+    AudioFeatures a2, b2, a1(p1), b1(p1);
+    const auto x100 = pattern(100.0), x130 = pattern(130.0);
+    const auto ta2 = run(a2, x100, 1, 16000, 4096), tb2 = run(b2, x130, 1, 16000, 4096);
+    const auto ta1 = run(a1, x100, 1, 16000, 4096), tb1 = run(b1, x130, 1, 16000, 4096);
+    double d2 = 0, d1 = 0;
+    for (int i = 256; i < 272; ++i) d2 = std::max(d2, static_cast<double>(std::abs(ta2.back().values[static_cast<std::size_t>(i)] - tb2.back().values[static_cast<std::size_t>(i)])));
+    for (int i = 256; i < 320; ++i) d1 = std::max(d1, static_cast<double>(std::abs(ta1.back().values[static_cast<std::size_t>(i)] - tb1.back().values[static_cast<std::size_t>(i)])));
+    std::printf("100 vs 130 BPM: max |diff| beat-relative (v2) %.3f, absolute lags (v1) %.3f\n", d2, d1);
+    EXPECT_NEAR(ta2.back().values[272] * 100.0, 100.0, 5.0);
+    EXPECT_NEAR(tb2.back().values[272] * 100.0, 130.0, 7.0);
+    EXPECT_LT(d2, 0.2);
+    EXPECT_GT(d1, 3.0 * d2);
 }
 
 TEST(AudioFeatures, FlushEmitsTokensForTheWholeInputOnly) {
@@ -261,8 +314,11 @@ TEST(AudioFeatures, BadInputIsRefusedWithAClearError) {
     EXPECT_THROW(f.push(x, 4, 48000, sink), FeatureError);      // 30 is not a multiple of 4
     EXPECT_THROW(f.push(x, 1, 100, sink), FeatureError);
     EXPECT_THROW(f.push(x, 1, 10'000'000, sink), FeatureError);
-    EXPECT_THROW(AudioFeatures(colive::AudioFeatureParams{22050, 0.25, 0.96, {}}), FeatureError);
-    EXPECT_THROW(AudioFeatures(colive::AudioFeatureParams{16000, 0.0, 0.96, {}}), FeatureError);
+    colive::AudioFeatureParams bad_rate, bad_hop;
+    bad_rate.model_rate_hz = 22050;
+    bad_hop.token_hop_s = 0.0;
+    EXPECT_THROW(AudioFeatures{bad_rate}, FeatureError);
+    EXPECT_THROW(AudioFeatures{bad_hop}, FeatureError);
     EXPECT_NO_THROW(f.push(x, 1, 48000, sink));
     EXPECT_NO_THROW(f.push(std::span<const float>(), 2, 48000, sink));
 }

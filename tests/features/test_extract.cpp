@@ -108,7 +108,7 @@ TEST(ColiveExtract, AudioTokensEqualTheInProcessExtractor) {
     std::string out;
     ASSERT_EQ(run("--audio " + (d.path / "m.wav").string() + " --out " + (d.path / "t.npy").string() + " --times " +
                   (d.path / "times.npy").string(), &out), 0) << out;
-    EXPECT_NE(out.find("audio-logmel-v1"), std::string::npos) << out;
+    EXPECT_NE(out.find("audio-logmel-v2"), std::string::npos) << out;
     const auto t = colive::test::read_npy((d.path / "t.npy").string());
     const auto times = colive::test::read_npy((d.path / "times.npy").string());
     colive::AudioFeatures f;
@@ -116,11 +116,11 @@ TEST(ColiveExtract, AudioTokensEqualTheInProcessExtractor) {
     auto sink = [&](const colive::Token& tok) { ref.push_back(tok); };
     f.push(x, 2, 48000, sink);
     f.flush(sink);
-    ASSERT_EQ(t.shape, (std::vector<std::size_t>{ref.size(), 324}));
+    ASSERT_EQ(t.shape, (std::vector<std::size_t>{ref.size(), 276}));
     ASSERT_EQ(times.shape, (std::vector<std::size_t>{ref.size()}));
     for (std::size_t k = 0; k < ref.size(); ++k) {
         EXPECT_DOUBLE_EQ(times.data[k], ref[k].time_s);
-        for (std::size_t i = 0; i < 324; ++i) ASSERT_EQ(static_cast<float>(t.data[k * 324 + i]), ref[k].values[i]);
+        for (std::size_t i = 0; i < 276; ++i) ASSERT_EQ(static_cast<float>(t.data[k * 276 + i]), ref[k].values[i]);
     }
     // --token-rate 10 -> hop 0.1 s.
     ASSERT_EQ(run("--audio " + (d.path / "m.wav").string() + " --token-rate 10 --quiet --out " + (d.path / "t10.npy").string()), 0);
@@ -165,7 +165,10 @@ TEST(ColiveExtract, BadInputFailsWithOneLine) {
     EXPECT_EQ(run("--help", &out), 0);
     EXPECT_NE(out.find("usage"), std::string::npos);
     EXPECT_EQ(run("--audio x.wav --print-id", &out), 0);
+    EXPECT_EQ(out, "audio-logmel-v2 276\n");
+    EXPECT_EQ(run("--audio x.wav --features audio-logmel-v1 --print-id", &out), 0);
     EXPECT_EQ(out, "audio-logmel-v1 324\n");
+    EXPECT_EQ(run("--audio x.wav --features audio-logmel-v0 --print-id", &out), 1);
     EXPECT_EQ(run("--video x.mp4 --print-id", &out), 0);
     EXPECT_EQ(out, "video-motion-v3 196\n");
     EXPECT_EQ(run("--video x.mp4 --features video-motion-v2 --print-id", &out), 0);

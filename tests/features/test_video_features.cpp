@@ -324,8 +324,13 @@ TEST(VideoFeatures, BadFramesAreRefused) {
     EXPECT_THROW(f.push(cv::Mat(10, 10, CV_8UC2, cv::Scalar(0)), 0.0, tok), FeatureError);
     EXPECT_THROW(f.push(cv::Mat(10, 10, CV_64FC1, cv::Scalar(0)), 0.0, tok), FeatureError);
     EXPECT_THROW(f.push(cv::Mat(10, 10, CV_8UC1, cv::Scalar(0)), std::nan(""), tok), FeatureError);
-    EXPECT_THROW(VideoFeatures(colive::VideoFeatureParams{0.0, 160, {}, "dis"}), FeatureError);
-    EXPECT_THROW(VideoFeatures(colive::VideoFeatureParams{10.0, 160, {}, "lucas"}), FeatureError);
+    colive::VideoFeatureParams bad_rate, bad_flow, bad_width;
+    bad_rate.token_rate_hz = 0.0;
+    bad_flow.flow_method = "lucas";
+    bad_width.work_width = 8;
+    EXPECT_THROW(VideoFeatures{bad_rate}, FeatureError);
+    EXPECT_THROW(VideoFeatures{bad_flow}, FeatureError);
+    EXPECT_THROW(VideoFeatures{bad_width}, FeatureError);
 }
 
 TEST(VideoFeatures, TokenTimingFollowsTimestampsNotFrameCount) {

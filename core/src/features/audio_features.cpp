@@ -26,11 +26,17 @@ constexpr int kLagsBass = 16;
 constexpr double kLagMin = 15.0, kLagMax = 150.0;   // frames: 400 .. 40 beats per minute
 constexpr int kDim = kBands * 2 + kSegments * kGroups + kGroups + 8 + 8 + kLagsFull + kLagsBass + 4;
 static_assert(kDim == 324);
+constexpr int kShared = 256;                         // v1 and v2 share [0,256)
+constexpr double kRelFull[] = {0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0};
+constexpr double kRelBass[] = {0.5, 1.0, 1.5, 2.0, 3.0, 4.0};
+constexpr int kDimV2 = kShared + 10 + 6 + 4;
+static_assert(kDimV2 == 276);
+constexpr int kMaxLag = kContextFrames - kMinPairs;  // 250 frames
 
 struct Autocorr {
-    std::vector<double> r;    // r[l] for integer lags 0..kLagMax+1 (normalised, 0 when undefined)
+    std::vector<double> r;    // r[l] for integer lags 0..kMaxLag (normalised, 0 when undefined)
     void compute(const float* o, int n) {
-        const int maxlag = static_cast<int>(kLagMax) + 1;
+        const int maxlag = kMaxLag;
         r.assign(static_cast<std::size_t>(maxlag + 1), 0.0);
         if (n < 2) return;
         double mean = 0.0;
@@ -81,7 +87,24 @@ struct AudioFeatures::Impl {
     std::int64_t next_token = 0;
     std::vector<float> row;
     Token tok;
-    Autocorr ac_full, ac_bass;
+    Autocorr ac_full, ac_bass, ac_sfull, ac_sbass, ac_shigh;
+    std::vector<float> sm_full, sm_bass, sm_high;
+
+    static const float* smooth(const float* x, int n, std::vector<float>& out) {
+        static constexpr float k[7] = {0.0366f, 0.1113f, 0.2167f, 0.2707f, 0.2167f, 0.1113f, 0.0366f};   // Gaussian, sigma 1.5
+        out.assign(static_cast<std::size_t>(n), 0.0f);
+        for (int t = 0; t < n; ++t) {
+            float acc = 0.0f, wsum = 0.0f;
+            for (int j = -3; j <= 3; ++j) {
+                if (t + j < 0 || t + j >= n) continue;
+                acc += k[j + 3] * x[t + j];
+                wsum += k[j + 3];
+            }
+            out[static_cast<std::size_t>(t)] = acc / wsum;
+        }
+        return out.data();
+    }
+    int version = 2;
     std::vector<double> scratch;
     std::optional<OnnxBackbone> backbone;
     std::vector<float> bb_in;
@@ -102,6 +125,11 @@ struct AudioFeatures::Impl {
         patch_frames = static_cast<int>(std::lround(p.patch_s * 100.0));
         keep_frames = std::max(patch_frames, kContextFrames) + 1;
         row.resize(kBands);
+        if (p.descriptor == "audio-logmel-v1") version = 1;
+        else if (p.descriptor.empty() || p.descriptor == "audio-logmel-v2") version = 2;
+        else
+            throw FeatureError("audio features: unknown descriptor \"" + p.descriptor +
+                               "\" (known: audio-logmel-v2, audio-logmel-v1)");
         if (!p.backbone_manifest.empty()) {
             backbone.emplace(OnnxBackbone::load(p.backbone_manifest));
             if (backbone->manifest().input_kind != "logmel")
@@ -111,7 +139,7 @@ struct AudioFeatures::Impl {
         tok.values.resize(static_cast<std::size_t>(dim()));
     }
 
-    int dim() const { return backbone ? backbone->dim() : kDim; }
+    int dim() const { return backbone ? backbone->dim() : (version == 1 ? kDim : kDimV2); }
 
     void reset() {
         rs.reset();
@@ -317,36 +345,68 @@ struct AudioFeatures::Impl {
             v[o + 7] = static_cast<float>(s);
         }
         o += 8;
-        // [256,304) + [304,320) onset autocorrelation over the rhythm context at tempo lags
+        if (o != kShared) throw FeatureError("audio features: internal layout error");
+        // Onset autocorrelation over the rhythm context.
         const std::int64_t end = first + P;
         const std::int64_t ctx0 = std::max<std::int64_t>(std::max<std::int64_t>(frames0, 0), end - kContextFrames);
         const int n = static_cast<int>(end - ctx0);
         ac_full.compute(onset.data() + (ctx0 - frames0), n);
         ac_bass.compute(onset_bass.data() + (ctx0 - frames0), n);
+        if (version == 2) {
+            // v2's beat-relative values use smoothed onset envelopes (Gaussian, sigma 1.5 frames):
+            // onsets fall between 10 ms frames, and without smoothing that jitter decorrelates sharp
+            // onsets at multiples of a beat period that is not a whole number of frames.
+            ac_sfull.compute(smooth(onset.data() + (ctx0 - frames0), n, sm_full), n);
+            ac_sbass.compute(smooth(onset_bass.data() + (ctx0 - frames0), n, sm_bass), n);
+            ac_shigh.compute(smooth(onset_high.data() + (ctx0 - frames0), n, sm_high), n);
+        }
+        // Beat period: strongest lag in 30..120 frames (200..50 BPM), weighted by a log-normal
+        // tempo prior centred on 120 BPM (1 octave std), as beat trackers do against octave errors.
+        int best = 0;
+        double bestr = 0.0, bestw = 0.0;
+        for (int l = 30; l <= 120; ++l) {
+            const double r = ac_full.r[static_cast<std::size_t>(l)];
+            const double oct = std::log2(l / 50.0);
+            const double w = r * std::exp(-0.5 * oct * oct);
+            if (r > 0.0 && w > bestw) {
+                bestw = w;
+                bestr = r;
+                best = l;
+            }
+        }
+        const float bpm = best > 0 ? static_cast<float>(6000.0 / best / 100.0) : 0.0f;
+        const float fill = static_cast<float>(static_cast<double>(n) / kContextFrames);
+        if (version == 2) {
+            // v2 [256,276): rhythm relative to the beat (tempo-invariant pattern: swing, off-beats,
+            // bar structure), instead of v1's autocorrelation at absolute lags. The beat period is
+            // refined to a fraction of a frame (parabola through the peak), since 4 beats of a
+            // rounded period would miss sharp onsets.
+            double L = best;
+            if (best > 0) {
+                const auto& r = ac_sfull.r;
+                const double a = r[static_cast<std::size_t>(best - 1)], b = r[static_cast<std::size_t>(best)],
+                             c = r[static_cast<std::size_t>(best + 1)];
+                const double den = a - 2.0 * b + c;
+                if (den < -1e-12) L += std::clamp(0.5 * (a - c) / den, -0.5, 0.5);
+            }
+            for (double m : kRelFull) v[o++] = best > 0 ? static_cast<float>(ac_sfull.at(m * L)) : 0.0f;
+            for (double m : kRelBass) v[o++] = best > 0 ? static_cast<float>(ac_sbass.at(m * L)) : 0.0f;
+            v[o++] = best > 0 ? static_cast<float>(6000.0 / L / 100.0) : 0.0f;
+            v[o++] = best > 0 ? static_cast<float>(ac_sfull.at(L)) : 0.0f;
+            v[o++] = best > 0 ? static_cast<float>(ac_shigh.at(L)) : 0.0f;
+            v[o++] = fill;
+            if (o != kDimV2) throw FeatureError("audio features: internal layout error (v2)");
+            return;
+        }
+        // v1 [256,304) + [304,320): autocorrelation at log-spaced absolute lags; [320,324) tempo
         for (int i = 0; i < kLagsFull; ++i) v[o + i] = static_cast<float>(ac_full.at(log_lag(i, kLagsFull)));
         o += kLagsFull;
         for (int i = 0; i < kLagsBass; ++i) v[o + i] = static_cast<float>(ac_bass.at(log_lag(i, kLagsBass)));
         o += kLagsBass;
-        // [320,324) tempo: strongest lag in 30..120 frames (200..50 BPM), weighted by a log-normal
-        // tempo prior centred on 120 BPM (1 octave std), as beat trackers do against octave errors
-        {
-            int best = 0;
-            double bestr = 0.0, bestw = 0.0;
-            for (int l = 30; l <= 120; ++l) {
-                const double r = ac_full.r[static_cast<std::size_t>(l)];
-                const double oct = std::log2(l / 50.0);
-                const double w = r * std::exp(-0.5 * oct * oct);
-                if (r > 0.0 && w > bestw) {
-                    bestw = w;
-                    bestr = r;
-                    best = l;
-                }
-            }
-            v[o + 0] = best > 0 ? static_cast<float>(6000.0 / best / 100.0) : 0.0f;
-            v[o + 1] = static_cast<float>(bestr);
-            v[o + 2] = best > 0 && 2 * best <= static_cast<int>(kLagMax) ? static_cast<float>(ac_full.r[static_cast<std::size_t>(2 * best)]) : 0.0f;
-            v[o + 3] = static_cast<float>(static_cast<double>(n) / kContextFrames);
-        }
+        v[o + 0] = bpm;
+        v[o + 1] = static_cast<float>(bestr);
+        v[o + 2] = best > 0 && 2 * best <= static_cast<int>(kLagMax) ? static_cast<float>(ac_full.r[static_cast<std::size_t>(2 * best)]) : 0.0f;
+        v[o + 3] = fill;
         o += 4;
         if (o != kDim) throw FeatureError("audio features: internal layout error");
     }
@@ -401,10 +461,11 @@ struct AudioFeatures::Impl {
 
 AudioFeatures::AudioFeatures(AudioFeatureParams params) : m_impl(std::make_unique<Impl>(std::move(params))) {}
 AudioFeatures::~AudioFeatures() = default;
-const char* AudioFeatures::id() { return "audio-logmel-v1"; }
+const char* AudioFeatures::id() { return "audio-logmel-v2"; }
 int AudioFeatures::dim() const { return m_impl->dim(); }
 std::string AudioFeatures::feature_id() const {
-    return m_impl->backbone ? "onnx:" + m_impl->backbone->manifest().name : std::string(id());
+    if (m_impl->backbone) return "onnx:" + m_impl->backbone->manifest().name;
+    return m_impl->version == 1 ? "audio-logmel-v1" : "audio-logmel-v2";
 }
 void AudioFeatures::push(std::span<const float> interleaved, int channels, int rate_hz,
                          const std::function<void(const Token&)>& on_token) {
