@@ -17,11 +17,15 @@ Splits (manifest.json has every clip, its frame rate, size, style and segments):
   train      background textures noise/stripes/room, hand shapes ellipse/palm5/fist with flat or
              shaded skin-like fills, gesture speeds outside the held-out band. 15 % of these clips
              (chosen at random) form the ordinary random split "random-test".
+  train-x    optional (--extra-clips N, default 0: the shipped model does not use them) more
+             training clips with extra variety: + background "plasma", hand shape "polygon"
+             (random convex), fills "spotted"/"noisy" (still disjoint from held-out); 15 % of them
+             are random-test too.
   heldout    background textures checker/blobs/rings, hand shapes mitten/star/blobhand with
              patterned (striped/checked) non-skin fills, gesture speeds inside the held-out band
              (never used in training).
 
-Usage: gen_video.py OUT_DIR [--clips N] [--heldout-clips N] [--seconds S] [--seed S]
+Usage: gen_video.py OUT_DIR [--clips N] [--heldout-clips N] [--extra-clips N] [--seconds S] [--seed S]
        gen_video.py --demo OUT.mp4 SEGMENTS.json
 """
 import argparse
@@ -38,6 +42,9 @@ CLASSES = ["none", "swipe_left", "swipe_right", "swipe_up", "swipe_down", "push"
 
 STYLE = {
     "train": {"backgrounds": ["noise", "stripes", "room"], "hands": ["ellipse", "palm5", "fist"], "fills": ["flat", "shaded"]},
+    # extra training clips: more background, shape and fill variety (still disjoint from held-out)
+    "train-x": {"backgrounds": ["noise", "stripes", "room", "plasma"], "hands": ["ellipse", "palm5", "fist", "polygon"],
+                "fills": ["flat", "shaded", "spotted", "noisy"]},
     "heldout": {"backgrounds": ["checker", "blobs", "rings"], "hands": ["mitten", "star", "blobhand"], "fills": ["striped", "checked"]},
 }
 # Gesture duration (s) for swipes/push/pull and frequency (Hz) for wave/clap. Held-out: the middle band.
@@ -83,6 +90,9 @@ def background(kind, rng, h, w):
             cv2.rectangle(img, (x0, y0), (x0 + int(rng.integers(20, w // 2)), y0 + int(rng.integers(20, h // 2))),
                           rand_color(rng).tolist(), -1)
         img += 20 * (smooth_noise(rng, h, w, 6) - 0.5)
+    elif kind == "plasma":
+        n1, n2 = smooth_noise(rng, h, w, int(rng.integers(20, 60))), smooth_noise(rng, h, w, int(rng.integers(5, 15)))
+        img = 128 + rng.uniform(40, 90) * np.sin(3 * n1 + 0.8 * n2 + rng.uniform(0, 6, 3))
     elif kind == "checker":
         per = rng.uniform(12, 50)
         ang = rng.uniform(0, math.pi / 2)
@@ -123,6 +133,18 @@ def fill_patch(kind, rng, size):
         return f
     c1, c2 = rand_color(rng, 0, 255), rand_color(rng, 0, 255)
     per = rng.uniform(3, 9)
+    if kind in ("spotted", "noisy"):
+        seed = int(rng.integers(2**31))
+
+        def t(h, w):
+            r = np.random.default_rng(seed)
+            if kind == "noisy":
+                s = smooth_noise(r, h, w, 3)[..., :1]
+            else:
+                s = (r.random((h, w, 1)) < 0.15).astype(np.float32)
+                s = cv2.GaussianBlur(s, (3, 3), 0)[..., None]
+            return (c1 * s + c2 * (1 - s)).astype(np.float32)
+        return t
 
     def g(h, w):
         yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
@@ -167,6 +189,9 @@ def draw_hand_mask(mask, shape, cx, cy, r, ang, params):
             x = -r * 0.4 + k * r * 0.27
             capsule(x, -r * 0.1, x * params["spread"], -r * (0.85 + 0.15 * (k in (1, 2))), r * 0.2)
         capsule(r * 0.45, r * 0.3, r * 0.85, -r * 0.05, r * 0.22)
+    elif shape == "polygon":
+        poly([(params["poly_r"][i] * r * math.cos(a), params["poly_r"][i] * r * math.sin(a))
+              for i, a in enumerate(params["poly_a"])])
     elif shape == "mitten":
         ellipse(0, 0, r * 0.55, r * 0.85)
         capsule(r * 0.45, r * 0.35, r * 0.85, -r * 0.05, r * 0.3)
@@ -186,10 +211,14 @@ def draw_hand_mask(mask, shape, cx, cy, r, ang, params):
 
 
 def hand_params(shape, rng):
-    return {"aspect": float(rng.uniform(0.8, 1.1)), "spread": float(rng.uniform(0.9, 1.5)),
-            "points": int(rng.integers(5, 8)),
-            "blobs": [(float(rng.uniform(-0.5, 0.5)), float(rng.uniform(-0.6, 0.5)), float(rng.uniform(0.25, 0.45)))
-                      for _ in range(int(rng.integers(4, 7)))]}
+    p = {"aspect": float(rng.uniform(0.8, 1.1)), "spread": float(rng.uniform(0.9, 1.5)),
+         "points": int(rng.integers(5, 8)),
+         "blobs": [(float(rng.uniform(-0.5, 0.5)), float(rng.uniform(-0.6, 0.5)), float(rng.uniform(0.25, 0.45)))
+                   for _ in range(int(rng.integers(4, 7)))]}
+    if shape == "polygon":   # drawn only for this shape, so the other clips' random streams do not change
+        p["poly_a"] = sorted(float(a) for a in rng.uniform(0, 2 * math.pi, int(rng.integers(5, 9))))
+        p["poly_r"] = [float(v) for v in rng.uniform(0.7, 1.0, 8)]
+    return p
 
 
 # ------------------------------------------------------------------------------------------
@@ -335,14 +364,17 @@ def write_clip(path, scene, n_frames, fourcc="MJPG"):
     vw.release()
 
 
-def generate(out_dir, clips, heldout_clips, seconds, seed):
+def generate(out_dir, clips, heldout_clips, seconds, seed, extra_clips=0, skip_existing=False):
     os.makedirs(out_dir, exist_ok=True)
     rng = np.random.default_rng(seed)
+    rng_x = np.random.default_rng(seed + 99)     # extra clips: own stream, the others do not change
     rows = []
-    plan = [("train", i) for i in range(clips)] + [("heldout", i) for i in range(heldout_clips)]
+    plan = [("train", i) for i in range(clips)] + [("heldout", i) for i in range(heldout_clips)] + \
+        [("train-x", i) for i in range(extra_clips)]
     random_test = set(rng.choice(clips, size=int(round(0.15 * clips)), replace=False).tolist())
+    random_test_x = set(rng_x.choice(max(extra_clips, 1), size=int(round(0.15 * extra_clips)), replace=False).tolist())
     for split, i in plan:
-        crng = np.random.default_rng(int(rng.integers(2**31)))
+        crng = np.random.default_rng(int((rng_x if split == "train-x" else rng).integers(2**31)))
         w, h = [(320, 240), (320, 180), (256, 192), (352, 240)][int(crng.integers(4))]
         fps = float(crng.choice([15.0, 20.0, 25.0, 30.0]))
         # balanced labels: a shuffled run through the classes
@@ -350,8 +382,12 @@ def generate(out_dir, clips, heldout_clips, seconds, seed):
         segs = make_segments(crng, seconds, labels)
         scene = Scene(crng, split, w, h, fps, segs)
         name = f"{split}-{i:04d}.avi"
-        write_clip(os.path.join(out_dir, name), scene, int(round(seconds * fps)))
-        sp = "random-test" if split == "train" and i in random_test else split
+        if not (skip_existing and os.path.exists(os.path.join(out_dir, name))):
+            write_clip(os.path.join(out_dir, name), scene, int(round(seconds * fps)))
+        if split == "train-x":
+            sp = "random-test" if i in random_test_x else "train"
+        else:
+            sp = "random-test" if split == "train" and i in random_test else split
         rows.append({"file": name, "split": sp, "fps": fps, "size": [w, h], "shape": scene.shape,
                      "segments": segs})
         if (len(rows)) % 20 == 0:
@@ -371,7 +407,8 @@ def demo(out_path, out_json, seed=77):
         t += 3.5
     w, h, fps = 480, 360, 25.0
     scene = Scene(rng, "heldout", w, h, fps, segs)
-    scene.distractor, scene.noise, scene.shake = True, 3.0, 0.8
+    scene.distractor, scene.noise, scene.shake, scene.person = True, 3.0, 0.8, True
+    scene.r0 = 0.17 * h
     with tempfile.TemporaryDirectory() as td:
         tmp = os.path.join(td, "demo.avi")
         write_clip(tmp, scene, int(round(t * fps)))
@@ -387,9 +424,11 @@ def demo(out_path, out_json, seed=77):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("out", nargs="?")
-    ap.add_argument("--clips", type=int, default=170)
-    ap.add_argument("--heldout-clips", type=int, default=40)
+    ap.add_argument("--clips", type=int, default=120)
+    ap.add_argument("--heldout-clips", type=int, default=36)
     ap.add_argument("--seconds", type=float, default=27.0)
+    ap.add_argument("--extra-clips", type=int, default=0)
+    ap.add_argument("--skip-existing", action="store_true", help="do not re-render clips whose file exists")
     ap.add_argument("--seed", type=int, default=4321)
     ap.add_argument("--demo", nargs=2, metavar=("VIDEO", "JSON"))
     a = ap.parse_args()
@@ -397,7 +436,7 @@ def main():
     if a.demo:
         demo(*a.demo)
     elif a.out:
-        generate(a.out, a.clips, a.heldout_clips, a.seconds, a.seed)
+        generate(a.out, a.clips, a.heldout_clips, a.seconds, a.seed, a.extra_clips, a.skip_existing)
     else:
         ap.error("give OUT_DIR or --demo")
 

@@ -47,7 +47,7 @@ fi
 if [ -z "$only" ] || [ "$only" = action ]; then
   if [ $skip_data = 0 ]; then
     rm -rf "$DATA/video"
-    $NICE $PY models/training/gen_video.py "$DATA/video" --clips 120 --heldout-clips 36
+    $NICE $PY models/training/gen_video.py "$DATA/video"
   fi
   $NICE $PY models/training/extract.py --kind video "$DATA/video" --tool "$EXTRACT" --jobs "$JOBS"
   $NICE $PY models/training/train.py --preset action "$DATA/video/tokens.npz" --out models/action.safetensors --threads "$THREADS"

@@ -39,12 +39,14 @@ ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 PRESETS = {
     # 10 tokens/s: n=16 is 1.6 s, long enough to hold one full swipe/push (0.3-1.1 s) or two
     # wave/clap periods, short enough that the prediction follows a new gesture within ~1 s.
-    "action": dict(name="colive-action-v1", modality="video", d=64, heads=4, d_ff=128, n=16, blocks=1,
-                   dropout=0.1, steps=1500, seqs=16, wins=32, lr=2e-3, ignore_s=0.6, splice=0.0, token_rate_hz=10.0),
+    "action": dict(name="colive-action-v1", modality="video", d=96, heads=4, d_ff=192, n=16, blocks=1,
+                   dropout=0.1, steps=2000, seqs=16, wins=32, lr=2e-3, ignore_s=0.6, splice=0.0, token_rate_hz=10.0,
+                   noise=0.05, feature_drop=0.05),
     # 4 tokens/s (0.25 s hop): n=24 is 6 s (+0.96 s patch, +3 s rhythm context inside the token),
     # which covers 2-6 bars at 60-220 bpm, so harmony and groove fit in one window.
     "genre": dict(name="colive-genre-v1", modality="audio", d=96, heads=4, d_ff=192, n=24, blocks=1,
-                  dropout=0.1, steps=1500, seqs=24, wins=16, lr=2e-3, ignore_s=2.0, splice=0.4, token_rate_hz=4.0),
+                  dropout=0.2, steps=1000, seqs=24, wins=16, lr=2e-3, ignore_s=2.0, splice=0.4, token_rate_hz=4.0,
+                  eq_db=8.0, noise=0.1, feature_drop=0.1),
 }
 
 
@@ -107,6 +109,24 @@ def evaluate_windows(model, data, ends, n, batch=1024):
     return np.concatenate(preds) if preds else np.zeros(0, np.int64)
 
 
+def eq_augment(x, rng, db):
+    """audio-logmel-v1 only: a random smooth per-band gain (tilt + 1-3 bumps, up to +-db dB) per
+    sequence, as a different microphone, room or soundfont timbre would add to log-mel. It shifts
+    the per-band log-mel means [0,64) and the coarse patch [128,224) (6 segments x 16 groups of 4
+    bands); the other features (std, flux, rhythm) do not change with a constant band gain."""
+    S = x.shape[0]
+    b = np.arange(64)[None, :]
+    curve = rng.uniform(-db, db, (S, 1)) * (b / 63.0 - 0.5) * 2
+    for _ in range(3):
+        on = rng.random((S, 1)) < 0.7
+        c, w, g = rng.uniform(0, 63, (S, 1)), rng.uniform(3, 16, (S, 1)), rng.uniform(-db, db, (S, 1))
+        curve = curve + on * g * np.exp(-0.5 * ((b - c) / w) ** 2)
+    curve = (curve * (math.log(10) / 20)).astype(np.float32)            # dB of magnitude -> natural log
+    x[:, :, 0:64] += curve[:, None, :]
+    groups = curve.reshape(S, 16, 4).mean(2)                               # (S, 16)
+    x[:, :, 128:224] += np.tile(groups, (1, 6))[:, None, :]
+
+
 def fast_forward(model, x, phase0, n):
     """Outputs of every n-token window of token sequences x (S, L, d_in) for a 1-block model,
     computed the way continual single-output inference does: keys and values once per token,
@@ -163,7 +183,7 @@ def format_report(title, rep):
 
 def train(a):
     cfg = dict(PRESETS[a.preset])
-    for k in ("steps", "d", "n", "seqs", "wins"):
+    for k in ("steps", "d", "n", "seqs", "wins", "noise", "feature_drop"):
         if getattr(a, k) is not None:
             cfg[k] = getattr(a, k)
     torch.manual_seed(a.seed)
@@ -212,10 +232,12 @@ def train(a):
                 c = int(rng.choice(train_clips))
                 a0 = data.off[c] + int(rng.integers(0, clip_len[c] - L + 1))
                 x[s], yb[s], since[s] = data.X[a0:a0 + L], data.y[a0:a0 + L], data.since[a0:a0 + L]
+        if cfg.get("eq_db", 0) > 0:
+            eq_augment(x, rng, cfg["eq_db"])
         xt = torch.from_numpy(x)
         # token-space augmentation: noise and feature dropout in standardised units
-        xt = xt + torch.randn_like(xt) * model.sd * a.noise
-        drop = torch.rand(S, 1, xt.shape[2]) < a.feature_drop
+        xt = xt + torch.randn_like(xt) * model.sd * cfg["noise"]
+        drop = torch.rand(S, 1, xt.shape[2]) < cfg["feature_drop"]
         xt = torch.where(drop, model.mu.expand_as(xt), xt)
         phase0 = torch.from_numpy(rng.integers(0, pe_rows, size=S))
         logits = fast_forward(model, xt, phase0, n)                   # (S, W, C)
@@ -293,8 +315,8 @@ def main():
     ap.add_argument("--n", type=int)
     ap.add_argument("--seqs", type=int)
     ap.add_argument("--wins", type=int)
-    ap.add_argument("--noise", type=float, default=0.05)
-    ap.add_argument("--feature-drop", type=float, default=0.05)
+    ap.add_argument("--noise", type=float)
+    ap.add_argument("--feature-drop", type=float)
     train(ap.parse_args())
 
 
