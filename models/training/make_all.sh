@@ -57,5 +57,5 @@ fi
 mkdir -p resources/demo
 $NICE $PY models/training/gen_video.py --demo resources/demo/demo-video.mp4 resources/demo/demo-video.segments.json
 $NICE $PY models/training/gen_audio.py --demo resources/demo/demo-audio.ogg resources/demo/demo-audio.segments.json
-$NICE $PY models/training/evaluate.py --build "$BUILD" --data "$DATA" | tee "$DATA/evaluation.txt"
+$NICE $PY models/training/evaluate.py --build "$BUILD" --data "$DATA" --write-cards | tee "$DATA/evaluation.txt"
 echo "make_all: done in $(( $(date +%s) - start )) s"
