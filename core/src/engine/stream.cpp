@@ -29,6 +29,9 @@ namespace colive {
 namespace {
 
 constexpr float kRecomputeRatio = 1.0f / 64.0f;
+// A leaving value this many times larger than every other value in the window forces an exact
+// recompute of all rows (see retroactive_step).
+constexpr float kValueDominance = 64.0f;
 
 using Eigen::Index;
 
@@ -67,6 +70,7 @@ struct Stream::State {
     AlignedFloats Xr, R0;                      // retroactive: block inputs, block outputs (n x d)
     AlignedFloats So, Sn;                      // (h x n) scores against the leaving / new key
     std::vector<unsigned char> dirty;
+    std::vector<float> vmax;                   // retroactive: per slot, max |v| of the cached value
 
     // GEMM plans (packing buffers allocated once).
     GemmPlan g_input, g_inproj, g_kvt, g_out, g_l1, g_l2;
@@ -101,6 +105,7 @@ struct Stream::State {
         col = AlignedFloats(std::max(un, ud));
         Sh = AlignedFloats(uh * un);
         bad.assign(un, 0);
+        vmax.assign(un, 0.0f);
 
         const bool need_window = mode == Mode::Regular || L >= 2;
         if (need_window) {
@@ -148,6 +153,7 @@ struct Stream::State {
         bad_count = 0;
         std::fill(bad.begin(), bad.end(), 0);
         std::fill(dirty.begin(), dirty.end(), 0);
+        std::fill(vmax.begin(), vmax.end(), 0.0f);
         std::fill(phase.begin(), phase.end(), 0);
         for (AlignedFloats* a : {&raw, &KT, &VT, &QT, &AVT, &rowm, &rowD, &rowmag, &Xr, &R0, &logits, &probs, &encoded})
             a->zero();
@@ -333,6 +339,20 @@ struct Stream::State {
         std::memcpy(Xr.data() + std::size_t(s) * std::size_t(d), e, sizeof(float) * std::size_t(d));
         bad_count += int(new_bad) - int(bad[std::size_t(s)]);
         bad[std::size_t(s)] = new_bad;
+        // A leaving value much larger than every other cached value: subtracting its weighted
+        // term from the numerators cancels catastrophically even when its key did not dominate
+        // the denominators (a huge but finite token), so every live row is recomputed exactly.
+        const float vleave = vmax[std::size_t(s)];
+        {
+            float vnew = 0.0f;
+            for (int i = 0; i < d; ++i) vnew = std::max(vnew, std::abs(v[i]));
+            vmax[std::size_t(s)] = std::isfinite(vnew) ? vnew : std::numeric_limits<float>::infinity();
+        }
+        float vrest = 0.0f;
+        for (int j = 0; j < n; ++j)
+            if (j != s) vrest = std::max(vrest, vmax[std::size_t(j)]);
+        vrest = std::max(vrest, vmax[std::size_t(s)]);
+        const bool value_dominated = t >= n && vleave > kValueDominance * vrest;
 
         // Every row against the leaving and the new key, all rows at once per head (the new slot
         // and rows not yet created are updated too and ignored: they are recomputed on creation).
@@ -376,7 +396,7 @@ struct Stream::State {
                 const std::size_t idx = std::size_t(hh) * un + std::size_t(i);
                 need = !(rowD.data()[idx] >= rowmag.data()[idx] * kRecomputeRatio);
             }
-            if (!need) continue;
+            if (!need && !value_dominated) continue;
             if (bad_count == 0)
                 recompute_row(i);
             else
