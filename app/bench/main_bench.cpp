@@ -99,21 +99,6 @@ struct Table {
     }
 };
 
-ModelConfig oadtr_config(int d_in, int blocks) {
-    ModelConfig c;
-    c.d_in = d_in;
-    c.d_model = 1024;
-    c.heads = 8;
-    c.d_ff = 1024;
-    c.window = 64;
-    c.blocks = blocks;
-    c.pe_rows = 127;
-    c.in_proj_bias = false;
-    c.final_norm = true;
-    c.classes.assign(22, "c");
-    return c;
-}
-
 Table flops_table() {
     Table t;
     t.title = "(a) Paper Table 6 FLOPs (MACs per step, millions): THUMOS14, d=1024, 8 heads, d_ff=1024, n=64, 22 classes";
@@ -130,7 +115,7 @@ Table flops_table() {
                 {"Kin.", 4096, "OadTR-b2", 2, Mode::Regular, 1075.7},   {"Kin.", 4096, "OadTR-b1", 1, Mode::Regular, 673.0},
                 {"Kin.", 4096, "CoOadTR-b2", 2, Mode::Continual, 411.9},  {"Kin.", 4096, "CoOadTR-b1", 1, Mode::Continual, 10.6}};
     for (const Row& r : rows) {
-        const ModelConfig c = oadtr_config(r.d_in, r.blocks);
+        const ModelConfig c = oadtr_paper_config(r.d_in, r.blocks);
         const double ref = double(reference_macs_per_step(c, r.mode).total()) / 1e6;
         const double eng = double(macs_per_step(c, r.mode).total()) / 1e6;
         std::string note;

@@ -8,29 +8,6 @@
 
 namespace colive {
 
-std::string json_escape(const std::string& s) {
-    std::string o;
-    o.reserve(s.size() + 2);
-    for (unsigned char c : s) {
-        switch (c) {
-            case '"': o += "\\\""; break;
-            case '\\': o += "\\\\"; break;
-            case '\n': o += "\\n"; break;
-            case '\r': o += "\\r"; break;
-            case '\t': o += "\\t"; break;
-            default:
-                if (c < 0x20) {
-                    char b[8];
-                    std::snprintf(b, sizeof b, "\\u%04x", c);
-                    o += b;
-                } else {
-                    o += static_cast<char>(c);
-                }
-        }
-    }
-    return o;
-}
-
 namespace {
 std::string csv_field(const std::string& s) {
     if (s.find_first_of(",\"\n") == std::string::npos) return s;

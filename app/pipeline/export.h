@@ -38,6 +38,5 @@ private:
 std::size_t export_records(const std::filesystem::path& path, const std::vector<std::string>& classes,
                            const std::vector<StepRecord>& records);
 
-std::string json_escape(const std::string& s);
 
 }  // namespace colive

@@ -11,21 +11,6 @@ using namespace colive;
 
 namespace {
 
-ModelConfig oadtr(int d_in, int blocks) {
-    ModelConfig c;
-    c.d_in = d_in;
-    c.d_model = 1024;
-    c.heads = 8;
-    c.d_ff = 1024;
-    c.window = 64;
-    c.blocks = blocks;
-    c.pe_rows = 127;
-    c.in_proj_bias = false;
-    c.final_norm = true;
-    c.classes.assign(22, "c");
-    return c;
-}
-
 // Encoder only (no input projection, no final norm, no head), as in spec section 9.
 ModelConfig encoder_only(int d, int h, int f, int n, int blocks) {
     ModelConfig c;
@@ -44,8 +29,8 @@ double rel(double a, double b) { return std::abs(a - b) / b; }
 
 TEST(Flops, ReferenceCountReproducesTheCoOadTRLogs) {
     // "Model FLOPs: 9598998" (CoOadTR-b1, A.Net features) and 410,939,416 (CoOadTR-b2).
-    EXPECT_EQ(reference_macs_per_step(oadtr(3072, 1), Mode::Continual).total(), 9598998);
-    EXPECT_LT(rel(double(reference_macs_per_step(oadtr(3072, 2), Mode::Continual).total()), 410939416.0), 0.01);
+    EXPECT_EQ(reference_macs_per_step(oadtr_paper_config(3072, 1), Mode::Continual).total(), 9598998);
+    EXPECT_LT(rel(double(reference_macs_per_step(oadtr_paper_config(3072, 2), Mode::Continual).total()), 410939416.0), 0.01);
 }
 
 TEST(Flops, PaperTable6WithinThreePercent) {
@@ -59,8 +44,8 @@ TEST(Flops, PaperTable6WithinThreePercent) {
                 {4096, 1, Mode::Regular, 673.0, true},  {4096, 2, Mode::Regular, 1075.7, true},
                 {4096, 2, Mode::Continual, 411.9, false}, {4096, 1, Mode::Continual, 10.6, true}};
     for (const Row& r : rows) {
-        const double ref = double(reference_macs_per_step(oadtr(r.d_in, r.blocks), r.mode).total()) / 1e6;
-        const double eng = double(macs_per_step(oadtr(r.d_in, r.blocks), r.mode).total()) / 1e6;
+        const double ref = double(reference_macs_per_step(oadtr_paper_config(r.d_in, r.blocks), r.mode).total()) / 1e6;
+        const double eng = double(macs_per_step(oadtr_paper_config(r.d_in, r.blocks), r.mode).total()) / 1e6;
         EXPECT_LT(rel(ref, r.paper_m), 0.03) << r.d_in << " b" << r.blocks << " " << to_string(r.mode) << ": " << ref;
         if (r.engine_same_work)
             EXPECT_LT(rel(eng, r.paper_m), 0.03) << r.d_in << " b" << r.blocks << " " << to_string(r.mode) << ": " << eng;

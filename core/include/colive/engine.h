@@ -131,6 +131,14 @@ MacCount macs_per_step(const ModelConfig& cfg, Mode mode);
 // Q K^T and A V matmuls, which ptflops does not hook.
 MacCount reference_macs_per_step(const ModelConfig& cfg, Mode mode);
 
+// The OadTR / CoOadTR configuration of the paper's Table 6 (THUMOS14): input width d_in (3072 for
+// ActivityNet features, 4096 for Kinetics), d_model 1024, 8 heads, d_ff 1024, n = 64, recycling PE
+// of 127 rows, no attention biases, final LayerNorm, 22 classes.
+ModelConfig oadtr_paper_config(int d_in, int blocks);
+
+// A JSON string body with ", \ and control characters escaped (no surrounding quotes).
+std::string json_escape(const std::string& s);
+
 // The result of one step. The spans point into the Stream and stay valid until its next step().
 struct StepResult {
     std::span<const float> probs;     // softmax over classes (empty when the model has no head)

@@ -131,4 +131,19 @@ MacCount reference_macs_per_step(const ModelConfig& cfg, Mode mode) {
     return m;
 }
 
+ModelConfig oadtr_paper_config(int d_in, int blocks) {
+    ModelConfig c;
+    c.d_in = d_in;
+    c.d_model = 1024;
+    c.heads = 8;
+    c.d_ff = 1024;
+    c.window = 64;
+    c.blocks = blocks;
+    c.pe_rows = 127;
+    c.in_proj_bias = false;
+    c.final_norm = true;
+    c.classes.assign(22, "c");
+    return c;
+}
+
 }  // namespace colive

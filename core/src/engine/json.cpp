@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "json.h"
 
+#include "colive/engine.h"
+
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -55,25 +57,7 @@ namespace {
 
 void dump_string(const std::string& s, std::string& out) {
     out += '"';
-    for (unsigned char c : s) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            case '\b': out += "\\b"; break;
-            case '\f': out += "\\f"; break;
-            default:
-                if (c < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                    out += buf;
-                } else {
-                    out += char(c);
-                }
-        }
-    }
+    out += colive::json_escape(s);
     out += '"';
 }
 
@@ -405,3 +389,28 @@ Value parse(std::string_view text, int max_depth) {
 }
 
 }  // namespace colive::json
+
+std::string colive::json_escape(const std::string& s) {
+    std::string o;
+    o.reserve(s.size() + 2);
+    for (unsigned char c : s) {
+        switch (c) {
+            case '"': o += "\\\""; break;
+            case '\\': o += "\\\\"; break;
+            case '\n': o += "\\n"; break;
+            case '\r': o += "\\r"; break;
+            case '\t': o += "\\t"; break;
+            case '\b': o += "\\b"; break;
+            case '\f': o += "\\f"; break;
+            default:
+                if (c < 0x20) {
+                    char buf[8];
+                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                    o += buf;
+                } else {
+                    o += char(c);
+                }
+        }
+    }
+    return o;
+}
