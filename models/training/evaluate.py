@@ -71,6 +71,10 @@ def evaluate_model(kind, cli, data_dir, torch_check_clips=8):
     split = z["split"].astype(str)
     data_classes = [str(c) for c in z["classes"]]
     assert data_classes == classes, f"class lists differ: {data_classes} vs {classes}"
+    data_fid = str(z["feature_id"]) if "feature_id" in z.files else ""
+    if data_fid != cfg["features"] or X.shape[1] != d_in:
+        raise SystemExit(f"evaluate: {kind} model expects {cfg['features']} tokens of width {d_in}, but "
+                         f"{spec['data']}/tokens.npz holds {data_fid or '?'} of width {X.shape[1]}: re-run extract.py")
     res = {"name": cfg["name"], "features": cfg["features"], "window": n, "d_in": d_in, "classes": classes,
            "parameters": int(sum(v.numel() for v in read_safetensors(path)[1].values())),
            "splits": {}}

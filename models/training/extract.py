@@ -12,7 +12,11 @@ tokens.npz:
   times    float64 (sum T,)        token times (s)
   split    clip split names ("train", "random-test", "heldout"), names, classes, feature_id
 
-Usage: extract.py --kind video|audio DATA_DIR [--tool PATH] [--jobs N]
+Audio tokens are `audio-logmel-v2` unless --features says otherwise (video: the tool's default).
+Cached per-clip token files are reused only if they are newer than the media and have the width
+of the requested feature id (so switching v1 <-> v2 re-extracts).
+
+Usage: extract.py --kind video|audio DATA_DIR [--tool PATH] [--jobs N] [--features ID]
 """
 import argparse
 import json
@@ -57,16 +61,22 @@ def label_tokens(times, segments, classes):
     return y, since
 
 
-def run_one(tool, kind, media, out_npy, out_times):
+DEFAULT_FEATURES = {"audio": "audio-logmel-v2", "video": None}
+
+
+def run_one(tool, kind, features, dim, media, out_npy, out_times):
     if os.path.exists(out_npy) and os.path.exists(out_times) and os.path.getmtime(out_npy) >= os.path.getmtime(media):
-        return
-    cmd = ["nice", "-n", "10", tool, "--" + kind, media, "--out", out_npy, "--times", out_times, "--quiet"]
+        cached = np.load(out_npy, mmap_mode="r")
+        if cached.ndim == 2 and cached.shape[1] == dim:
+            return
+    feat = ["--features", features] if features else []
+    cmd = ["nice", "-n", "10", tool, "--" + kind, media] + feat + ["--out", out_npy, "--times", out_times, "--quiet"]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         raise SystemExit(f"extract: {' '.join(cmd)} failed: {r.stderr.strip()}")
 
 
-def extract(data_dir, kind, tool, jobs):
+def extract(data_dir, kind, tool, jobs, features=None):
     man = json.load(open(os.path.join(data_dir, "manifest.json")))
     classes = man["classes"] if "classes" in man else man["genres"]
     tok_dir = os.path.join(data_dir, "tokens")
@@ -77,16 +87,23 @@ def extract(data_dir, kind, tool, jobs):
         base = os.path.splitext(c["file"])[0]
         tasks.append((os.path.join(data_dir, c["file"]), os.path.join(tok_dir, base + ".npy"),
                       os.path.join(tok_dir, base + ".times.npy")))
+    feat = ["--features", features] if features else []
+    r = subprocess.run([tool, "--" + kind, tasks[0][0]] + feat + ["--print-id"], capture_output=True, text=True)
+    fid = r.stdout.split()
+    if r.returncode != 0 or len(fid) < 2:
+        raise SystemExit(f"extract: {tool} --print-id failed: {r.stderr.strip()}")
+    dim = int(fid[1])
     done = 0
     with ThreadPoolExecutor(max_workers=jobs) as ex:
-        for _ in ex.map(lambda t: run_one(tool, kind, *t), tasks):
+        for _ in ex.map(lambda t: run_one(tool, kind, features, dim, *t), tasks):
             done += 1
             if done % 50 == 0:
                 print(f"extract: {done}/{len(tasks)}", flush=True)
-    fid = subprocess.run([tool, "--" + kind, tasks[0][0], "--print-id"], capture_output=True, text=True).stdout.split()
     Xs, ys, sinces, times, offsets = [], [], [], [], [0]
     for c, (media, npy, tnpy) in zip(clips, tasks):
         X = np.load(npy).astype(np.float32)
+        if X.ndim != 2 or X.shape[1] != dim:
+            raise SystemExit(f"extract: {npy} has shape {X.shape}, expected (T, {dim}) for {fid[0]}")
         t = np.load(tnpy).astype(np.float64)
         if "segments" in c:
             segs = c["segments"]
@@ -110,8 +127,9 @@ def main():
     ap.add_argument("--kind", choices=["video", "audio"], required=True)
     ap.add_argument("--tool")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--features", help="feature id (default: audio-logmel-v2 for audio, the tool's default for video)")
     a = ap.parse_args()
-    extract(a.data, a.kind, find_tool("colive-extract", a.tool), a.jobs)
+    extract(a.data, a.kind, find_tool("colive-extract", a.tool), a.jobs, a.features or DEFAULT_FEATURES[a.kind])
 
 
 if __name__ == "__main__":

@@ -41,7 +41,8 @@ if [ -z "$only" ] || [ "$only" = genre ]; then
     rm -rf "$DATA/audio"
     $NICE $PY models/training/gen_audio.py "$DATA/audio"
   fi
-  $NICE $PY models/training/extract.py --kind audio "$DATA/audio" --tool "$EXTRACT" --jobs "$JOBS"
+  # audio-logmel-v2: tempo-independent rhythm (held-out 0.95 vs 0.62 for v1 with a single-token probe)
+  $NICE $PY models/training/extract.py --kind audio "$DATA/audio" --tool "$EXTRACT" --jobs "$JOBS" --features audio-logmel-v2
   $NICE $PY models/training/train.py --preset genre "$DATA/audio/tokens.npz" --out models/genre.safetensors --threads "$THREADS"
 fi
 if [ -z "$only" ] || [ "$only" = action ]; then

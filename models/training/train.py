@@ -110,7 +110,7 @@ def evaluate_windows(model, data, ends, n, batch=1024):
 
 
 def eq_augment(x, rng, db):
-    """audio-logmel-v1 only: a random smooth per-band gain (tilt + 1-3 bumps, up to +-db dB) per
+    """audio-logmel-v1 and -v2 (same [0,256) layout): a random smooth per-band gain (tilt + 1-3 bumps, up to +-db dB) per
     sequence, as a different microphone, room or soundfont timbre would add to log-mel. It shifts
     the per-band log-mel means [0,64) and the coarse patch [128,224) (6 segments x 16 groups of 4
     bands); the other features (std, flux, rhythm) do not change with a constant band gain."""
