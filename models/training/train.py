@@ -40,8 +40,8 @@ PRESETS = {
     # 10 tokens/s: n=16 is 1.6 s, long enough to hold one full swipe/push (0.3-1.1 s) or two
     # wave/clap periods, short enough that the prediction follows a new gesture within ~1 s.
     "action": dict(name="colive-action-v1", modality="video", d=96, heads=4, d_ff=192, n=16, blocks=1,
-                   dropout=0.1, steps=2000, seqs=16, wins=32, lr=2e-3, ignore_s=0.6, splice=0.0, token_rate_hz=10.0,
-                   noise=0.05, feature_drop=0.05),
+                   dropout=0.2, steps=2000, seqs=16, wins=32, lr=2e-3, ignore_s=0.6, splice=0.0, token_rate_hz=10.0,
+                   noise=0.15, feature_drop=0.2, scale_jitter=0.3),
     # 4 tokens/s (0.25 s hop): n=24 is 6 s (+0.96 s patch, +3 s rhythm context inside the token),
     # which covers 2-6 bars at 60-220 bpm, so harmony and groove fit in one window.
     "genre": dict(name="colive-genre-v1", modality="audio", d=96, heads=4, d_ff=192, n=24, blocks=1,
@@ -183,7 +183,8 @@ def format_report(title, rep):
 
 def train(a):
     cfg = dict(PRESETS[a.preset])
-    for k in ("steps", "d", "n", "seqs", "wins", "noise", "feature_drop"):
+    for k in ("steps", "d", "n", "seqs", "wins", "noise", "feature_drop", "dropout", "lr", "scale_jitter", "speed_jitter",
+              "class_weights", "label_smoothing"):
         if getattr(a, k) is not None:
             cfg[k] = getattr(a, k)
     torch.manual_seed(a.seed)
@@ -210,6 +211,10 @@ def train(a):
     L = min(n + W - 1, int(clip_len[train_clips].min()))
     W = L - n + 1
     rate = cfg["token_rate_hz"]
+    class_w = torch.ones(C)
+    for item in filter(None, (cfg.get("class_weights") or "").split(",")):
+        name, w = item.split("=")
+        class_w[data.classes.index(name)] = float(w)
     t0 = time.time()
     check_fast_forward(model, data, n, L)
     for step in range(cfg["steps"]):
@@ -228,6 +233,20 @@ def train(a):
                 x[s, :k], yb[s, :k], since[s, :k] = data.X[ea - k:ea], data.y[ea - k:ea], data.since[ea - k:ea]
                 x[s, k:], yb[s, k:] = data.X[sb:sb + L - k], data.y[sb:sb + L - k]
                 since[s, k:] = np.minimum(data.since[sb:sb + L - k], (np.arange(L - k) + 1) / rate)
+            elif cfg.get("speed_jitter", 0) > 0:
+                # speed resampling: read the clip at r tokens per output token (linear interpolation),
+                # as a gesture performed 1/r times as fast
+                c = int(rng.choice(train_clips))
+                r = math.exp(rng.uniform(-1, 1) * math.log(1 + cfg["speed_jitter"]))
+                span = (L - 1) * r
+                a0 = data.off[c] + rng.uniform(0, clip_len[c] - 1 - span)
+                pos = a0 + np.arange(L) * r
+                i0 = np.minimum(np.floor(pos).astype(np.int64), data.off[c + 1] - 1)
+                i1 = np.minimum(i0 + 1, data.off[c + 1] - 1)
+                f = (pos - i0).astype(np.float32)[:, None]
+                near = np.where(f[:, 0] < 0.5, i0, i1)
+                x[s] = data.X[i0] * (1 - f) + data.X[i1] * f
+                yb[s], since[s] = data.y[near], data.since[near] / r
             else:
                 c = int(rng.choice(train_clips))
                 a0 = data.off[c] + int(rng.integers(0, clip_len[c] - L + 1))
@@ -235,6 +254,10 @@ def train(a):
         if cfg.get("eq_db", 0) > 0:
             eq_augment(x, rng, cfg["eq_db"])
         xt = torch.from_numpy(x)
+        if cfg.get("scale_jitter", 0) > 0:
+            # per-sequence gain on the raw token around the training mean (contrast / motion magnitude)
+            g = torch.exp(torch.empty(S, 1, 1).uniform_(-1, 1) * math.log(1 + cfg["scale_jitter"]))
+            xt = model.mu + (xt - model.mu) * g
         # token-space augmentation: noise and feature dropout in standardised units
         xt = xt + torch.randn_like(xt) * model.sd * cfg["noise"]
         drop = torch.rand(S, 1, xt.shape[2]) < cfg["feature_drop"]
@@ -245,13 +268,14 @@ def train(a):
         valid = torch.from_numpy(since[:, n - 1:] >= cfg["ignore_s"])
         if not bool(valid.any()):
             continue
-        loss = F.cross_entropy(logits[valid], target[valid], label_smoothing=0.05)
+        loss = F.cross_entropy(logits[valid], target[valid], weight=class_w,
+                               label_smoothing=cfg.get("label_smoothing", 0.05))
         opt.zero_grad()
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         sched.step()
-        if step % 250 == 0 or step == cfg["steps"] - 1:
+        if step % a.log_every == 0 or step == cfg["steps"] - 1:
             print(f"train[{a.preset}]: step {step} loss {loss.item():.3f} ({time.time() - t0:.0f} s)", flush=True)
     train_s = time.time() - t0
     reports = {}
@@ -274,9 +298,9 @@ def train(a):
     export(model, config, a.out)
     meta = {"config": config, "preset": a.preset, "hyper": cfg, "seed": a.seed, "parameters": params,
             "train_seconds": round(train_s, 1), "reports": reports}
-    with open(os.path.splitext(a.tokens)[0] + f".{a.preset}.metrics.json", "w") as f:
+    with open((a.save_prefix or os.path.splitext(a.tokens)[0] + f".{a.preset}") + ".metrics.json", "w") as f:
         json.dump(meta, f, indent=1)
-    torch.save({"state_dict": model.state_dict(), "meta": meta}, os.path.splitext(a.tokens)[0] + f".{a.preset}.pt")
+    torch.save({"state_dict": model.state_dict(), "meta": meta}, (a.save_prefix or os.path.splitext(a.tokens)[0] + f".{a.preset}") + ".pt")
     print(f"train[{a.preset}]: {params} parameters, {train_s:.0f} s training -> {a.out}")
 
 
@@ -317,6 +341,14 @@ def main():
     ap.add_argument("--wins", type=int)
     ap.add_argument("--noise", type=float)
     ap.add_argument("--feature-drop", type=float)
+    ap.add_argument("--dropout", type=float)
+    ap.add_argument("--lr", type=float)
+    ap.add_argument("--scale-jitter", type=float, help="per-sequence token gain up to x(1+v) / (1+v)")
+    ap.add_argument("--speed-jitter", type=float, help="token-sequence speed resampling up to x(1+v) / (1+v)")
+    ap.add_argument("--class-weights", help="loss weights, e.g. push=2,pull=1.5,none=1.5")
+    ap.add_argument("--label-smoothing", type=float)
+    ap.add_argument("--log-every", type=int, default=250)
+    ap.add_argument("--save-prefix", help="checkpoint/metrics path prefix (default next to the tokens)")
     train(ap.parse_args())
 
 
