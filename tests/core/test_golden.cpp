@@ -253,6 +253,48 @@ TEST(Stream, ResetStartsOver) {
     }
 }
 
+// A stream reset to start at token index k and fed only tokens k, k+1, ... must reproduce torch's
+// outputs of the full stream from step k + n - 1 on (the window then holds the same tokens with the
+// same PE rows). This is how the app switches modes without restarting its source. Starting at
+// index 0 instead (wrong PE phases) must NOT match, so the check can fail.
+TEST(Stream, ResetAtAnIndexJoinsTheFullStream) {
+    for (const char* name : {"tiny_b1_gelu", "tiny_b2_gelu", "tiny_b3_gelu"}) {
+        const GoldenCase& c = golden_case(name);
+        auto model = load_case_model(c);
+        ASSERT_NE(model->config().pe_rows, 0);
+        const auto tokens = case_tokens(c);
+        const auto enc = npy::load(golden_dir() + "/" + c.encoded);
+        const std::size_t T = step_limit(tokens.rows(), c.window), din = tokens.cols(), d = enc.cols();
+        const std::size_t n = std::size_t(c.window);
+        const std::size_t k = 2 * n + 3;                    // joins mid-stream, off any PE period
+        ASSERT_GT(T, k + 2 * n);
+        for (Mode m : {Mode::Regular, Mode::Continual}) {
+            double err_right = 0.0, err_wrong = 0.0;
+            for (const bool right : {true, false}) {
+                Stream s(model, m);
+                const std::size_t start = k - (n - 1);
+                if (right) s.reset(std::int64_t(start));
+                for (std::size_t t = start; t < T; ++t) {
+                    const StepResult r = s.step(std::span<const float>(tokens.data.data() + t * din, din));
+                    if (right) {
+                        EXPECT_EQ(r.step, std::int64_t(t));
+                    }
+                    EXPECT_EQ(r.warmup, t < k) << name << " t=" << t;
+                    if (t < k) continue;
+                    double e = 0.0;
+                    for (std::size_t j = 0; j < d; ++j)
+                        e = std::max(e, std::fabs(double(r.encoded[j]) - double(enc.data[t * d + j])));
+                    (right ? err_right : err_wrong) = std::max(right ? err_right : err_wrong, e);
+                }
+            }
+            EXPECT_LE(err_right, kTol) << name << " " << to_string(m);
+            EXPECT_GT(err_wrong, 10 * kTol) << name << " " << to_string(m) << ": PE phase had no effect";
+        }
+    }
+    Stream s(load_case_model(golden_case("tiny_b1_gelu")), Mode::Continual);
+    EXPECT_THROW(s.reset(-1), InputError);
+}
+
 TEST(Stream, MacsMatchTheAnalyticCount) {
     const GoldenCase& c = golden_case("tiny_b3_gelu");
     auto model = load_case_model(c);

@@ -92,6 +92,16 @@ struct MacCount {
 };
 
 // ---------------------------------------------------------------------------------------------
+// Options of Model::load. Tensors may be stored as F32, BF16 or F16; all are widened exactly to
+// float32, which every computation uses.
+struct LoadOptions {
+    // Also keep a compact bf16 copy of each Linear weight matrix whose values are all exactly
+    // representable in bf16 (always true for BF16 tensors; checked for F32 ones). Continual steps
+    // then stream half the bytes through their matrix-vector products; the values, and so the
+    // results up to float32 summation order, are the same. Regular mode always uses float32.
+    bool compact_bf16 = true;
+};
+
 class Model {
 public:
     // Loads a .safetensors model file written by scripts/export_model.py. Every offset, shape, dtype
@@ -100,9 +110,14 @@ public:
     // Same, from bytes in memory (used by the fuzzer and tests). `origin` names the source in errors.
     static std::shared_ptr<const Model> load_from_memory(std::span<const std::uint8_t> bytes,
                                                          const std::string& origin = "<memory>");
+    static std::shared_ptr<const Model> load(const std::filesystem::path& path, const LoadOptions& options);
+    static std::shared_ptr<const Model> load_from_memory(std::span<const std::uint8_t> bytes, const std::string& origin,
+                                                         const LoadOptions& options);
 
     const ModelConfig& config() const { return m_config; }
     std::int64_t parameter_count() const;
+    // Weights (elements) that also have a compact bf16 copy streamed by continual steps.
+    std::int64_t bf16_weight_count() const;
     std::filesystem::path path() const { return m_path; }
 
     struct Impl;                      // weights; defined in the engine sources
@@ -160,6 +175,12 @@ public:
     // Feeds one token of width d_in. Throws InputError on a wrong width. Never allocates.
     StepResult step(std::span<const float> token);
     void reset();
+    // Starts over as a stream whose next token has index `first_index` (>= 0) in a longer stream:
+    // that token gets positional-encoding row first_index mod pe_rows, and StepResult::step counts
+    // on from first_index. Warm-up still counts tokens since this reset. Feeding the window-1 tokens
+    // before a point of another stream this way makes the following outputs equal that stream's
+    // (how an app switches modes without restarting its source).
+    void reset(std::int64_t first_index);
 
     Mode mode() const;
     const Model& model() const;

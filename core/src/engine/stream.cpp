@@ -46,6 +46,7 @@ struct Stream::State {
     int d_in = 0, d = 0, h = 0, dh = 0, n = 0, f = 0, C = 0, L = 0, M = 0;
     float scale = 1.0f;
     std::int64_t t = 0;           // tokens seen since reset
+    std::int64_t first = 0;       // stream index of the first token after reset (PE phase offset)
     std::int64_t extra_macs = 0;  // recompute work in the last step
 
     // Outputs.
@@ -148,8 +149,9 @@ struct Stream::State {
         reset();
     }
 
-    void reset() {
+    void reset(std::int64_t first_index = 0) {
         t = 0;
+        first = first_index;
         bad_count = 0;
         std::fill(bad.begin(), bad.end(), 0);
         std::fill(dirty.begin(), dirty.end(), 0);
@@ -431,9 +433,12 @@ struct Stream::State {
     }
 
     // ---- steps ------------------------------------------------------------------------------
+    // The PE row of the t-th token since reset: its index in the whole stream, modulo pe_rows.
+    int phase_of(std::int64_t tt) const { return M > 0 ? int((first + tt) % M) : 0; }
+
     void step_continual(const float* token, bool token_bad) {
         const int s = int(t % n);
-        const int ph = M > 0 ? int(t % M) : 0;
+        const int ph = phase_of(t);
         embed(token, ph, emb.data());
         if (L == 1) {
             const LayerW& Lw = W->layers[0];
@@ -462,7 +467,7 @@ struct Stream::State {
         const int s = int(t % n);
         const int rows = int(std::min<std::int64_t>(t + 1, n));
         std::memcpy(raw.data() + std::size_t(s) * std::size_t(d_in), token, sizeof(float) * std::size_t(d_in));
-        phase[std::size_t(s)] = M > 0 ? int(t % M) : 0;
+        phase[std::size_t(s)] = phase_of(t);
         bad_count += int(token_bad) - int(bad[std::size_t(s)]);
         bad[std::size_t(s)] = token_bad;
         // Input projection and PE over the whole window.
@@ -522,7 +527,7 @@ StepResult Stream::step(std::span<const float> token) {
         st.step_continual(token.data(), token_bad);
     StepResult r;
     st.finish(r);
-    r.step = st.t;
+    r.step = st.first + st.t;
     r.warmup = st.t + 1 < st.n;
     r.macs = detail::macs_for_rows(*st.cfg, st.mode, rows).total() + std::max<std::int64_t>(0, st.extra_macs);
     ++st.t;
@@ -530,6 +535,10 @@ StepResult Stream::step(std::span<const float> token) {
 }
 
 void Stream::reset() { m_state->reset(); }
+void Stream::reset(std::int64_t first_index) {
+    if (first_index < 0) throw InputError("Stream::reset: negative token index " + std::to_string(first_index));
+    m_state->reset(first_index);
+}
 Mode Stream::mode() const { return m_state->mode; }
 const Model& Stream::model() const { return *m_state->model; }
 std::int64_t Stream::tokens_seen() const { return m_state->t; }
@@ -541,9 +550,9 @@ std::size_t Stream::first_block_rows(std::span<float> out) const {
     const auto rows = std::size_t(std::min<std::int64_t>(st.t, st.n));
     const auto ud = std::size_t(st.d);
     if (out.size() < rows * ud) throw InputError("first_block_rows: output span too small");
-    const std::int64_t first = st.t - std::int64_t(rows);
+    const std::int64_t oldest = st.t - std::int64_t(rows);
     for (std::size_t r = 0; r < rows; ++r) {
-        const auto slot = std::size_t((first + std::int64_t(r)) % st.n);
+        const auto slot = std::size_t((oldest + std::int64_t(r)) % st.n);
         std::memcpy(out.data() + r * ud, st.R0.data() + slot * ud, ud * sizeof(float));
     }
     return rows;
