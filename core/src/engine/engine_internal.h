@@ -53,6 +53,10 @@ struct LinearW {
     const float* b = nullptr;   // (out) or nullptr
     int out = 0;
     int in = 0;
+    // Optional compact copy of w: the same values as bf16 (upper 16 bits of each float32), kept by
+    // the loader when every value of w is exactly representable in bf16. linear_vec streams it
+    // instead of w (half the bytes); the GEMMs keep using w.
+    const std::uint16_t* w16 = nullptr;
     ConstRowMatMap mat() const { return ConstRowMatMap(w, out, in, Eigen::OuterStride<>(in)); }
 };
 
@@ -73,6 +77,8 @@ struct LayerW {
 
 struct Model::Impl {
     AlignedFloats storage;      // every tensor, each block 64-byte aligned
+    AlignedFloats storage16;    // the compact bf16 copies (LinearW::w16), each 64-byte aligned
+    std::int64_t bf16_weights = 0;   // elements that have a bf16 copy
     LinearW input_proj;         // empty when the model has no input projection
     const float* pe = nullptr;  // (pe_rows, d) or nullptr
     std::vector<LayerW> layers;
@@ -84,8 +90,24 @@ struct Model::Impl {
 // ---------------------------------------------------------------------------------------------
 // Kernels (kernels.cpp). All operate on caller-provided memory and never allocate.
 
-// y = W x + b
+// y = W x + b (the compact bf16 copy of W when there is one), with gemv:: below.
 void linear_vec(const LinearW& l, const float* x, float* y);
+
+// Matrix-vector kernels of the continual path (gemv.cpp), chosen once at run time from what the
+// CPU supports: y (rows) = W (rows x cols, row-major, row stride cols) x + b (b may be nullptr).
+// The default build is baseline x86-64; the AVX2/AVX-512 kernels use per-function target
+// attributes. The environment variable COLIVE_GEMV=scalar|avx2|avx512 caps the choice.
+namespace gemv {
+enum class Isa { Scalar = 0, Avx2 = 1, Avx512 = 2 };
+Isa best_supported();
+Isa active();
+// Switches the kernels used by every later call (tests, benchmarks); false if the CPU lacks `isa`.
+bool set_active(Isa isa);
+const char* name(Isa isa);
+void f32(const float* w, int rows, int cols, const float* x, const float* b, float* y);
+// w holds bf16 values (the upper halves of float32); products and sums in float32.
+void bf16(const std::uint16_t* w, int rows, int cols, const float* x, const float* b, float* y);
+}  // namespace gemv
 
 // Y (rows x l.out, row stride ldy) = X (rows x l.in, row stride ldx) W^T + b, using a GEMM whose
 // packing buffers were allocated up front (see GemmPlan).

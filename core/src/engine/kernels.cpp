@@ -48,9 +48,10 @@ void AlignedFloats::zero() {
 
 // ---------------------------------------------------------------------------------------------
 void linear_vec(const LinearW& l, const float* x, float* y) {
-    VecMap out(y, l.out);
-    out.noalias() = l.mat() * ConstVecMap(x, l.in);
-    if (l.b) out += ConstVecMap(l.b, l.out);
+    if (l.w16)
+        gemv::bf16(l.w16, l.out, l.in, x, l.b, y);
+    else
+        gemv::f32(l.w, l.out, l.in, x, l.b, y);
 }
 
 // Y^T (out x rows, col-major, stride ldy) = W (out x in, row-major) * X^T (in x rows, col-major,

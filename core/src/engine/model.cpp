@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Model file loader: safetensors (8-byte little-endian header length, JSON header, raw data).
+// Model file loader: safetensors (8-byte little-endian header length, JSON header, raw data);
+// tensors F32, BF16 or F16 (widened exactly to float32; Linear weights that are exactly bf16 also
+// keep a compact bf16 copy for the continual GEMVs, see LoadOptions).
 // Every size, offset, dtype and shape is checked against the file and the config before any
 // weight is read; non-finite weights are refused. Errors are one line and name the tensor.
 #include "engine_internal.h"
@@ -27,6 +29,7 @@ Model::Model(ModelConfig cfg, std::unique_ptr<Impl> impl, std::filesystem::path 
 Model::~Model() = default;
 
 std::int64_t Model::parameter_count() const { return m_impl->parameters; }
+std::int64_t Model::bf16_weight_count() const { return m_impl->bf16_weights; }
 
 namespace {
 
@@ -43,8 +46,26 @@ std::string shape_str(const std::vector<std::uint64_t>& s) {
     return out + "]";
 }
 
+enum class DType { F32, BF16, F16 };
+const char* dtype_name(DType t) { return t == DType::F32 ? "F32" : t == DType::BF16 ? "BF16" : "F16"; }
+std::uint64_t dtype_bytes(DType t) { return t == DType::F32 ? 4 : 2; }
+
+// Exact widenings to float32 (every bf16 and every IEEE half value is a float32 value).
+float bf16_to_float(std::uint16_t h) { return std::bit_cast<float>(std::uint32_t(h) << 16); }
+float f16_to_float(std::uint16_t h) {
+    const std::uint32_t sign = std::uint32_t(h & 0x8000u) << 16;
+    const std::uint32_t exp = (h >> 10) & 0x1fu;
+    const std::uint32_t man = h & 0x3ffu;
+    if (exp == 0x1f) return std::bit_cast<float>(sign | 0x7f800000u | (man << 13));   // inf / NaN
+    if (exp != 0) return std::bit_cast<float>(sign | ((exp + 112u) << 23) | (man << 13));
+    // zero or subnormal: man * 2^-24, exact in float32
+    const float v = float(man) * 0x1p-24f;
+    return sign ? -v : v;
+}
+
 struct TensorEntry {
     std::string name;
+    DType dtype = DType::F32;
     std::vector<std::uint64_t> shape;
     std::uint64_t begin = 0;
     std::uint64_t end = 0;
@@ -134,9 +155,16 @@ public:
             (void)unused;
             if (k != "dtype" && k != "shape" && k != "data_offsets") tfail("unexpected key '" + k + "'");
         }
-        if (dtype->text != "F32") tfail("dtype " + dtype->text + " is not supported (only F32)");
         TensorEntry t;
         t.name = name;
+        if (dtype->text == "F32")
+            t.dtype = DType::F32;
+        else if (dtype->text == "BF16")
+            t.dtype = DType::BF16;
+        else if (dtype->text == "F16")
+            t.dtype = DType::F16;
+        else
+            tfail("dtype " + dtype->text + " is not supported (F32, BF16 or F16)");
         if (shape->array.size() > 8) tfail("too many dimensions");
         std::uint64_t elements = 1;
         for (const auto& dim : shape->array) {
@@ -154,9 +182,10 @@ public:
         if (*e > m_data_size)
             tfail("data_offsets end " + std::to_string(*e) + " exceeds the " + std::to_string(m_data_size) +
                   " data bytes in the file (truncated?)");
-        if (*e - *b != elements * 4)
+        const std::uint64_t eb = dtype_bytes(t.dtype);
+        if (*e - *b != elements * eb)
             tfail("has " + std::to_string(*e - *b) + " bytes but shape " + shape_str(t.shape) + " needs " +
-                  std::to_string(elements * 4));
+                  std::to_string(elements * eb) + " as " + dtype_name(t.dtype));
         t.begin = *b;
         t.end = *e;
         t.elements = elements;
@@ -270,9 +299,10 @@ public:
         std::vector<std::uint64_t> shape;
         const float** target;
         bool required;
+        const std::uint16_t** target16 = nullptr;   // Linear weights: where a compact bf16 copy goes
     };
 
-    std::unique_ptr<Model::Impl> build_weights(const ModelConfig& c) {
+    std::unique_ptr<Model::Impl> build_weights(const ModelConfig& c, const LoadOptions& options) {
         auto impl = std::make_unique<Model::Impl>();
         const std::uint64_t d = std::uint64_t(c.d_model), f = std::uint64_t(c.d_ff);
         impl->layers.resize(std::size_t(c.blocks));
@@ -281,7 +311,7 @@ public:
                        bool bias_allowed, const std::string& wname = "weight", const std::string& bname = "bias") {
             l.out = int(out);
             l.in = int(in);
-            wants.push_back({base + wname, {out, in}, &l.w, true});
+            wants.push_back({base + wname, {out, in}, &l.w, true, &l.w16});
             if (bias_allowed) wants.push_back({base + bname, {out}, &l.b, bias_required});
         };
         auto norm = [&](NormW& n, const std::string& base) {
@@ -332,7 +362,16 @@ public:
             const TensorEntry* t = found[i];
             if (!t) continue;
             const std::uint8_t* src = m_bytes.data() + m_data_begin + t->begin;
-            std::memcpy(dst, src, std::size_t(t->elements) * 4);
+            const auto count = std::size_t(t->elements);
+            if (t->dtype == DType::F32) {
+                std::memcpy(dst, src, count * 4);
+            } else {
+                const bool bf = t->dtype == DType::BF16;
+                for (std::size_t k = 0; k < count; ++k) {
+                    const auto h = std::uint16_t(src[2 * k] | (std::uint16_t(src[2 * k + 1]) << 8));
+                    dst[k] = bf ? bf16_to_float(h) : f16_to_float(h);
+                }
+            }
             for (std::uint64_t k = 0; k < t->elements; ++k)
                 if (!std::isfinite(dst[k]))
                     fail("tensor '" + t->name + "' holds a non-finite value (" + (std::isnan(dst[k]) ? "NaN" : "Inf") +
@@ -342,7 +381,40 @@ public:
             dst += AlignedFloats::padded(std::size_t(t->elements));
         }
         impl->parameters = params;
+        if (options.compact_bf16) add_bf16_copies(*impl, wants, found);
         return impl;
+    }
+
+    // For every Linear weight whose values are all exactly bf16 (low 16 bits zero), a copy of the
+    // upper halves; linear_vec streams it (same values, half the bytes).
+    static bool bf16_exact(const float* w, std::size_t count) {
+        std::uint32_t low = 0;
+        for (std::size_t k = 0; k < count; ++k) low |= std::bit_cast<std::uint32_t>(w[k]) & 0xffffu;
+        return low == 0;
+    }
+    static std::size_t halves_padded(std::size_t count) { return (count + 31) & ~std::size_t(31); }   // 64 bytes
+
+    void add_bf16_copies(Model::Impl& impl, const std::vector<Want>& wants, const std::vector<const TensorEntry*>& found) {
+        std::size_t halves = 0;
+        std::vector<std::size_t> pick;
+        for (std::size_t i = 0; i < wants.size(); ++i) {
+            if (!found[i] || !wants[i].target16) continue;
+            const auto count = std::size_t(found[i]->elements);
+            if (!bf16_exact(*wants[i].target, count)) continue;
+            pick.push_back(i);
+            halves += halves_padded(count);
+        }
+        if (pick.empty()) return;
+        impl.storage16 = AlignedFloats(halves / 2);
+        auto* dst = reinterpret_cast<std::uint16_t*>(impl.storage16.data());
+        for (std::size_t i : pick) {
+            const auto count = std::size_t(found[i]->elements);
+            const float* w = *wants[i].target;
+            for (std::size_t k = 0; k < count; ++k) dst[k] = std::uint16_t(std::bit_cast<std::uint32_t>(w[k]) >> 16);
+            *wants[i].target16 = dst;
+            impl.bf16_weights += std::int64_t(count);
+            dst += halves_padded(count);
+        }
     }
 
     std::span<const std::uint8_t> m_bytes;
@@ -355,21 +427,28 @@ public:
 };
 
 std::shared_ptr<const Model> load_bytes(std::span<const std::uint8_t> bytes, const std::string& origin,
-                                        std::filesystem::path path) {
+                                        std::filesystem::path path, const LoadOptions& options) {
     Loader loader(bytes, origin);
     loader.parse_header();
     ModelConfig cfg = loader.build_config();
-    auto impl = loader.build_weights(cfg);
+    auto impl = loader.build_weights(cfg, options);
     return std::make_shared<const Model>(std::move(cfg), std::move(impl), std::move(path));
 }
 
 }  // namespace
 
 std::shared_ptr<const Model> Model::load_from_memory(std::span<const std::uint8_t> bytes, const std::string& origin) {
-    return load_bytes(bytes, origin, {});
+    return load_bytes(bytes, origin, {}, LoadOptions{});
 }
 
-std::shared_ptr<const Model> Model::load(const std::filesystem::path& path) {
+std::shared_ptr<const Model> Model::load_from_memory(std::span<const std::uint8_t> bytes, const std::string& origin,
+                                                     const LoadOptions& options) {
+    return load_bytes(bytes, origin, {}, options);
+}
+
+std::shared_ptr<const Model> Model::load(const std::filesystem::path& path) { return load(path, LoadOptions{}); }
+
+std::shared_ptr<const Model> Model::load(const std::filesystem::path& path, const LoadOptions& options) {
     std::string origin = "'";   // (built with append: GCC 12 -Wrestrict false positive on operator+)
     origin.append(path.string());
     origin.push_back('\'');
@@ -383,7 +462,7 @@ std::shared_ptr<const Model> Model::load(const std::filesystem::path& path) {
     std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
     if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), std::streamsize(size)))
         throw ModelError("model " + origin + ": read failed");
-    return load_bytes(bytes, origin, path);
+    return load_bytes(bytes, origin, path, options);
 }
 
 }  // namespace colive
