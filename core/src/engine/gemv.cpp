@@ -84,7 +84,60 @@ COLIVE_AVX2 inline float hsum256(__m256 v) {
     return _mm_cvtss_f32(a);
 }
 
+// The four horizontal sums of a, b, c, d as one vector {sum a, sum b, sum c, sum d}.
+COLIVE_AVX2 inline __m128 hsum4x256(__m256 a, __m256 b, __m256 c, __m256 d) {
+    const __m256 abcd = _mm256_hadd_ps(_mm256_hadd_ps(a, b), _mm256_hadd_ps(c, d));
+    return _mm_add_ps(_mm256_castps256_ps128(abcd), _mm256_extractf128_ps(abcd, 1));
+}
+
+COLIVE_AVX2 inline void store4(__m128 s, const float* b, float* y) {
+    if (b) s = _mm_add_ps(s, _mm_loadu_ps(b));
+    _mm_storeu_ps(y, s);
+}
+
+// Narrow rows (cols < kNarrow; weights cache-resident, so arithmetic and per-row overhead
+// matter): four rows at a time share the x loads and one combined horizontal reduction.
+constexpr int kNarrow = 512;
+
+COLIVE_AVX2 void f32_avx2_rows4(const float* w, int rows, int cols, const float* x, const float* b, float* y) {
+    int r = 0;
+    for (; r + 4 <= rows; r += 4) {
+        const float* w0 = w + std::size_t(r) * std::size_t(cols);
+        const float* w1 = w0 + cols;
+        const float* w2 = w1 + cols;
+        const float* w3 = w2 + cols;
+        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        int c = 0;
+        for (; c + 8 <= cols; c += 8) {
+            const __m256 xv = _mm256_loadu_ps(x + c);
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w0 + c), xv, a0);
+            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w1 + c), xv, a1);
+            a2 = _mm256_fmadd_ps(_mm256_loadu_ps(w2 + c), xv, a2);
+            a3 = _mm256_fmadd_ps(_mm256_loadu_ps(w3 + c), xv, a3);
+        }
+        __m128 s = hsum4x256(a0, a1, a2, a3);
+        if (c < cols) {
+            alignas(16) float t[4] = {0, 0, 0, 0};
+            for (; c < cols; ++c) {
+                t[0] += w0[c] * x[c];
+                t[1] += w1[c] * x[c];
+                t[2] += w2[c] * x[c];
+                t[3] += w3[c] * x[c];
+            }
+            s = _mm_add_ps(s, _mm_load_ps(t));
+        }
+        store4(s, b ? b + r : nullptr, y + r);
+    }
+    for (; r < rows; ++r) {
+        const float* wr = w + std::size_t(r) * std::size_t(cols);
+        float acc = 0.0f;
+        for (int c = 0; c < cols; ++c) acc += wr[c] * x[c];
+        y[r] = b ? acc + b[r] : acc;
+    }
+}
+
 COLIVE_AVX2 void f32_avx2(const float* w, int rows, int cols, const float* x, const float* b, float* y) {
+    if (cols < kNarrow) return f32_avx2_rows4(w, rows, cols, x, b, y);
     for (int r = 0; r < rows; ++r) {
         const float* wr = w + std::size_t(r) * std::size_t(cols);
         __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
@@ -131,11 +184,48 @@ COLIVE_AVX2 inline float bf16_tail_avx2(const std::uint16_t* wr, int from, int c
     return s;
 }
 
+// Narrow rows, four at a time (cols < kNarrow <= kChunk, so one permuted chunk covers them).
+COLIVE_AVX2 void bf16_avx2_rows4(const std::uint16_t* w, int rows, int cols, const float* x, const float* xs,
+                                 int full, const float* b, float* y) {
+    const __m256i hi = _mm256_set1_epi32(int(0xffff0000u));
+    int r = 0;
+    for (; r + 4 <= rows; r += 4) {
+        const std::uint16_t* wk[4];
+        for (int k = 0; k < 4; ++k) wk[k] = w + std::size_t(r + k) * std::size_t(cols);
+        __m256 e[4], o[4];
+        for (int k = 0; k < 4; ++k) e[k] = o[k] = _mm256_setzero_ps();
+        for (int c = 0; c < full; c += 16) {
+            // 16 elements starting at c: evens -> xs[blk + h .. +8), odds -> xs[blk + 16 + h .. +8)
+            const int blk = c & ~31, h = (c & 16) >> 1;
+            const __m256 xe = _mm256_loadu_ps(xs + blk + h), xo = _mm256_loadu_ps(xs + blk + 16 + h);
+            for (int k = 0; k < 4; ++k) {
+                const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wk[k] + c));
+                e[k] = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_slli_epi32(v, 16)), xe, e[k]);
+                o[k] = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_and_si256(v, hi)), xo, o[k]);
+            }
+        }
+        __m128 sum = hsum4x256(_mm256_add_ps(e[0], o[0]), _mm256_add_ps(e[1], o[1]), _mm256_add_ps(e[2], o[2]),
+                               _mm256_add_ps(e[3], o[3]));
+        if (full < cols) {
+            alignas(16) float t[4];
+            for (int k = 0; k < 4; ++k) t[k] = bf16_tail_avx2(wk[k], full, cols, x);
+            sum = _mm_add_ps(sum, _mm_load_ps(t));
+        }
+        store4(sum, b ? b + r : nullptr, y + r);
+    }
+    for (; r < rows; ++r) {
+        const std::uint16_t* wr = w + std::size_t(r) * std::size_t(cols);
+        const float s = bf16_dot_avx2(wr, full, xs) + bf16_tail_avx2(wr, full, cols, x);
+        y[r] = b ? s + b[r] : s;
+    }
+}
+
 COLIVE_AVX2 void bf16_avx2(const std::uint16_t* w, int rows, int cols, const float* x, const float* b, float* y) {
     alignas(64) float xs[kChunk];
     const int full = cols / 32 * 32;
     const int first = std::min(full, kChunk);
     permute_x(x, first, xs);
+    if (cols < kNarrow) return bf16_avx2_rows4(w, rows, cols, x, xs, full, b, y);
     for (int r = 0; r < rows; ++r) {
         const std::uint16_t* wr = w + std::size_t(r) * std::size_t(cols);
         const float s = bf16_dot_avx2(wr, first, xs) + bf16_tail_avx2(wr, full, cols, x);
@@ -149,7 +239,50 @@ COLIVE_AVX2 void bf16_avx2(const std::uint16_t* w, int rows, int cols, const flo
 }
 
 // ---- AVX-512F --------------------------------------------------------------------------------
+COLIVE_AVX512 inline __m256 half_sum(__m512 v) {
+    return _mm256_add_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+}
+
+COLIVE_AVX512 void f32_avx512_rows4(const float* w, int rows, int cols, const float* x, const float* b, float* y) {
+    const int rem = cols % 16;
+    const __mmask16 tail = __mmask16((1u << rem) - 1u);
+    int r = 0;
+    for (; r + 4 <= rows; r += 4) {
+        const float* w0 = w + std::size_t(r) * std::size_t(cols);
+        const float* w1 = w0 + cols;
+        const float* w2 = w1 + cols;
+        const float* w3 = w2 + cols;
+        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        int c = 0;
+        for (; c + 16 <= cols; c += 16) {
+            const __m512 xv = _mm512_loadu_ps(x + c);
+            a0 = _mm512_fmadd_ps(_mm512_loadu_ps(w0 + c), xv, a0);
+            a1 = _mm512_fmadd_ps(_mm512_loadu_ps(w1 + c), xv, a1);
+            a2 = _mm512_fmadd_ps(_mm512_loadu_ps(w2 + c), xv, a2);
+            a3 = _mm512_fmadd_ps(_mm512_loadu_ps(w3 + c), xv, a3);
+        }
+        if (rem) {
+            const __m512 xv = _mm512_maskz_loadu_ps(tail, x + c);
+            a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w0 + c), xv, a0);
+            a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w1 + c), xv, a1);
+            a2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w2 + c), xv, a2);
+            a3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w3 + c), xv, a3);
+        }
+        store4(hsum4x256(half_sum(a0), half_sum(a1), half_sum(a2), half_sum(a3)), b ? b + r : nullptr, y + r);
+    }
+    for (; r < rows; ++r) {
+        const float* wr = w + std::size_t(r) * std::size_t(cols);
+        __m512 a = _mm512_setzero_ps();
+        int c = 0;
+        for (; c + 16 <= cols; c += 16) a = _mm512_fmadd_ps(_mm512_loadu_ps(wr + c), _mm512_loadu_ps(x + c), a);
+        if (rem) a = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, wr + c), _mm512_maskz_loadu_ps(tail, x + c), a);
+        const float s = _mm512_reduce_add_ps(a);
+        y[r] = b ? s + b[r] : s;
+    }
+}
+
 COLIVE_AVX512 void f32_avx512(const float* w, int rows, int cols, const float* x, const float* b, float* y) {
+    if (cols < kNarrow) return f32_avx512_rows4(w, rows, cols, x, b, y);
     const int rem = cols % 16;
     const __mmask16 tail = __mmask16((1u << rem) - 1u);
     for (int r = 0; r < rows; ++r) {
@@ -189,11 +322,45 @@ COLIVE_AVX512 inline float bf16_dot_avx512(const std::uint16_t* wr, int len, con
     return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
 }
 
+COLIVE_AVX512 void bf16_avx512_rows4(const std::uint16_t* w, int rows, int cols, const float* x, const float* xs,
+                                     int full, const float* b, float* y) {
+    const __m512i hi = _mm512_set1_epi32(int(0xffff0000u));
+    int r = 0;
+    for (; r + 4 <= rows; r += 4) {
+        const std::uint16_t* wk[4];
+        for (int k = 0; k < 4; ++k) wk[k] = w + std::size_t(r + k) * std::size_t(cols);
+        __m512 e[4], o[4];
+        for (int k = 0; k < 4; ++k) e[k] = o[k] = _mm512_setzero_ps();
+        for (int c = 0; c < full; c += 32) {
+            const __m512 xe = _mm512_loadu_ps(xs + c), xo = _mm512_loadu_ps(xs + c + 16);
+            for (int k = 0; k < 4; ++k) {
+                const __m512i v = _mm512_loadu_si512(wk[k] + c);
+                e[k] = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_slli_epi32(v, 16)), xe, e[k]);
+                o[k] = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_and_si512(v, hi)), xo, o[k]);
+            }
+        }
+        __m128 sum = hsum4x256(half_sum(_mm512_add_ps(e[0], o[0])), half_sum(_mm512_add_ps(e[1], o[1])),
+                               half_sum(_mm512_add_ps(e[2], o[2])), half_sum(_mm512_add_ps(e[3], o[3])));
+        if (full < cols) {
+            alignas(16) float t[4];
+            for (int k = 0; k < 4; ++k) t[k] = bf16_tail_avx2(wk[k], full, cols, x);
+            sum = _mm_add_ps(sum, _mm_load_ps(t));
+        }
+        store4(sum, b ? b + r : nullptr, y + r);
+    }
+    for (; r < rows; ++r) {
+        const std::uint16_t* wr = w + std::size_t(r) * std::size_t(cols);
+        const float s = bf16_dot_avx512(wr, full, xs) + bf16_tail_avx2(wr, full, cols, x);
+        y[r] = b ? s + b[r] : s;
+    }
+}
+
 COLIVE_AVX512 void bf16_avx512(const std::uint16_t* w, int rows, int cols, const float* x, const float* b, float* y) {
     alignas(64) float xs[kChunk];
     const int full = cols / 32 * 32;
     const int first = std::min(full, kChunk);
     permute_x(x, first, xs);
+    if (cols < kNarrow) return bf16_avx512_rows4(w, rows, cols, x, xs, full, b, y);
     for (int r = 0; r < rows; ++r) {
         const std::uint16_t* wr = w + std::size_t(r) * std::size_t(cols);
         const float s = bf16_dot_avx512(wr, first, xs) + bf16_tail_avx2(wr, full, cols, x);
