@@ -380,3 +380,118 @@ TEST(VideoFeatures, FastSwipesAreMeasuredAtUsualCameraRates) {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// video-motion-v4: the dominant changing region's scale change ([196,206), see features.h).
+namespace {
+constexpr int kRegArea = 196, kRegSpread = 197, kRegRadial = 198, kRegDiv = 199, kRegCx = 201, kRegCy = 202;
+constexpr int kRegDlogSpread = 203, kRegMeanRadial = 204, kRegMeanDiv = 205;
+
+colive::VideoFeatureParams v4() {
+    colive::VideoFeatureParams p;
+    p.descriptor = "video-motion-v4";
+    return p;
+}
+
+// A disc of radius r (pixels) centred at (cx, cy) over a static textured background: a flat grey
+// fill, or a texture that scales with the disc (a surface moving towards / away from the camera).
+cv::Mat disc_frame(const cv::Mat& bg, const cv::Mat& obj_tex, bool textured, double cx, double cy, double r) {
+    cv::Mat frame = shifted(bg, 320, 240, 0, 0);
+    cv::Mat mask(frame.size(), CV_8U, cv::Scalar(0));
+    cv::circle(mask, cv::Point(static_cast<int>(std::lround(cx * 16)), static_cast<int>(std::lround(cy * 16))),
+               static_cast<int>(std::lround(r * 16)), cv::Scalar(255), -1, cv::LINE_AA, 4);
+    cv::Mat fill;
+    if (textured) {
+        // obj_tex scaled by r / 40 about its centre, placed at (cx, cy)
+        const double s = r / 40.0;
+        cv::Mat m = (cv::Mat_<double>(2, 3) << s, 0, cx - s * obj_tex.cols / 2.0, 0, s, cy - s * obj_tex.rows / 2.0);
+        cv::warpAffine(obj_tex, fill, m, frame.size(), cv::INTER_LINEAR, cv::BORDER_REFLECT);
+    } else {
+        fill = cv::Mat(frame.size(), frame.type(), cv::Scalar(200, 200, 200));
+    }
+    fill.copyTo(frame, mask);
+    return frame;
+}
+}  // namespace
+
+TEST(VideoFeatures, VersionFourExtendsVersionThree) {
+    const cv::Mat tex = texture(800, 600);
+    VideoFeatures f3, f4(v4());
+    EXPECT_EQ(f4.dim(), 206);
+    EXPECT_EQ(f4.feature_id(), "video-motion-v4");
+    auto make = [&](double t) { return shifted(tex, 320, 240, 60.0 * std::sin(3.0 * t), 30.0 * t); };
+    const auto t3 = run(f3, make, 30.0, 1.5), t4 = run(f4, make, 30.0, 1.5);
+    ASSERT_EQ(t3.size(), t4.size());
+    for (std::size_t k = 0; k < t3.size(); ++k) {
+        ASSERT_EQ(t4[k].values.size(), 206u);
+        EXPECT_TRUE(std::equal(t3[k].values.begin(), t3[k].values.end(), t4[k].values.begin()));
+    }
+}
+
+TEST(VideoFeatures, GrowingRegionExpandsShrinkingRegionContracts) {
+    // A disc off the frame centre grows from 20 to 84 px radius in 0.8 s (a hand pushed towards the
+    // camera: its edge moves outwards at 80 px/s = 0.25 widths/s, as in the rendered push clips) or
+    // shrinks from 84 to 20 px (pull). The region block must find it where it is and give the sign
+    // of the scale change. (The difference energy ignores changes of up to 1 px per flow sub-step
+    // at the 160 px working width, so much slower edges leave no region: see features.h.)
+    const cv::Mat bg = texture(900, 700, 41), obj = texture(120, 120, 42);
+    const double cx = 200.0, cy = 118.0, edge_speed = 80.0, r0 = 20.0, r1 = 84.0;
+    for (const bool textured : {false, true}) {
+        for (const double sign : {1.0, -1.0}) {
+            VideoFeatures f(v4());
+            const auto toks = run(f, [&](double t) {
+                const double r = sign > 0 ? r0 + edge_speed * t : r1 - edge_speed * t;
+                return disc_frame(bg, obj, textured, cx, cy, r);
+            }, 30.0, 0.8);
+            ASSERT_GE(toks.size(), 6u);
+            SCOPED_TRACE(::testing::Message() << (textured ? "textured" : "flat") << (sign > 0 ? " growing" : " shrinking"));
+            int found = 0, right_sign = 0, n = 0;
+            double radial = 0, spread_first = -1, spread_last = -1;
+            for (std::size_t k = 1; k < toks.size(); ++k, ++n) {
+                const auto& v = toks[k].values;
+                if (v[kRegArea] <= 0.0f) continue;
+                ++found;
+                radial += v[kRegRadial];
+                right_sign += v[kRegRadial] * sign > 0 ? 1 : 0;
+                right_sign += v[kRegDiv] * sign > 0 ? 1 : 0;
+                // the region lies on the disc (flat fill: the whole edge ring, centred on the disc;
+                // textured: the largest changing patch of its texture, inside the disc)
+                const double t = toks[k].time_s, r = sign > 0 ? r0 + edge_speed * t : r1 - edge_speed * t;
+                const double ex = v[kRegCx] - (cx + 0.5 - 160.0) / 320.0, ey = v[kRegCy] - (cy + 0.5 - 120.0) / 320.0;
+                EXPECT_LT(std::hypot(ex, ey), (textured ? r + 4.0 : 8.0) / 320.0);
+                EXPECT_LT(v[kRegSpread], (r1 + 2.0) / 320.0);
+                if (spread_first < 0) spread_first = v[kRegSpread];
+                spread_last = v[kRegSpread];
+            }
+            EXPECT_GE(found, n - 1) << "the disc's edge is the dominant changing region";
+            EXPECT_GE(right_sign, 2 * found - 2) << "radial speed and divergence have the sign of the scale change";
+            // mean radial speed: same sign as the edge motion, at most its speed (widths/s)
+            EXPECT_GT(sign * radial / found, 0.1 * edge_speed / 320.0);
+            EXPECT_LT(std::abs(radial / found), 1.5 * edge_speed / 320.0);
+            EXPECT_GT(sign * (spread_last - spread_first), (textured ? 4.0 : 10.0) / 320.0) << "the region's spread follows the radius";
+            EXPECT_GT(sign * toks.back().values[kRegMeanRadial], 0.0f);
+            EXPECT_GT(sign * toks.back().values[kRegMeanDiv], 0.0f);
+            EXPECT_GT(sign * mean_of(toks, kRegDlogSpread, 2), 0.0);
+        }
+    }
+}
+
+TEST(VideoFeatures, StaticOrShakingSceneHasNoChangingRegion) {
+    // Sensor-like noise and sub-pixel shake over a static texture leave no region (all zeros).
+    const cv::Mat tex = texture(900, 700, 51);
+    cv::RNG rng(4);
+    VideoFeatures f(v4());
+    const auto toks = run(f, [&](double) {
+        cv::Mat frame = shifted(tex, 320, 240, rng.uniform(-0.7, 0.7), rng.uniform(-0.7, 0.7));
+        cv::Mat noise(frame.size(), CV_16SC3);
+        rng.fill(noise, cv::RNG::NORMAL, 0.0, 3.0);
+        cv::Mat out;
+        frame.convertTo(out, CV_16SC3);
+        out += noise;
+        out.convertTo(frame, CV_8UC3);
+        return frame;
+    }, 30.0, 1.5);
+    ASSERT_GE(toks.size(), 10u);
+    for (const auto& t : toks)
+        for (int k = kRegArea; k < 206; ++k) EXPECT_EQ(t.values[static_cast<std::size_t>(k)], 0.0f) << "index " << k;
+}

@@ -41,8 +41,9 @@ struct VideoFeatureParams {
     // Dense optical flow: "dis" (OpenCV DIS, ultrafast preset; the default) or "farneback"
     // (for comparison in benchmarks; tokens differ slightly).
     std::string flow_method = "dis";
-    // Token layout: "video-motion-v3" (default, 196 floats), or its prefixes "video-motion-v2"
-    // (first 170 floats) and "video-motion-v1" (first 88), for models trained on those.
+    // Token layout: "video-motion-v3" (default, 196 floats), its prefixes "video-motion-v2"
+    // (first 170 floats) and "video-motion-v1" (first 88), or its extension "video-motion-v4"
+    // (206 floats; the bundled action model's), for models trained on those.
     std::string descriptor = "video-motion-v3";
 };
 
@@ -92,6 +93,20 @@ struct VideoFeatureParams {
 //             token had changes on fewer than 0.2 % of the pixels)
 //   [194,196) velocity of the centroid from the first to the last sub-step inside this token
 //             interval (0 with fewer than two sub-steps that saw changes)
+// video-motion-v4 (206 floats; v3 is its prefix) adds the dominant changing region of the token
+// interval (in the training clips: the hand), so its scale change is not averaged away by the whole
+// frame. Region energy = the v3 difference energy summed over the sub-steps (grey levels) + the same
+// aligned, +-1 px minimised difference over the whole token interval (slow edges, which move less
+// than 1 px per sub-step at the working width, show up only there); 5x5 mean > 8, opened 3x3,
+// largest 8-connected component (all zeros when it covers < 0.2 % of the pixels):
+//   [196,198) region area (fraction of the frame) and spread (rms distance from its centroid, widths)
+//   198       mean radial speed of the flow relative to the background (median) motion over the
+//             region, projected on the direction away from the region's centroid (widths/s):
+//             > 0 the region expands (push towards the camera), < 0 it contracts (pull)
+//   [199,201) divergence and curl (1/s) of an affine fit of that flow around the centroid, +-20
+//   [201,203) region centroid x, y (widths from the frame centre)
+//   203       d log(spread + 0.001) / dt since the previous token (1/s; 0 unless both have a region)
+//   [204,206) means of 198 and 199 over the last 10 tokens (this one included)
 // The first token is due one token period after the first frame (or after a restart: a timestamp
 // going backwards, a gap over max(2 s, 3 periods), or a change of the working size).
 // A frame is used for the token slot it is nearest to (a tolerance of half the measured camera

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // VideoFeatures: any frame -> grey working-size image -> dense optical flow (OpenCV DIS) between
 // the frames at consecutive token times -> motion descriptor token at a fixed token rate.
-// The token layout is documented in colive/features.h (video-motion-v3; v1 and v2 are its first 88
-// and 170 floats).
+// The token layout is documented in colive/features.h (video-motion-v4; v1, v2 and v3 are its first
+// 88, 170 and 196 floats).
 #include "colive/backbone.h"
 #include "colive/features.h"
 
@@ -36,6 +36,12 @@ static_assert(kDimV2 == 170);
 constexpr int kDiffBase = kDimV2;                                 // v3: background-compensated frame difference
 constexpr int kDimV3 = kDiffBase + kGrid * kGrid + 2 + 2 + 2 + 2 + 2;
 static_assert(kDimV3 == 196);
+constexpr int kBlobBase = kDimV3;                                 // v4: dominant changing region (the hand)
+constexpr int kDimV4 = kBlobBase + 10;
+static_assert(kDimV4 == 206);
+constexpr float kBlobThreshold = 8.0f;      // 5x5 mean of the token's region energy (grey levels)
+constexpr double kBlobMinFrac = 0.002;      // smaller dominant regions count as none
+constexpr double kBlobMaxDiv = 20.0;        // clamp of the region's divergence / curl (1/s)
 constexpr double kMinEnergyFrac = 0.002;    // fewer changed pixels than this: no centroid
 constexpr double kResMoving = 0.1;          // residual speed (widths/s) that counts as moving
 constexpr double kMovingThreshold = 0.05;   // frame widths per second
@@ -51,8 +57,9 @@ struct VideoFeatures::Impl {
     bool have_ref = false;
     double ref_t = 0.0, prev_t = 0.0, next_due = 0.0, last_t = 0.0, frame_dt_ema = 0.0;
     cv::Size work_size;
-    std::deque<std::array<float, 5>> history;   // global vx, vy, div, residual wx, wy of past tokens (newest first)
-    std::array<float, 5> current{};             // the same for the token being built
+    // global vx, vy, div, residual wx, wy, v4 region radial speed and divergence of past tokens (newest first)
+    std::deque<std::array<float, 7>> history;
+    std::array<float, 7> current{};             // the same for the token being built
     int version = 3;
     // v3 difference-energy state for the token being built
     cv::Mat aligned, shifted, diff_s, diff8, energy8, eacc;
@@ -63,6 +70,11 @@ struct VideoFeatures::Impl {
     double ecx = 0.0, ecy = 0.0;
     bool have_centroid = false;
     double centroid_x = 0.0, centroid_y = 0.0;
+    double bg_x = 0.0, bg_y = 0.0;              // background (median) flow of the token, widths/s
+    // v4 region state
+    cv::Mat eregion, eblur, bmask, bmask_open, blabels, bstats, bcentroids, bkernel;
+    bool have_blob = false;
+    double blob_spread = 0.0;
     std::vector<float> med_x, med_y;
     std::vector<float> desc;
     Token tok;
@@ -78,10 +90,11 @@ struct VideoFeatures::Impl {
         if (p.descriptor == "video-motion-v1") version = 1;
         else if (p.descriptor == "video-motion-v2") version = 2;
         else if (p.descriptor.empty() || p.descriptor == "video-motion-v3") version = 3;
+        else if (p.descriptor == "video-motion-v4") version = 4;
         else
             throw FeatureError("video features: unknown descriptor \"" + p.descriptor +
-                               "\" (known: video-motion-v3, video-motion-v2, video-motion-v1)");
-        dimension = version == 1 ? kDimV1 : (version == 2 ? kDimV2 : kDimV3);
+                               "\" (known: video-motion-v4, video-motion-v3, video-motion-v2, video-motion-v1)");
+        dimension = version == 1 ? kDimV1 : (version == 2 ? kDimV2 : (version == 3 ? kDimV3 : kDimV4));
         if (!p.flow_method.empty() && p.flow_method != "dis" && p.flow_method != "farneback")
             throw FeatureError("video features: flow_method must be \"dis\" or \"farneback\", got \"" + p.flow_method + "\"");
         dis = cv::DISOpticalFlow::create(cv::DISOpticalFlow::PRESET_ULTRAFAST);
@@ -95,7 +108,9 @@ struct VideoFeatures::Impl {
                                    backbone->manifest().input_kind + "', expected 'frame'");
             dimension = backbone->dim();
         }
-        desc.resize(static_cast<std::size_t>(kDimV3));   // always computed in full; v1/v2 are prefixes
+        // v1-v3 are prefixes of v4; the v4 block is computed only when asked for (v1-v3 cost as before)
+        desc.resize(static_cast<std::size_t>(kDimV4));
+        bkernel = cv::getStructuringElement(cv::MORPH_RECT, cv::Size(3, 3));
         tok.values.resize(static_cast<std::size_t>(dimension));
     }
 
@@ -104,6 +119,7 @@ struct VideoFeatures::Impl {
         history.clear();
         have_centroid = false;
         have_ecentroid = false;
+        have_blob = false;
         frame_dt_ema = 0.0;
     }
 
@@ -217,9 +233,10 @@ struct VideoFeatures::Impl {
         desc[static_cast<std::size_t>(o + 2)] = static_cast<float>(cv::norm(cur, ref, cv::NORM_L1) / (N * 255.0));
         o += 3;
         if (o != kDimV1 - 3 * kHistory - 4) throw FeatureError("video features: internal layout error");
-        current = {static_cast<float>(mx), static_cast<float>(my), static_cast<float>(div), 0.0f, 0.0f};
+        current = {static_cast<float>(mx), static_cast<float>(my), static_cast<float>(div), 0.0f, 0.0f, 0.0f, 0.0f};
         describe_residual(dt);
         describe_difference(dt);
+        if (version >= 4) describe_region(dt);
         write_history();
     }
 
@@ -241,6 +258,8 @@ struct VideoFeatures::Impl {
         std::nth_element(med_x.begin(), med_x.begin() + static_cast<std::ptrdiff_t>(N / 2), med_x.end());
         std::nth_element(med_y.begin(), med_y.begin() + static_cast<std::ptrdiff_t>(N / 2), med_y.end());
         const double bx = med_x[N / 2] * scale, by = med_y[N / 2] * scale;
+        bg_x = bx;
+        bg_y = by;
         std::array<double, kGrid * kGrid * 3> grid{};
         std::array<int, kGrid * kGrid> cnt{};
         std::array<double, kBins> hist{};
@@ -338,9 +357,32 @@ struct VideoFeatures::Impl {
         std::nth_element(med_y.begin(), med_y.begin() + static_cast<std::ptrdiff_t>(N / 2), med_y.end());
         const cv::Mat shift = (cv::Mat_<double>(2, 3) << 1, 0, med_x[N / 2], 0, 1, med_y[N / 2]);
         cv::warpAffine(prev, aligned, shift, prev.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-        // Minimum difference over +-1 px shifts of the aligned frame: a residual misalignment of
-        // the background (sub-pixel shake, periodic textures) leaves no energy on its edges, while
-        // a hand that moved several pixels still does.
+        aligned_difference();
+        cv::accumulate(energy8, eacc);
+        ++substeps;
+        const cv::Moments mo = cv::moments(energy8, false);
+        if (mo.m00 > kMinEnergyFrac * static_cast<double>(N) * 8.0) {
+            const double W = energy8.cols, H = energy8.rows;
+            const double cx = (mo.m10 / mo.m00 + 0.5 - W / 2.0) / W, cy = (mo.m01 / mo.m00 + 0.5 - H / 2.0) / W;
+            if (!have_first) {
+                have_first = true;
+                first_cx = cx;
+                first_cy = cy;
+                first_t = t;
+            }
+            have_last = true;
+            last_cx = cx;
+            last_cy = cy;
+            lastsub_t = t;
+        }
+    }
+
+    // energy8 = |cur - aligned| minimised over +-1 px shifts of `aligned`, minus a noise floor
+    // (3 x median + 4 grey levels). A residual misalignment of the background (sub-pixel shake,
+    // periodic textures) leaves no energy on its edges, while a hand that moved several pixels
+    // still does.
+    void aligned_difference() {
+        const std::size_t N = cur.total();
         cv::absdiff(cur, aligned, diff8);
         cv::copyMakeBorder(aligned, shifted, 1, 1, 1, 1, cv::BORDER_REPLICATE);
         for (int dy = -1; dy <= 1; ++dy) {
@@ -362,23 +404,6 @@ struct VideoFeatures::Impl {
             if (cum * 2 >= N) break;
         }
         cv::subtract(diff8, cv::Scalar::all(3.0 * med + 4.0), energy8);   // saturates at 0
-        cv::accumulate(energy8, eacc);
-        ++substeps;
-        const cv::Moments mo = cv::moments(energy8, false);
-        if (mo.m00 > kMinEnergyFrac * static_cast<double>(N) * 8.0) {
-            const double W = energy8.cols, H = energy8.rows;
-            const double cx = (mo.m10 / mo.m00 + 0.5 - W / 2.0) / W, cy = (mo.m01 / mo.m00 + 0.5 - H / 2.0) / W;
-            if (!have_first) {
-                have_first = true;
-                first_cx = cx;
-                first_cy = cy;
-                first_t = t;
-            }
-            have_last = true;
-            last_cx = cx;
-            last_cy = cy;
-            lastsub_t = t;
-        }
     }
 
     // v3 block [170,196) from eacc.
@@ -430,6 +455,90 @@ struct VideoFeatures::Impl {
         if (o != kDimV3) throw FeatureError("video features: internal layout error (v3)");
     }
 
+    // v4 block [196,206): the dominant changing region of the token interval (in the training
+    // clips: the hand). The region energy (the sub-steps' difference energy eacc plus the aligned
+    // difference over the whole token interval) is smoothed (5x5 mean), thresholded and opened
+    // (3x3), and its largest 8-connected component is the region. Isolated noise and texture
+    // flicker do not survive, so the region's own scale change is measured instead of being
+    // averaged with the whole frame: the flow relative to the background, projected on the
+    // direction from the region's centroid, is > 0 when the region expands (push towards the
+    // camera) and < 0 when it contracts (pull).
+    void describe_region(double dt) {
+        const int W = eacc.cols, H = eacc.rows;
+        const double N = static_cast<double>(W) * H;
+        // The sub-steps' energy misses slow edges (up to 1 px per sub-step); the difference over the
+        // whole token interval (ref -> cur, aligned by the interval's background motion) sees them.
+        const cv::Mat shift = (cv::Mat_<double>(2, 3) << 1, 0, bg_x * W * dt, 0, 1, bg_y * W * dt);
+        cv::warpAffine(ref, aligned, shift, ref.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+        aligned_difference();
+        energy8.convertTo(eregion, CV_32F);
+        eregion += eacc;
+        cv::blur(eregion, eblur, cv::Size(5, 5), cv::Point(-1, -1), cv::BORDER_REPLICATE);
+        cv::compare(eblur, kBlobThreshold, bmask, cv::CMP_GT);
+        cv::morphologyEx(bmask, bmask_open, cv::MORPH_OPEN, bkernel);
+        const int n = cv::connectedComponentsWithStats(bmask_open, blabels, bstats, bcentroids, 8, CV_32S);
+        int best = 0, best_area = 0;
+        for (int j = 1; j < n; ++j) {
+            const int a = bstats.at<int>(j, cv::CC_STAT_AREA);
+            if (a > best_area) {
+                best_area = a;
+                best = j;
+            }
+        }
+        int o = kBlobBase;
+        auto put = [&](double v) { desc[static_cast<std::size_t>(o++)] = static_cast<float>(v); };
+        const bool found = best > 0 && best_area >= kBlobMinFrac * N;
+        double area = 0, spread = 0, radial = 0, div = 0, curl = 0, gx = 0, gy = 0;
+        if (found) {
+            const double cx = bcentroids.at<double>(best, 0), cy = bcentroids.at<double>(best, 1);
+            const double scale = 1.0 / dt;   // pixels per token interval -> pixels per second
+            const double bpx = bg_x * W, bpy = bg_y * W;   // background flow, pixels per second
+            double srr = 0, srad = 0, sxx = 0, syy = 0, sux = 0, svy = 0, svx = 0, suy = 0;
+            for (int y = 0; y < H; ++y) {
+                const int* l = blabels.ptr<int>(y);
+                const auto* f = acc.ptr<cv::Vec2f>(y);
+                const double ry = y - cy;
+                for (int x = 0; x < W; ++x) {
+                    if (l[x] != best) continue;
+                    const double rx = x - cx;
+                    const double u = f[x][0] * scale - bpx, v = f[x][1] * scale - bpy;
+                    const double r2 = rx * rx + ry * ry;
+                    srr += r2;
+                    if (r2 > 0.25) srad += (u * rx + v * ry) / std::sqrt(r2);
+                    sxx += rx * rx;
+                    syy += ry * ry;
+                    sux += u * rx;
+                    svy += v * ry;
+                    svx += v * rx;
+                    suy += u * ry;
+                }
+            }
+            area = best_area / N;
+            spread = std::sqrt(srr / best_area) / W;
+            radial = srad / best_area / W;                          // widths per second
+            // Least-squares affine fit around the centroid, diagonal moments (the cross terms are
+            // small for compact regions): du/dx = sux/sxx, dv/dy = svy/syy.
+            const double ex = std::max(sxx, 1.0), ey = std::max(syy, 1.0);
+            div = std::clamp(sux / ex + svy / ey, -kBlobMaxDiv, kBlobMaxDiv);
+            curl = std::clamp(svx / ex - suy / ey, -kBlobMaxDiv, kBlobMaxDiv);
+            gx = (cx + 0.5 - W / 2.0) / W;
+            gy = (cy + 0.5 - H / 2.0) / W;
+        }
+        put(area);
+        put(spread);
+        put(radial);
+        put(div);
+        put(curl);
+        put(gx);
+        put(gy);
+        put(found && have_blob ? std::log((spread + 1e-3) / (blob_spread + 1e-3)) / dt : 0.0);
+        have_blob = found;
+        blob_spread = spread;
+        current[5] = static_cast<float>(radial);
+        current[6] = static_cast<float>(div);
+        // [204,206) means over the last kOscTokens tokens are written by write_history()
+    }
+
     // Writes the history and oscillation blocks from `history` and `current`, then records `current`.
     void write_history() {
         int o = kDimV1 - 3 * kHistory - 4;
@@ -469,6 +578,16 @@ struct VideoFeatures::Impl {
                 desc[static_cast<std::size_t>(out + j)] = static_cast<float>(std::sqrt(std::max(0.0, s2[j] / n - m * m)));
                 desc[static_cast<std::size_t>(out + 2 + j)] = static_cast<float>(flips[j]) / (kOscTokens - 1);
             }
+        }
+        if (version >= 4) {   // [204,206): mean region radial speed and divergence over the last kOscTokens tokens
+            double sr = 0, sd = 0;
+            for (const auto& h : history) {
+                sr += h[5];
+                sd += h[6];
+            }
+            const double n = static_cast<double>(history.size());
+            desc[static_cast<std::size_t>(kDimV4 - 2)] = static_cast<float>(sr / n);
+            desc[static_cast<std::size_t>(kDimV4 - 1)] = static_cast<float>(sd / n);
         }
     }
 
@@ -512,6 +631,7 @@ struct VideoFeatures::Impl {
             have_ref = true;
             history.clear();
             have_centroid = false;
+            have_blob = false;
             return;
         }
         last_t = t;
@@ -559,7 +679,12 @@ const char* VideoFeatures::id() { return "video-motion-v3"; }
 int VideoFeatures::dim() const { return m_impl->dimension; }
 std::string VideoFeatures::feature_id() const {
     if (m_impl->backbone) return "onnx:" + m_impl->backbone->manifest().name;
-    return m_impl->version == 1 ? "video-motion-v1" : (m_impl->version == 2 ? "video-motion-v2" : "video-motion-v3");
+    switch (m_impl->version) {
+    case 1: return "video-motion-v1";
+    case 2: return "video-motion-v2";
+    case 3: return "video-motion-v3";
+    default: return "video-motion-v4";
+    }
 }
 bool VideoFeatures::push(const cv::Mat& frame, double t_s, Token& out) {
     bool any = false;
