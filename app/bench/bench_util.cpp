@@ -39,8 +39,16 @@ ModelConfig encoder_config(const Preset& p, int blocks) {
 
 namespace {
 
-void add_tensor(std::string& header, std::vector<float>& data, const std::string& name,
-                std::vector<std::size_t> shape, float scale, float offset, std::mt19937_64& rng) {
+// Round to the nearest bf16 (ties to even); the random values are finite.
+std::uint16_t round_bf16(float v) {
+    std::uint32_t u;
+    std::memcpy(&u, &v, 4);
+    return std::uint16_t((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+}
+
+// Appends a tensor of uniform random values, as F32, or rounded to bf16 and stored as BF16.
+void add_tensor(std::string& header, std::vector<std::uint8_t>& data, const std::string& name,
+                std::vector<std::size_t> shape, float scale, float offset, std::mt19937_64& rng, bool bf16) {
     std::size_t count = 1;
     std::string s = "[";
     for (std::size_t i = 0; i < shape.size(); ++i) {
@@ -49,20 +57,35 @@ void add_tensor(std::string& header, std::vector<float>& data, const std::string
         s += std::to_string(shape[i]);
     }
     s += "]";
-    const std::size_t begin = data.size() * 4;
+    const std::size_t begin = data.size();
     std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-    for (std::size_t i = 0; i < count; ++i) data.push_back(offset + scale * u(rng));
+    for (std::size_t i = 0; i < count; ++i) {
+        const float v = offset + scale * u(rng);
+        std::uint8_t b[4];
+        if (bf16) {
+            const std::uint16_t h = round_bf16(v);
+            data.push_back(std::uint8_t(h & 0xff));
+            data.push_back(std::uint8_t(h >> 8));
+        } else {
+            std::memcpy(b, &v, 4);   // little-endian host (as the engine's loader)
+            data.insert(data.end(), b, b + 4);
+        }
+    }
     if (header.size() > 1) header += ",";
-    header += "\"" + name + "\":{\"dtype\":\"F32\",\"shape\":" + s + ",\"data_offsets\":[" + std::to_string(begin) +
-              "," + std::to_string(data.size() * 4) + "]}";
+    header += "\"" + name + "\":{\"dtype\":\"" + (bf16 ? "BF16" : "F32") + "\",\"shape\":" + s +
+              ",\"data_offsets\":[" + std::to_string(begin) + "," + std::to_string(data.size()) + "]}";
 }
 
 }  // namespace
 
-std::shared_ptr<const Model> random_model(const ModelConfig& c, std::uint64_t seed) {
+std::shared_ptr<const Model> random_model(const ModelConfig& c, std::uint64_t seed, bool bf16) {
     std::mt19937_64 rng(seed);
     std::string h = "{";
-    std::vector<float> data;
+    std::vector<std::uint8_t> data;
+    auto add_tensor = [&](std::string& hh, std::vector<std::uint8_t>& dd, const std::string& name,
+                          std::vector<std::size_t> shape, float scale, float offset, std::mt19937_64& g) {
+        colive::bench::add_tensor(hh, dd, name, std::move(shape), scale, offset, g, bf16);
+    };
     const auto d = std::size_t(c.d_model), f = std::size_t(c.d_ff);
     const float wd = 1.0f / std::sqrt(float(d)), wf = 1.0f / std::sqrt(float(f));
     if (c.has_input_proj) {
@@ -109,11 +132,10 @@ std::shared_ptr<const Model> random_model(const ModelConfig& c, std::uint64_t se
     cfg += "]}";
     h += ",\"__metadata__\":{\"colive\":\"" + cfg + "\"}}";
     std::vector<std::uint8_t> bytes;
-    bytes.reserve(8 + h.size() + data.size() * 4);
+    bytes.reserve(8 + h.size() + data.size());
     for (int i = 0; i < 8; ++i) bytes.push_back(std::uint8_t(std::uint64_t(h.size()) >> (8 * i)));
     for (char ch : h) bytes.push_back(std::uint8_t(ch));
-    bytes.resize(8 + h.size() + data.size() * 4);
-    std::memcpy(bytes.data() + 8 + h.size(), data.data(), data.size() * 4);
+    bytes.insert(bytes.end(), data.begin(), data.end());
     return Model::load_from_memory(bytes, "<bench " + c.name + ">");
 }
 
@@ -254,19 +276,37 @@ std::string load_average() {
     return a + " " + b + " " + c;
 }
 
+namespace {
+// Sum of n floats with 16 independent lanes; the AVX2 clone is used when the CPU has AVX2, so the
+// probe reads as fast as the engine's widest GEMV kernel can.
+float sum16(const float* buf, std::size_t n) {
+    float acc[16] = {};
+    for (std::size_t i = 0; i + 16 <= n; i += 16)
+        for (int k = 0; k < 16; ++k) acc[k] += buf[i + std::size_t(k)];
+    float s = 0.0f;
+    for (float a : acc) s += a;
+    return s;
+}
+__attribute__((target("avx2"))) float sum16_avx2(const float* buf, std::size_t n) {
+    float acc[32] = {};
+    for (std::size_t i = 0; i + 32 <= n; i += 32)
+        for (int k = 0; k < 32; ++k) acc[k] += buf[i + std::size_t(k)];
+    float s = 0.0f;
+    for (float a : acc) s += a;
+    return s;
+}
+}  // namespace
+
 double read_bandwidth_gbs(std::size_t bytes) {
     const std::size_t n = bytes / sizeof(float);
     std::vector<float> buf(n, 1.0f);
     double best = 0.0;
     volatile float sink = 0.0f;
+    const bool avx2 = __builtin_cpu_supports("avx2");
     for (int rep = 0; rep < 5; ++rep) {
         const auto t0 = std::chrono::steady_clock::now();
-        float acc[16] = {};
-        for (std::size_t i = 0; i + 16 <= n; i += 16)
-            for (int k = 0; k < 16; ++k) acc[k] += buf[i + std::size_t(k)];
+        const float s = avx2 ? sum16_avx2(buf.data(), n) : sum16(buf.data(), n);
         const auto t1 = std::chrono::steady_clock::now();
-        float s = 0.0f;
-        for (float a : acc) s += a;
         sink = sink + s;
         const double sec = std::chrono::duration<double>(t1 - t0).count();
         best = std::max(best, double(bytes) / sec / 1e9);

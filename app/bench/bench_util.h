@@ -23,8 +23,10 @@ const std::vector<Preset>& presets();
 // Encoder-only config (no input projection, PE, final norm or head), as PyTorch's
 // nn.TransformerEncoder on a (1, n, d) window.
 ModelConfig encoder_config(const Preset& p, int blocks);
-// A model with random weights for `cfg` (built as a safetensors image in memory and loaded).
-std::shared_ptr<const Model> random_model(const ModelConfig& cfg, std::uint64_t seed);
+// A model with random weights for `cfg` (built as a safetensors image in memory and loaded). With
+// bf16, every value is rounded to bf16 and stored as BF16: the loader widens them exactly to float32
+// (regular mode's GEMMs) and keeps the compact copy the continual GEMVs stream.
+std::shared_ptr<const Model> random_model(const ModelConfig& cfg, std::uint64_t seed, bool bf16 = false);
 
 struct Timing {
     double median_ms = 0.0;   // wall clock per step
@@ -45,7 +47,8 @@ std::pair<Timing, Timing> time_interleaved(const std::shared_ptr<const Model>& m
 // "1.23 0.98 0.87" from /proc/loadavg (empty if unavailable).
 std::string load_average();
 
-// Single-thread read bandwidth (GB/s) over a buffer of `bytes` (sum of floats, best of a few runs).
+// Single-thread read bandwidth (GB/s) over a buffer of `bytes` (sum of floats, best of a few runs;
+// AVX2 when the CPU has it).
 double read_bandwidth_gbs(std::size_t bytes);
 
 // Runs scripts/bench_torch.py; returns (preset, depth) -> timing. Empty map (and a message in

@@ -27,11 +27,15 @@ constexpr const char* kUsage =
     "usage: colive-bench [--presets tiny,gtzan,oadtr] [--depths 1,2] [--budget SECONDS] [--threads N]\n"
     "                    [--torch] [--torch-script PATH] [--no-flops] [--no-timing] [--no-memory]\n"
     "                    [--csv FILE|-] [--markdown FILE|-] [--mode regular|continual]\n"
+    "                    [--weights f32|bf16|both]\n"
     "  --budget    seconds of stepping per preset, depth and mode (default 1.5)\n"
     "  --threads   engine streams stepping concurrently, one per thread (default 1; every stream is\n"
     "              single-threaded, Eigen is not parallelised); PyTorch gets the same thread count\n"
     "  --torch     also time PyTorch's regular nn.TransformerEncoder (scripts/bench_torch.py)\n"
     "  --mode      time only this mode (for profiling)\n"
+    "  --weights   f32: random float32 weights; bf16: the same kind of weights rounded to bf16 and stored\n"
+    "              as BF16 (regular mode computes on their exact float32 values, continual mode streams\n"
+    "              the compact bf16 copy: identical values, half the bytes); both (default): a row each\n"
     "  --csv       write the timing table as CSV; --markdown writes every table as Markdown\n";
 
 std::vector<std::string> split(const std::string& s) {
@@ -157,6 +161,7 @@ int main(int argc, char** argv) {
     int threads = 1;
     bool with_torch = false, do_flops = true, do_timing = true, do_memory = true;
     bool only_regular = false, only_continual = false;   // --mode (profiling)
+    std::string weights = "both";
     {
         // scripts/bench_torch.py next to this source tree (app/bench/main_bench.cpp -> ../../scripts).
         std::string here = __FILE__;
@@ -190,6 +195,13 @@ int main(int argc, char** argv) {
             else if (a == "--no-flops") do_flops = false;
             else if (a == "--no-timing") do_timing = false;
             else if (a == "--no-memory") do_memory = false;
+            else if (a == "--weights") {
+                weights = need();
+                if (weights != "f32" && weights != "bf16" && weights != "both") {
+                    std::cerr << "colive-bench: --weights must be f32, bf16 or both\n";
+                    return 2;
+                }
+            }
             else if (a == "--mode") {
                 const std::string m = need();
                 only_regular = m == "regular";
@@ -240,7 +252,8 @@ int main(int argc, char** argv) {
             << "+FMA"
 #endif
             << ", Eigen " << EIGEN_WORLD_VERSION << "." << EIGEN_MAJOR_VERSION << "." << EIGEN_MINOR_VERSION
-            << ", engine threads per stream 1, concurrent streams " << threads;
+            << ", engine threads per stream 1, concurrent streams " << threads << ", continual GEMV kernel "
+            << gemv_kernel_name() << " (run-time dispatch)";
     std::cout << "colive-bench " << COLIVE_VERSION << " on " << machine.str() << "\n";
 
     if (do_flops) tables.push_back(flops_table());
@@ -260,21 +273,27 @@ int main(int argc, char** argv) {
             std::cout << (torch_error.empty() ? " done\n" : " failed: " + torch_error + "\n");
         }
         timing.title = "(b) Time per step: regular (whole window recomputed) vs continual, encoder only, 1 thread per stream";
-        timing.header = {"preset", "blocks", "regular MMAC", "continual MMAC", "MAC ratio", "regular ms (median/p95)",
+        timing.header = {"preset", "blocks", "weights", "regular MMAC", "continual MMAC", "MAC ratio", "regular ms (median/p95)",
                          "continual ms (median/p95)", "speed-up", "of MAC ratio", "CPU ms reg/cont", "CPU speed-up"};
         if (with_torch) timing.header.insert(timing.header.end(), {"torch regular ms (median/p95)", "C++ regular vs torch", "C++ continual vs torch"});
         memory.title = "(c) Memory: weights read per continual step, achieved bandwidth, state per stream";
         const double bw_big = read_bandwidth_gbs(std::size_t(512) << 20);
         const double bw_l3 = read_bandwidth_gbs(std::size_t(24) << 20);
+        const double bw_l3h = read_bandwidth_gbs(std::size_t(12) << 20);
         const double bw_l2 = read_bandwidth_gbs(std::size_t(1) << 20);
-        memory.header = {"preset", "blocks", "weights MB", "continual ms", "GB/s", "state KiB regular", "state KiB continual",
+        memory.header = {"preset", "blocks", "weights", "weights MB", "continual ms", "GB/s", "state KiB regular", "state KiB continual",
                          "spec attention cache KiB"};
+        std::vector<bool> kinds;   // bf16?
+        if (weights != "bf16") kinds.push_back(false);
+        if (weights != "f32") kinds.push_back(true);
         for (const auto& p : chosen) {
             for (int depth : depths) {
+              for (const bool bf16 : kinds) {
                 const ModelConfig cfg = encoder_config(p, depth);
-                auto model = random_model(cfg, 42 + std::uint64_t(depth));
+                auto model = random_model(cfg, 42 + std::uint64_t(depth), bf16);
+                const char* wname = bf16 ? "bf16" : "f32";
                 const double mr = double(macs_per_step(cfg, Mode::Regular).total()), mc = double(macs_per_step(cfg, Mode::Continual).total());
-                std::cout << "timing " << p.name << " b" << depth << " ..." << std::flush;
+                std::cout << "timing " << p.name << " b" << depth << " " << wname << " ..." << std::flush;
                 Timing tr{1, 1, 0}, tc{1, 1, 0};
                 if (only_regular)
                     tr = time_steps(model, Mode::Regular, budget, 20, 1000000, threads);
@@ -284,7 +303,7 @@ int main(int argc, char** argv) {
                     std::tie(tr, tc) = time_interleaved(model, budget, threads);
                 std::cout << " done\n";
                 const double speed = tr.median_ms / tc.median_ms, mac_ratio = mr / mc;
-                std::vector<std::string> row = {p.name, std::to_string(depth), fmt("%.3f", mr / 1e6), fmt("%.3f", mc / 1e6),
+                std::vector<std::string> row = {p.name, std::to_string(depth), wname, fmt("%.3f", mr / 1e6), fmt("%.3f", mc / 1e6),
                                                 fmt("%.1fx", mac_ratio), fmt("%.4f", tr.median_ms) + " / " + fmt("%.4f", tr.p95_ms),
                                                 fmt("%.4f", tc.median_ms) + " / " + fmt("%.4f", tc.p95_ms), fmt("%.1fx", speed),
                                                 fmt("%.0f%%", 100.0 * speed / mac_ratio),
@@ -302,15 +321,18 @@ int main(int argc, char** argv) {
                 }
                 timing.rows.push_back(row);
 
-                const double weight_bytes = double(model->parameter_count()) * 4.0;
+                // Every weight once, at the width the continual step streams it (bf16 copy: 2 bytes).
+                const double weight_bytes = double(model->parameter_count()) * 4.0 - double(model->bf16_weight_count()) * 2.0;
                 Stream sr(model, Mode::Regular), sc(model, Mode::Continual);
                 const double n = cfg.window, d = cfg.d_model, h = cfg.heads, dh = d / h;
                 // Spec section 6: CoSi 2 n d_h per head; CoRe (4n-2) d_h + n - 1 per head (floats).
                 const double cache_floats = depth == 1 ? 2 * n * dh * h : ((4 * n - 2) * dh + n - 1) * h;
-                memory.rows.push_back({p.name, std::to_string(depth), fmt("%.2f", weight_bytes / 1e6), fmt("%.4f", tc.median_ms),
-                                       fmt("%.1f", weight_bytes / (tc.median_ms * 1e-3) / 1e9),
+                memory.rows.push_back({p.name, std::to_string(depth), wname, fmt("%.2f", weight_bytes / 1e6), fmt("%.4f", tc.median_ms),
+                                       fmt("%.1f", weight_bytes / (tc.median_ms * 1e-3) / 1e9) + " (CPU " +
+                                           fmt("%.1f", tc.cpu_mean_ms > 0.0 ? weight_bytes / (tc.cpu_mean_ms * 1e-3) / 1e9 : 0.0) + ")",
                                        fmt("%.1f", double(sr.state_bytes()) / 1024.0), fmt("%.1f", double(sc.state_bytes()) / 1024.0),
                                        fmt("%.1f", cache_floats * 4 / 1024.0)});
+              }
             }
         }
         timing.notes = {"Regular and continual are stepped in alternating ~20 ms slices, so both see the same machine load (load average at the end: " +
@@ -318,9 +340,15 @@ int main(int argc, char** argv) {
                         "MACs in the paper's convention (engine count). speed-up = regular median / continual median; 'of MAC ratio' = speed-up / MAC ratio.",
                         "CPU ms = mean thread CPU time per step, which preemption by other processes does not inflate; CPU speed-up is its ratio.",
                         "torch = Debian python3-torch, regular nn.TransformerEncoder on the (1, n, d) window, same thread count, wall median / p95 (separate run, before the C++ timings)."};
-        memory.notes = {"weights MB = every encoder weight; a continual step reads each once (GB/s = weights / continual wall median).",
+        memory.notes = {"weights MB = every encoder weight once, at the width a continual step streams it: 4 bytes (f32), 2 bytes for "
+                        "Linear weights with a bf16 copy (bf16 rows; biases and norms stay float32). A 1-block continual step "
+                        "reads each once; GB/s = weights / continual wall median (and / CPU time). With 2 blocks the n-row "
+                        "GEMMs read the float32 copies, so the bf16 figure there is only nominal.",
+                        "bf16 rows: random weights rounded to bf16; regular and continual compute on the same values (float32 "
+                        "arithmetic and accumulation); only the bytes streamed differ from f32 rows, which hold different random values.",
                         "Machine read bandwidth, 1 thread, sum over a buffer: " + fmt("%.1f", bw_big) + " GB/s (512 MiB, DRAM), " +
-                            fmt("%.1f", bw_l3) + " GB/s (24 MiB, L3), " + fmt("%.1f", bw_l2) + " GB/s (1 MiB, L2).",
+                            fmt("%.1f", bw_l3) + " GB/s (24 MiB, L3), " + fmt("%.1f", bw_l3h) + " GB/s (12 MiB, L3), " +
+                            fmt("%.1f", bw_l2) + " GB/s (1 MiB, L2).",
                         "state = everything a Stream allocates (caches, rings, window buffers, GEMM packing buffers).",
                         "spec cache = the first block's attention caches by the spec's section 6 formula (CoSi 2 n d_h, CoRe (4n-2) d_h + n - 1 floats per head)."};
         tables.push_back(timing);

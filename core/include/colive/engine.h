@@ -95,10 +95,11 @@ struct MacCount {
 // Options of Model::load. Tensors may be stored as F32, BF16 or F16; all are widened exactly to
 // float32, which every computation uses.
 struct LoadOptions {
-    // Also keep a compact bf16 copy of each Linear weight matrix whose values are all exactly
-    // representable in bf16 (always true for BF16 tensors; checked for F32 ones). Continual steps
-    // then stream half the bytes through their matrix-vector products; the values, and so the
-    // results up to float32 summation order, are the same. Regular mode always uses float32.
+    // Also keep a compact bf16 copy of each Linear weight matrix (of at least 64 columns) whose
+    // values are all exactly representable in bf16 (always true for BF16 tensors; checked for F32
+    // ones). Continual steps then stream half the bytes through their matrix-vector products; the
+    // values, and so the results up to float32 summation order, are the same. Regular mode always
+    // uses float32.
     bool compact_bf16 = true;
 };
 
@@ -153,6 +154,10 @@ ModelConfig oadtr_paper_config(int d_in, int blocks);
 
 // A JSON string body with ", \ and control characters escaped (no surrounding quotes).
 std::string json_escape(const std::string& s);
+
+// The matrix-vector kernel continual steps use on this CPU, chosen once at run time
+// ("AVX-512F", "AVX2+FMA" or the portable one; COLIVE_GEMV=scalar|avx2|avx512 caps the choice).
+const char* gemv_kernel_name();
 
 // The result of one step. The spans point into the Stream and stay valid until its next step().
 struct StepResult {

@@ -457,3 +457,7 @@ void bf16(const std::uint16_t* w, int rows, int cols, const float* x, const floa
 }
 
 }  // namespace colive::gemv
+
+namespace colive {
+const char* gemv_kernel_name() { return gemv::name(gemv::active()); }
+}  // namespace colive

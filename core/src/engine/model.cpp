@@ -385,13 +385,14 @@ public:
         return impl;
     }
 
-    // For every Linear weight whose values are all exactly bf16 (low 16 bits zero), a copy of the
-    // upper halves; linear_vec streams it (same values, half the bytes).
+    // For every Linear weight (of at least kMinBf16Cols columns) whose values are all exactly bf16
+    // (low 16 bits zero), a copy of the upper halves; linear_vec streams it (same values, half the bytes).
     static bool bf16_exact(const float* w, std::size_t count) {
         std::uint32_t low = 0;
         for (std::size_t k = 0; k < count; ++k) low |= std::bit_cast<std::uint32_t>(w[k]) & 0xffffu;
         return low == 0;
     }
+    static constexpr std::uint64_t kMinBf16Cols = 64;
     static std::size_t halves_padded(std::size_t count) { return (count + 31) & ~std::size_t(31); }   // 64 bytes
 
     void add_bf16_copies(Model::Impl& impl, const std::vector<Want>& wants, const std::vector<const TensorEntry*>& found) {
@@ -399,6 +400,8 @@ public:
         std::vector<std::size_t> pick;
         for (std::size_t i = 0; i < wants.size(); ++i) {
             if (!found[i] || !wants[i].target16) continue;
+            // Rows narrower than 64 columns are cheaper to read as float32 than to widen.
+            if (found[i]->shape.size() != 2 || found[i]->shape[1] < kMinBf16Cols) continue;
             const auto count = std::size_t(found[i]->elements);
             if (!bf16_exact(*wants[i].target, count)) continue;
             pick.push_back(i);
