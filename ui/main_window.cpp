@@ -406,9 +406,16 @@ void MainWindow::startSource(const QString& spec) {
 }
 
 void MainWindow::setRunMode(RunMode mode) {
+    const bool changed = mode != m_mode;
     m_mode = mode;
     m_modeAction[static_cast<int>(mode)]->setChecked(true);
-    restart();
+    if (!changed) return;
+    // A running session switches between two tokens and keeps its source and plots; otherwise
+    // (ended, failed, idle) start again in the new mode.
+    if (m_pipeline->set_mode(mode))
+        setStatus(tr("Switched to %1 mode").arg(modeName(mode)), false);
+    else
+        restart();
 }
 
 void MainWindow::setSmoothing(double seconds) {
@@ -477,18 +484,25 @@ void MainWindow::resetSessionView() {
 void MainWindow::applySessionConfig() {
     m_classes.clear();
     for (const auto& c : m_snap.classes) m_classes << QString::fromStdString(c);
-    const bool show[2] = {m_snap.mode != RunMode::Continual, m_snap.mode != RunMode::Regular};
     for (int m = 0; m < 2; ++m) {
         m_plot[m]->setClasses(m_classes);
-        m_plot[m]->setVisible(show[m]);
         m_bars[m]->setClasses(m_classes);
+    }
+    applyModeLayout();
+    m_preview->setKind(m_snap.modality == Modality::Video ? PreviewWidget::Kind::Video : PreviewWidget::Kind::Audio);
+    m_sessionConfigured = true;
+}
+
+void MainWindow::applyModeLayout() {
+    m_viewMode = m_snap.mode;
+    const bool show[2] = {m_viewMode != RunMode::Continual, m_viewMode != RunMode::Regular};
+    for (int m = 0; m < 2; ++m) {
+        m_plot[m]->setVisible(show[m]);
         m_bars[m]->setVisible(show[m]);
     }
     // One legend is enough when the plots are stacked.
     m_plot[0]->setLegendVisible(true);
     m_plot[1]->setLegendVisible(!show[0]);
-    m_preview->setKind(m_snap.modality == Modality::Video ? PreviewWidget::Kind::Video : PreviewWidget::Kind::Audio);
-    m_sessionConfigured = true;
 }
 
 void MainWindow::tick() {
@@ -498,6 +512,7 @@ void MainWindow::tick() {
         resetSessionView();
     }
     if (!m_sessionConfigured && !m_snap.classes.empty()) applySessionConfig();
+    if (m_sessionConfigured && m_snap.mode != m_viewMode) applyModeLayout();
 
     for (auto& r : m_pipeline->records_after(m_lastSeq)) {
         m_lastSeq = std::max(m_lastSeq, r.seq);
@@ -580,16 +595,20 @@ void MainWindow::updatePlots() {
         const double t_begin = t_end - kPlotSpan - 1.0 - 5.0 * alpha_tau;
         std::vector<float> ema;
         double t_prev = 0.0;
+        // A single-mode plot continues across a mode switch with the other mode's outputs from
+        // before it (the two modes give the same outputs); side by side, each plot shows its own.
+        const bool single = m_viewMode != RunMode::Both;
         // Media time only grows within a session: start at the first record in the plotted span.
         const auto first = std::lower_bound(m_history.begin(), m_history.end(), t_begin,
                                             [](const StepRecord& r, double t) { return r.time_s < t; });
         for (auto it = first; it != m_history.end(); ++it) {
             const StepRecord& r = *it;
-            if (!r.out[m].present) continue;
+            const ModeOutput* o = r.out[m].present ? &r.out[m] : (single && r.out[1 - m].present ? &r.out[1 - m] : nullptr);
+            if (!o) continue;
             PlotPoint pt;
             pt.t = r.time_s;
-            pt.warmup = r.out[m].warmup;
-            pt.p = r.out[m].probs;
+            pt.warmup = o->warmup;
+            pt.p = o->probs;
             if (alpha_tau > 0.0) {
                 if (ema.size() != pt.p.size()) {
                     ema = pt.p;

@@ -80,6 +80,7 @@ private:
     void restart();
     void resetSessionView();
     void applySessionConfig();
+    void applyModeLayout();
     void updatePlots();
     void rebuildSourceCombo();
     void onSourceActivated(int index);
@@ -120,6 +121,7 @@ private:
     colive::Snapshot m_snap;
     std::uint64_t m_session = 0;
     bool m_sessionConfigured = false;
+    colive::RunMode m_viewMode = colive::RunMode::Both;   // the mode the plots are laid out for
     std::uint64_t m_lastSeq = 0;
     std::deque<colive::StepRecord> m_history;
     QStringList m_classes;

@@ -82,6 +82,10 @@ struct Pipeline::Session {
     std::unique_ptr<AudioFeatures> audio;
     std::vector<Stream> streams;          // in mode order (regular first)
     std::vector<int> stream_slot;         // 0 regular, 1 continual
+    std::atomic<int> mode_request{-1};    // a RunMode to switch to before the next token, or -1
+    // The last window-1 tokens (ring, d_in floats each), to prime a stream that joins mid-session.
+    std::vector<float> history;
+    std::size_t history_cap = 0;
     std::unique_ptr<BoundedQueue<MediaItem>> items;
     std::unique_ptr<BoundedQueue<TokenMsg>> tokens;
     std::atomic<bool> stop{false};
@@ -252,9 +256,59 @@ void features_loop(Pipeline::Shared& sh, Pipeline::Session& s) {
     s.tokens->close();
 }
 
+void add_stream(Pipeline::Session& s, int slot) {
+    s.streams.emplace_back(s.model, slot == 0 ? Mode::Regular : Mode::Continual);
+    s.stream_slot.push_back(slot);
+}
+
+// Switches the running session to `mode` between two tokens. Streams of modes that stay keep
+// running; a mode that joins gets a new stream reset to the current token index and primed with the
+// window-1 tokens before it, so its next output is the one it would have given had it run from the
+// start (Stream::reset(first_index)). The source, features and plots carry on.
+void switch_mode(Pipeline::Shared& sh, Pipeline::Session& s, RunMode mode, std::int64_t step) {
+    const bool want[2] = {mode != RunMode::Continual, mode != RunMode::Regular};
+    std::vector<Stream> streams;
+    std::vector<int> slots;
+    bool joined[2] = {false, false};
+    for (int slot = 0; slot < 2; ++slot) {
+        if (!want[slot]) continue;
+        bool kept = false;
+        for (std::size_t i = 0; i < s.streams.size(); ++i) {
+            if (s.stream_slot[i] != slot) continue;
+            streams.push_back(std::move(s.streams[i]));
+            kept = true;
+        }
+        if (!kept) {
+            streams.emplace_back(s.model, slot == 0 ? Mode::Regular : Mode::Continual);
+            const std::size_t din = static_cast<std::size_t>(s.model->config().d_in);
+            const std::int64_t cap = static_cast<std::int64_t>(s.history_cap);
+            const std::int64_t have = std::min(step, cap);
+            streams.back().reset(step - have);
+            for (std::int64_t j = step - have; j < step; ++j) {
+                const float* tok = s.history.data() + static_cast<std::size_t>(j % cap) * din;
+                streams.back().step(std::span<const float>(tok, din));
+            }
+            joined[slot] = true;
+        }
+        slots.push_back(slot);
+    }
+    s.streams = std::move(streams);
+    s.stream_slot = std::move(slots);
+    s.cfg.mode = mode;
+    std::lock_guard lock(sh.mutex);
+    if (sh.snap.session != s.id) return;
+    sh.snap.mode = mode;
+    for (int m = 0; m < 2; ++m) {
+        sh.snap.modes[m].active = want[m];
+        if (joined[m] || !want[m]) sh.latency[m].clear();
+    }
+    if (mode != RunMode::Both) sh.snap.last_abs_diff = -1.0;
+}
+
 void engine_loop(Pipeline::Shared& sh, Pipeline::Session& s) {
     ThreadCounter tc(sh);
     const int window = s.model->config().window;
+    const std::size_t din = static_cast<std::size_t>(s.model->config().d_in);
     std::int64_t step = 0;
     try {
         for (;;) {
@@ -263,6 +317,11 @@ void engine_loop(Pipeline::Shared& sh, Pipeline::Session& s) {
                 if (s.tokens->closed()) break;
                 continue;
             }
+            if (const int req = s.mode_request.exchange(-1); req >= 0)
+                switch_mode(sh, s, static_cast<RunMode>(req), step);
+            if (s.history_cap > 0 && msg->token.values.size() == din)
+                std::copy(msg->token.values.begin(), msg->token.values.end(),
+                          s.history.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(step % static_cast<std::int64_t>(s.history_cap)) * din));
             StepRecord rec;
             rec.session = s.id;
             rec.step = step++;
@@ -390,6 +449,17 @@ void Pipeline::stop() {
         }
     }
     m_shared->cv.notify_all();
+}
+
+bool Pipeline::set_mode(RunMode mode) {
+    std::lock_guard lock(m_shared->mutex);
+    if (m_shared->pending) m_shared->pending->mode = mode;   // a start still in flight
+    const auto& cur = m_shared->current;
+    const PipelineState st = m_shared->snap.state;
+    if (m_shared->pending || !cur || cur->stop || (st != PipelineState::Starting && st != PipelineState::Running))
+        return m_shared->pending.has_value();
+    cur->mode_request = static_cast<int>(mode);
+    return true;
 }
 
 void Pipeline::set_paused(bool paused) { m_shared->paused = paused; }
@@ -528,14 +598,10 @@ void Pipeline::start_session(PipelineConfig cfg) {
             throw ModelError("model " + model_path.filename().string() + " expects tokens of width " +
                              std::to_string(mc.d_in) + " but the " + to_string(modality) + " features (" +
                              feature_id + ") give " + std::to_string(dim));
-        if (c.mode != RunMode::Continual) {
-            s->streams.emplace_back(s->model, Mode::Regular);
-            s->stream_slot.push_back(0);
-        }
-        if (c.mode != RunMode::Regular) {
-            s->streams.emplace_back(s->model, Mode::Continual);
-            s->stream_slot.push_back(1);
-        }
+        if (c.mode != RunMode::Continual) add_stream(*s, 0);
+        if (c.mode != RunMode::Regular) add_stream(*s, 1);
+        s->history_cap = static_cast<std::size_t>(std::max(0, mc.window - 1));
+        s->history.assign(s->history_cap * static_cast<std::size_t>(mc.d_in), 0.0f);
         const OverflowPolicy pol = lossless_files && !s->source->is_live() ? OverflowPolicy::Block : OverflowPolicy::DropOldest;
         // Audio arrives in ~20 ms chunks: a few hundred ms of slack before the oldest is dropped.
         const std::size_t item_cap = modality == Modality::Audio ? std::max<std::size_t>(c.item_queue, 32) : c.item_queue;

@@ -127,6 +127,11 @@ public:
 
     void start(PipelineConfig cfg);               // non-blocking; replaces the running session
     void stop();                                  // non-blocking
+    // Switches the running (or starting) session to `mode` before its next token, without restarting
+    // the source: a mode that joins is primed with the last window-1 tokens, so its outputs are
+    // the ones it would have given from the start. Returns false when no session is running or
+    // starting (call start() with the mode then).
+    bool set_mode(RunMode mode);
     void set_paused(bool paused);
     bool paused() const;
 

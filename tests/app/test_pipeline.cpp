@@ -102,6 +102,52 @@ TEST(Pipeline, VideoFileBothModesAgreeAndMatchDirectRun) {
     EXPECT_NE(snap.message.find("End of"), std::string::npos) << snap.message;
 }
 
+// Mode switches during a session: the source is not restarted (one session, steps numbered on),
+// a mode that joins is primed (its first output is already past warm-up) and every output of either
+// mode, before and after each switch, equals the direct continual run of the whole file.
+TEST(Pipeline, ModeSwitchKeepsTheSessionAndJoinsExactly) {
+    TempDir d;
+    colive::test::write_test_video(d / "v.avi", 200, 25.0);
+    const auto model = colive::test::tiny_video_model();
+    Pipeline p;
+    auto cfg = file_config(d / "v.avi", model, RunMode::Continual);
+    // Switch from the engine thread's record callback, so the switch points are deterministic.
+    const std::pair<std::int64_t, RunMode> plan[] = {{12, RunMode::Both}, {30, RunMode::Regular}, {50, RunMode::Continual}};
+    std::vector<bool> accepted;
+    cfg.on_record = [&](const StepRecord& r) {
+        for (const auto& [at, mode] : plan)
+            if (r.step == at) accepted.push_back(p.set_mode(mode));
+    };
+    p.start(cfg);
+    ASSERT_EQ(p.wait_finished(60s), PipelineState::Ended) << p.snapshot().message;
+    EXPECT_EQ(accepted, std::vector<bool>(3, true));
+    const auto snap = p.snapshot();
+    const auto recs = p.records_after(0);
+    ASSERT_GE(recs.size(), 65u);
+    EXPECT_EQ(snap.mode, RunMode::Continual);
+    EXPECT_FALSE(snap.modes[0].active);
+    EXPECT_TRUE(snap.modes[1].active);
+    const auto direct = direct_continual(d / "v.avi", model);
+    ASSERT_EQ(recs.size(), direct.size());
+    for (std::size_t i = 0; i < recs.size(); ++i) {
+        const StepRecord& r = recs[i];
+        ASSERT_EQ(r.session, recs[0].session);
+        ASSERT_EQ(r.step, static_cast<std::int64_t>(i));
+        const bool want_reg = (i > 12 && i <= 50), want_cont = (i <= 30 || i > 50);
+        ASSERT_EQ(r.out[0].present, want_reg) << "step " << i;
+        ASSERT_EQ(r.out[1].present, want_cont) << "step " << i;
+        for (int m = 0; m < 2; ++m) {
+            if (!r.out[m].present) continue;
+            EXPECT_EQ(r.out[m].warmup, i + 1 < 8u) << "mode " << m << " step " << i;
+            if (r.out[m].warmup) continue;
+            ASSERT_EQ(r.out[m].probs.size(), direct[i].size());
+            for (std::size_t c = 0; c < direct[i].size(); ++c)
+                EXPECT_NEAR(r.out[m].probs[c], direct[i][c], 1e-5) << "mode " << m << " step " << i;
+        }
+    }
+    EXPECT_FALSE(p.set_mode(RunMode::Both));   // the session has ended: the caller must start() again
+}
+
 TEST(Pipeline, AudioFileMatchesDirectRun) {
     TempDir d;
     colive::test::write_test_wav(d / "a.wav", 44100, 2, 3.0, 660.0);

@@ -212,6 +212,32 @@ private slots:
         QSettings().clear();
     }
 
+    // A mode switch keeps the source and the history: the plot goes on instead of starting over,
+    // the joining mode's counters fill, and the single-mode plot keeps the points from before.
+    void modeSwitchKeepsThePlotGoing() {
+        colive::test::write_test_video(m_dir / "long.avi", 250, 25.0, 160, 120);
+        auto o = opts(QStringLiteral("file:") + QString::fromStdString((m_dir / "long.avi").string()), QStringLiteral("continual"));
+        o.model = m_videoModel;
+        MainWindow w(o);
+        w.show();
+        QTRY_VERIFY_WITH_TIMEOUT(w.stepsShown() >= 12, 20000);
+        const int before = w.stepsShown();
+        QTest::keyClick(&w, Qt::Key_3);                       // Both
+        QTRY_VERIFY_WITH_TIMEOUT(w.displayedState()[QStringLiteral("plots")].toArray().size() == 2, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(w.displayedState()[QStringLiteral("plots")].toArray()[0].toObject()[QStringLiteral("points")].toInt() >= 5, 20000);
+        QVERIFY2(w.stepsShown() > before, "the session restarted: history was cleared");
+        QTRY_VERIFY_WITH_TIMEOUT(w.displayedState()[QStringLiteral("counters")].toObject()[QStringLiteral("regular")].toObject()[QStringLiteral("latency_p50_ms")].toDouble() > 0, 10000);
+        const double diff = w.displayedState()[QStringLiteral("counters")].toObject()[QStringLiteral("max_abs_diff")].toDouble();
+        QVERIFY2(diff >= 0 && diff < 1e-4, qPrintable(QString::number(diff)));
+        const int beforeRegular = w.stepsShown();
+        QTest::keyClick(&w, Qt::Key_1);                       // Regular only
+        QTRY_VERIFY_WITH_TIMEOUT(w.displayedState()[QStringLiteral("plots")].toArray().size() == 1, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(w.stepsShown() > beforeRegular, 10000);
+        // the one plot shows the continual outputs from before the switches too
+        QVERIFY(w.displayedState()[QStringLiteral("plots")].toArray()[0].toObject()[QStringLiteral("points")].toInt() >= beforeRegular);
+        QCOMPARE(w.displayedState()[QStringLiteral("mode")].toString(), QStringLiteral("regular"));
+    }
+
     void shortcutsSwitchModes() {
         auto o = opts(QStringLiteral("file:") + m_video);
         o.model = m_videoModel;
