@@ -29,6 +29,14 @@ state_dict the config must give "heads" and "activation" (they are not stored in
 Model file (see /tmp or docs): 8-byte little-endian header length, JSON header with the tensors
 (dtype F32, shape, data_offsets) and "__metadata__": {"colive": "<config JSON>"}, raw float32 data.
 
+16-bit weights: export_model(..., dtype="BF16") (or "F16") stores every tensor rounded to that
+format (round to nearest even, as torch's .to(torch.bfloat16)); `--demo OUT --dtype BF16` does the
+same from the command line. The engine widens them exactly to float32, and for Linear weights of
+BF16 models keeps the compact bf16 copy that continual steps stream (half the bytes, same values).
+To keep a trained float32 model's outputs exact, round the module's parameters first
+(p.data = p.data.to(torch.bfloat16).float()) and compute any reference with the rounded weights.
+The default stays F32.
+
 Checking the C++ engine against your own PyTorch run
 ----------------------------------------------------
 1. Tokens: a float32 array of shape (T, d_in) saved with numpy:
@@ -75,10 +83,36 @@ LAYER_KEYS = (
 
 
 # --------------------------------------------------------------------------------------------
-# safetensors I/O (float32 only)
+# safetensors I/O (F32, BF16, F16)
 
-def save_safetensors(path, tensors, metadata):
-    """tensors: OrderedDict name -> array-like (written as little-endian float32)."""
+DTYPES = ("F32", "BF16", "F16")
+
+
+def to_bf16_bits(arr):
+    """float32 array -> uint16 bf16 bit patterns, rounded to nearest even (finite values)."""
+    u = np.ascontiguousarray(np.asarray(arr, dtype="<f4")).view("<u4").astype(np.uint64)
+    return ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype("<u2")
+
+
+def from_bf16_bits(bits):
+    return (np.asarray(bits, dtype="<u2").astype("<u4") << 16).view("<f4")
+
+
+def round_to(arr, dtype):
+    """The float32 values `arr` takes when stored as `dtype` (exact for F32)."""
+    arr = np.asarray(arr, dtype=np.float32)
+    if dtype == "BF16":
+        return from_bf16_bits(to_bf16_bits(arr)).reshape(arr.shape)
+    if dtype == "F16":
+        return arr.astype("<f2").astype(np.float32)
+    return arr
+
+
+def save_safetensors(path, tensors, metadata, dtype="F32"):
+    """tensors: OrderedDict name -> array-like, written as little-endian `dtype` (F32, or BF16/F16
+    rounded to nearest even)."""
+    if dtype not in DTYPES:
+        raise ValueError(f"dtype must be one of {DTYPES}, got {dtype!r}")
     header = OrderedDict()
     blobs = []
     offset = 0
@@ -86,9 +120,18 @@ def save_safetensors(path, tensors, metadata):
         arr = np.ascontiguousarray(np.asarray(value, dtype="<f4"))
         if not np.all(np.isfinite(arr)):
             raise ValueError(f"tensor {name!r} holds non-finite values")
-        nbytes = arr.nbytes
-        header[name] = {"dtype": "F32", "shape": list(arr.shape), "data_offsets": [offset, offset + nbytes]}
-        blobs.append(arr.tobytes())
+        if dtype == "BF16":
+            data = to_bf16_bits(arr).tobytes()
+        elif dtype == "F16":
+            half = arr.astype("<f2")
+            if not np.all(np.isfinite(half)):
+                raise ValueError(f"tensor {name!r} overflows float16")
+            data = half.tobytes()
+        else:
+            data = arr.tobytes()
+        nbytes = len(data)
+        header[name] = {"dtype": dtype, "shape": list(arr.shape), "data_offsets": [offset, offset + nbytes]}
+        blobs.append(data)
         offset += nbytes
     header["__metadata__"] = {k: str(v) for k, v in metadata.items()}
     text = json.dumps(header, separators=(",", ":")).encode("utf-8")
@@ -101,7 +144,7 @@ def save_safetensors(path, tensors, metadata):
 
 
 def load_safetensors(path):
-    """Returns (tensors: dict name -> np.float32 array, config: dict)."""
+    """Returns (tensors: dict name -> np.float32 array (BF16/F16 widened exactly), config: dict)."""
     with open(path, "rb") as f:
         data = f.read()
     (hlen,) = struct.unpack("<Q", data[:8])
@@ -110,9 +153,16 @@ def load_safetensors(path):
     base = 8 + hlen
     tensors = {}
     for name, info in header.items():
-        assert info["dtype"] == "F32", name
+        assert info["dtype"] in DTYPES, name
         b, e = info["data_offsets"]
-        tensors[name] = np.frombuffer(data[base + b : base + e], dtype="<f4").reshape(info["shape"]).copy()
+        raw = data[base + b : base + e]
+        if info["dtype"] == "BF16":
+            arr = from_bf16_bits(np.frombuffer(raw, dtype="<u2"))
+        elif info["dtype"] == "F16":
+            arr = np.frombuffer(raw, dtype="<f2").astype(np.float32)
+        else:
+            arr = np.frombuffer(raw, dtype="<f4")
+        tensors[name] = arr.reshape(info["shape"]).copy()
     return tensors, json.loads(meta["colive"])
 
 
@@ -180,8 +230,10 @@ def map_state_dict(sd):
     return out
 
 
-def export_model(path, encoder, input_proj=None, pe_table=None, final_norm=None, head=None, config=None):
-    """Writes `path`. Returns the config dict that was stored."""
+def export_model(path, encoder, input_proj=None, pe_table=None, final_norm=None, head=None, config=None,
+                 dtype="F32"):
+    """Writes `path` with every tensor stored as `dtype` ("F32" default, "BF16" or "F16"; 16-bit
+    formats round to nearest even). Returns the config dict that was stored."""
     config = dict(config or {})
     tensors = OrderedDict()
 
@@ -290,7 +342,7 @@ def export_model(path, encoder, input_proj=None, pe_table=None, final_norm=None,
     config.setdefault("features", "")
     config.setdefault("token_rate_hz", 0.0)
     config = {k: (int(v) if isinstance(v, (np.integer,)) else v) for k, v in config.items()}
-    save_safetensors(path, tensors, {"colive": json.dumps(config)})
+    save_safetensors(path, tensors, {"colive": json.dumps(config)}, dtype=dtype)
     return config
 
 
@@ -360,6 +412,8 @@ def main(argv=None):
                     help="write plain-PyTorch (float64) probabilities of every full window as OUT.npy")
     ap.add_argument("--info", metavar="MODEL", help="print a model file's config and tensor shapes")
     ap.add_argument("--demo", metavar="OUT", help="write a small random model (d=16, 4 heads, n=8, 3 classes)")
+    ap.add_argument("--dtype", choices=DTYPES, default="F32",
+                    help="storage format of the weights written by --demo (default F32)")
     a = ap.parse_args(argv)
     if a.reference:
         model, tok, outp = a.reference
@@ -380,7 +434,7 @@ def main(argv=None):
         enc = nn.TransformerEncoder(layer, 1, enable_nested_tensor=False)
         cfg = export_model(a.demo, enc, input_proj=nn.Linear(6, 16), pe_table=torch.randn(15, 16) * 0.1,
                            final_norm=nn.LayerNorm(16), head=nn.Linear(16, 3),
-                           config={"window": 8, "classes": ["a", "b", "c"], "name": "demo"})
+                           config={"window": 8, "classes": ["a", "b", "c"], "name": "demo"}, dtype=a.dtype)
         print(json.dumps(cfg))
     else:
         ap.print_help()
