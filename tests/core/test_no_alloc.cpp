@@ -141,6 +141,25 @@ TEST_P(NoAllocation, StepDoesNotAllocate) {
     }
 }
 
+// A BF16 model file: continual steps stream the compact bf16 copies (x permuted on the stack).
+TEST(NoAllocation, Bf16ModelStepDoesNotAllocate) {
+    auto model = Model::load(std::string(COLIVE_GOLDEN_DIR) + "/bf16/bf16_b2_relu.safetensors");
+    ASSERT_GT(model->bf16_weight_count(), 0);
+    const auto din = std::size_t(model->config().d_in);
+    std::vector<float> tok(din, 0.25f);
+    for (Mode mode : {Mode::Regular, Mode::Continual}) {
+        Stream s(model, mode);
+        g_allocs = 0;
+        g_counting = true;
+        for (int t = 0; t < 3 * model->config().window; ++t) {
+            tok[std::size_t(t) % din] += 0.5f;
+            s.step(std::span<const float>(tok.data(), din));
+        }
+        g_counting = false;
+        EXPECT_EQ(g_allocs.load(), 0) << to_string(mode);
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(Engine, NoAllocation,
                          ::testing::Values("tiny_b1_gelu", "tiny_b2_gelu", "tiny_b3_gelu", "gtzan_b1_gelu",
                                            "gtzan_b3_relu"),
