@@ -175,8 +175,7 @@ int run_live(int argc, char** argv) {
     std::string export_error;
     bool writer_tried = false;
     long long steps = 0, warm = 0;
-    MovingWindow lat[2]{MovingWindow(1u << 20), MovingWindow(1u << 20)};
-    MovingWindow e2e(1u << 20);
+    LogHistogram lat[2], e2e;          // whole run, constant memory
     double max_diff = -1.0;
     std::vector<std::string> classes;
     std::atomic<long long> seen{0};

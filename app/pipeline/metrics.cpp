@@ -29,6 +29,48 @@ double MovingWindow::percentile(double q) const {
     return s[rank - 1];
 }
 
+namespace {
+constexpr double kHistLo = 1e-6;          // ms
+constexpr double kHistStep = 1.01;        // bin width ratio
+constexpr std::size_t kHistBins = 2800;   // up to ~1.2e6 ms
+const double kLogStep = std::log(kHistStep);
+}  // namespace
+
+LogHistogram::LogHistogram() : m_bins(kHistBins, 0) {}
+
+void LogHistogram::add(double ms) {
+    if (!std::isfinite(ms)) return;
+    ms = std::max(ms, 0.0);
+    std::size_t i = 0;
+    if (ms > kHistLo) i = std::min(kHistBins - 1, static_cast<std::size_t>(std::log(ms / kHistLo) / kLogStep));
+    ++m_bins[i];
+    m_min = m_count == 0 ? ms : std::min(m_min, ms);
+    m_max = m_count == 0 ? ms : std::max(m_max, ms);
+    m_sum += ms;
+    ++m_count;
+}
+
+double LogHistogram::percentile(double q) const {
+    if (m_count == 0) return std::numeric_limits<double>::quiet_NaN();
+    q = std::clamp(q, 0.0, 1.0);
+    std::size_t rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(m_count)));
+    if (rank <= 1) return m_min;
+    if (rank >= m_count) return m_max;
+    std::size_t seen = 0;
+    for (std::size_t i = 0; i < m_bins.size(); ++i) {
+        seen += m_bins[i];
+        if (seen < rank) continue;
+        // the bin's geometric middle, but never outside what was seen
+        const double mid = kHistLo * std::exp((static_cast<double>(i) + 0.5) * kLogStep);
+        return std::clamp(i == 0 || i + 1 == m_bins.size() ? (i == 0 ? m_min : m_max) : mid, m_min, m_max);
+    }
+    return m_max;
+}
+
+double LogHistogram::mean() const {
+    return m_count == 0 ? std::numeric_limits<double>::quiet_NaN() : m_sum / static_cast<double>(m_count);
+}
+
 double MovingWindow::mean() const {
     if (m_values.empty()) return std::numeric_limits<double>::quiet_NaN();
     return std::accumulate(m_values.begin(), m_values.end(), 0.0) / static_cast<double>(m_values.size());

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <vector>
 
@@ -26,6 +27,24 @@ private:
     std::size_t m_capacity;
     std::vector<double> m_values;
     std::size_t m_next = 0;           // where the next value goes once full
+};
+
+// Whole-run latency statistics in constant memory (a long CLI or soak run must not grow): values
+// are counted in logarithmic bins 1 % wide from 1 ns to ~10^6 ms, so a percentile is within 1 % of
+// the exact nearest-rank value; count, mean, min and max are exact.
+class LogHistogram {
+public:
+    LogHistogram();
+    void add(double ms);
+    std::size_t size() const { return m_count; }
+    double percentile(double q) const;   // q in [0, 1]; NaN when empty
+    double mean() const;
+    double max() const { return m_max; }
+
+private:
+    std::vector<std::uint64_t> m_bins;
+    std::size_t m_count = 0;
+    double m_sum = 0.0, m_min = 0.0, m_max = 0.0;
 };
 
 // Events per second over the last `span`.

@@ -6,7 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cmath>
+#include <limits>
 #include <numeric>
+#include <random>
 #include <thread>
 
 using namespace colive;
@@ -122,6 +125,37 @@ TEST(Metrics, PercentilesNearestRank) {
     for (int i = 0; i < 100; ++i) w.add(1000);
     EXPECT_DOUBLE_EQ(w.percentile(0.5), 1000.0);
     EXPECT_EQ(w.size(), 100u);
+}
+
+// Whole-run histogram against exact nearest-rank percentiles of a skewed sample (fixed seed).
+TEST(Metrics, LogHistogramWithinOnePercentOfExact) {
+    std::mt19937 rng(7);
+    std::lognormal_distribution<double> dist(-3.0, 1.5);   // ~0.05 ms median, long tail
+    LogHistogram h;
+    std::vector<double> v;
+    for (int i = 0; i < 200000; ++i) {
+        const double x = dist(rng);
+        v.push_back(x);
+        h.add(x);
+    }
+    std::sort(v.begin(), v.end());
+    EXPECT_EQ(h.size(), v.size());
+    for (double q : {0.01, 0.5, 0.9, 0.95, 0.99, 0.999}) {
+        const double exact = v[static_cast<std::size_t>(std::ceil(q * double(v.size()))) - 1];
+        EXPECT_NEAR(h.percentile(q), exact, 0.01 * exact) << "q=" << q;
+    }
+    EXPECT_DOUBLE_EQ(h.percentile(1.0), v.back());
+    EXPECT_DOUBLE_EQ(h.max(), v.back());
+    EXPECT_NEAR(h.mean(), std::accumulate(v.begin(), v.end(), 0.0) / double(v.size()), 1e-9);
+    // out-of-range and non-finite values neither crash nor move the statistics
+    h.add(std::numeric_limits<double>::quiet_NaN());
+    EXPECT_EQ(h.size(), v.size());
+    LogHistogram e;
+    EXPECT_TRUE(std::isnan(e.percentile(0.5)));
+    e.add(0.0);
+    e.add(5e9);
+    EXPECT_DOUBLE_EQ(e.percentile(0.5), 0.0);
+    EXPECT_DOUBLE_EQ(e.percentile(1.0), 5e9);
 }
 
 TEST(Metrics, NewestInChronologicalOrder) {
