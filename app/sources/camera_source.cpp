@@ -115,13 +115,7 @@ ReadStatus CameraSource::read(MediaItem& out) {
         return ReadStatus::Timeout;
     }
     m_failures = 0;
-    out.modality = Modality::Video;
-    out.frame = f;
-    out.samples.clear();
-    out.channels = f.channels();
-    out.rate_hz = 0;
-    out.captured = std::chrono::steady_clock::now();
-    out.media_time_s = std::chrono::duration<double>(out.captured - m_t0).count();
+    out.set_video(f, std::chrono::duration<double>(std::chrono::steady_clock::now() - m_t0).count());
     return ReadStatus::Ok;
 }
 

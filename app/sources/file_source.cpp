@@ -74,14 +74,8 @@ ReadStatus VideoFileSource::read(MediaItem& out) {
     }
     const double t = static_cast<double>(m_index) / m_fps;
     if (m_realtime && !m_pacer.wait_until_due(t)) return ReadStatus::Timeout;
-    out.modality = Modality::Video;
-    out.frame = m_pending;      // decoder gave us a fresh Mat; ownership moves on
+    out.set_video(std::move(m_pending), t);   // decoder gave us a fresh Mat; ownership moves on
     m_pending = cv::Mat();
-    out.samples.clear();
-    out.channels = out.frame.channels();
-    out.rate_hz = 0;
-    out.media_time_s = t;
-    out.captured = std::chrono::steady_clock::now();
     ++m_index;
     return ReadStatus::Ok;
 }
@@ -150,12 +144,7 @@ ReadStatus AudioFileSource::read(MediaItem& out) {
     out.samples.resize(got * static_cast<std::size_t>(ch));
     for (float& v : out.samples)
         if (!std::isfinite(v)) v = 0.0f;
-    out.modality = Modality::Audio;
-    out.frame = cv::Mat();
-    out.channels = ch;
-    out.rate_hz = rate;
-    out.media_time_s = static_cast<double>(m_delivered) / rate;
-    out.captured = std::chrono::steady_clock::now();
+    out.set_audio(ch, rate, m_delivered);
     m_pos += static_cast<std::int64_t>(got);
     m_delivered += static_cast<std::int64_t>(got);
     return ReadStatus::Ok;

@@ -188,12 +188,7 @@ ReadStatus MicSource::read(MediaItem& out) {
     out.samples.resize(avail);
     const std::size_t got = m_ring->pop(out.samples.data(), avail);
     out.samples.resize(got);
-    out.modality = Modality::Audio;
-    out.frame = cv::Mat();
-    out.channels = m_channels;
-    out.rate_hz = m_rate;
-    out.media_time_s = static_cast<double>(m_delivered) / m_rate;
-    out.captured = std::chrono::steady_clock::now();
+    out.set_audio(m_channels, m_rate, m_delivered);
     m_delivered += static_cast<std::int64_t>(got / static_cast<std::size_t>(m_channels));
     return ReadStatus::Ok;
 }

@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace colive {
@@ -40,6 +41,27 @@ struct MediaItem {
     int rate_hz = 0;
     double media_time_s = 0.0;           // position in the stream (seconds since the source started)
     std::chrono::steady_clock::time_point captured{};  // when the source delivered it
+
+    // Stamps the item as a video frame (the Mat is taken over) at media time `t`, delivered now.
+    void set_video(cv::Mat f, double t) {
+        modality = Modality::Video;
+        frame = std::move(f);
+        samples.clear();
+        channels = frame.channels();
+        rate_hz = 0;
+        media_time_s = t;
+        captured = std::chrono::steady_clock::now();
+    }
+    // Stamps the item as an audio chunk (`samples` already filled, interleaved) that starts
+    // `start_frame` frames into the stream, delivered now.
+    void set_audio(int ch, int rate, std::int64_t start_frame) {
+        modality = Modality::Audio;
+        frame = cv::Mat();
+        channels = ch;
+        rate_hz = rate;
+        media_time_s = rate > 0 ? static_cast<double>(start_frame) / rate : 0.0;
+        captured = std::chrono::steady_clock::now();
+    }
 };
 
 enum class ReadStatus { Ok, Timeout, End };
