@@ -7,17 +7,9 @@
 set -euo pipefail
 colive=$1 out=$2 source=$3 mode=$4 frames=${5:-150}
 shift 5 || shift $#
-mkdir -p "$out"
 name=$(echo "$source-$mode" | tr -c 'A-Za-z0-9_.-' '_')
-png="$out/$name.png"
-rm -f "$png" "$png.json"
-export XDG_CONFIG_HOME="$out/config-$name" XDG_RUNTIME_DIR="$out/run-$name"
-mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
-unset QT_QPA_PLATFORM
-timeout 300 xvfb-run -a -s "-screen 0 1280x800x24" \
-  "$colive" --no-settings --source "$source" --mode "$mode" --fast --frames "$frames" --screenshot "$png" "$@" \
-  > "$out/$name.log" 2>&1 || { echo "FAIL: colive exited with $?"; tail -20 "$out/$name.log"; exit 1; }
-[ -s "$png" ] || { echo "FAIL: no screenshot"; exit 1; }
+. "$(dirname "$0")/gui_run.sh"
+gui_run "$colive" "$out" "$name" --source "$source" --mode "$mode" --fast --frames "$frames" "$@"
 read -r mean std < <(identify -format "%[fx:mean] %[fx:standard_deviation]\n" "$png")
 echo "screenshot $png: mean $mean std $std"
 python3 - "$png.json" "$mean" "$std" "$mode" "$frames" <<'PY'

@@ -5,16 +5,9 @@
 set -euo pipefail
 colive=$1 out=$2 source=$3 want_state=$4 want_word=$5
 shift 5
-mkdir -p "$out"
 name=fail-$(echo "$source" | tr -c 'A-Za-z0-9_.-' '_')
-png="$out/$name.png"
-rm -f "$png" "$png.json"
-export XDG_CONFIG_HOME="$out/config-$name" XDG_RUNTIME_DIR="$out/run-$name"
-mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
-unset QT_QPA_PLATFORM
-timeout 300 xvfb-run -a -s "-screen 0 1280x800x24" \
-  "$colive" --no-settings --source "$source" --frames 100000 --screenshot "$png" "$@" > "$out/$name.log" 2>&1 \
-  || { echo "FAIL: colive exited with $?"; tail -20 "$out/$name.log"; exit 1; }
+. "$(dirname "$0")/gui_run.sh"
+gui_run "$colive" "$out" "$name" --source "$source" --frames 100000 "$@"
 read -r mean std < <(identify -format "%[fx:mean] %[fx:standard_deviation]\n" "$png")
 python3 - "$png.json" "$want_state" "$want_word" "$std" <<'PY'
 import json, sys
