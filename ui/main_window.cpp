@@ -469,6 +469,7 @@ QString MainWindow::statusText() const { return m_statusLabel->text(); }
 // ------------------------------------------------------------------------------------------------
 void MainWindow::resetSessionView() {
     m_history.clear();
+    m_switchMarks.clear();
     m_smoothed[0].clear();
     m_smoothed[1].clear();
     m_lastFrameData = nullptr;
@@ -517,6 +518,14 @@ void MainWindow::tick() {
     for (auto& r : m_pipeline->records_after(m_lastSeq)) {
         m_lastSeq = std::max(m_lastSeq, r.seq);
         if (r.session != m_session) continue;
+        // A change in which modes produced outputs marks a mode switch on the plots.
+        if (!m_history.empty() && (r.out[0].present != m_history.back().out[0].present ||
+                                   r.out[1].present != m_history.back().out[1].present)) {
+            const RunMode now = r.out[0].present && r.out[1].present ? RunMode::Both
+                                : (r.out[0].present ? RunMode::Regular : RunMode::Continual);
+            m_switchMarks.push_back({r.time_s, QStringLiteral("→ ") + modeName(now)});
+            if (m_switchMarks.size() > 32) m_switchMarks.erase(m_switchMarks.begin());
+        }
         m_history.push_back(std::move(r));
     }
     while (static_cast<int>(m_history.size()) > kMaxHistory) m_history.pop_front();
@@ -625,6 +634,7 @@ void MainWindow::updatePlots() {
         std::vector<float> newest = pts.empty() ? std::vector<float>{} : pts.back().p;
         m_plot[m]->setWarmup(static_cast<int>(m_snap.warm_k), static_cast<int>(m_snap.warm_n));
         m_plot[m]->setPoints(std::move(pts));
+        m_plot[m]->setMarkers(m_switchMarks);
         m_bars[m]->setProbabilities(newest, warm);
         m_smoothed[m] = newest;
     }
@@ -659,6 +669,7 @@ QJsonObject MainWindow::displayedState() const {
         QJsonObject p;
         p[QStringLiteral("title")] = m_plot[m]->title();
         p[QStringLiteral("points")] = m_plot[m]->pointCount();
+        p[QStringLiteral("markers")] = static_cast<int>(m_plot[m]->markers().size());
         QJsonArray top;
         for (const auto& [c, prob] : m_bars[m]->topK()) {
             QJsonObject t;

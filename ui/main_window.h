@@ -5,6 +5,7 @@
 #pragma once
 
 #include "pipeline/pipeline.h"
+#include "probability_plot.h"
 
 #include <QJsonObject>
 #include <QMainWindow>
@@ -122,6 +123,7 @@ private:
     std::uint64_t m_session = 0;
     bool m_sessionConfigured = false;
     colive::RunMode m_viewMode = colive::RunMode::Both;   // the mode the plots are laid out for
+    std::vector<PlotMarker> m_switchMarks;    // where the records' modes changed
     std::uint64_t m_lastSeq = 0;
     std::deque<colive::StepRecord> m_history;
     QStringList m_classes;

@@ -28,6 +28,10 @@ void ProbabilityPlot::setTimeSpan(double seconds) {
     m_span = std::max(1.0, seconds);
     update();
 }
+void ProbabilityPlot::setMarkers(std::vector<PlotMarker> markers) {
+    m_markers = std::move(markers);
+    update();
+}
 void ProbabilityPlot::setWarmup(int k, int n) {
     m_warm_k = k;
     m_warm_n = n;
@@ -145,6 +149,24 @@ void ProbabilityPlot::paintEvent(QPaintEvent*) {
             p.drawPath(path);
         }
         p.restore();
+    }
+
+    // Mode-switch markers: a dashed line and its label at the top of the plot.
+    double lastLabelRight = -1e300;
+    int row = 0;
+    for (const auto& mk : m_markers) {
+        if (mk.t < t_begin || mk.t > t_end) continue;
+        const double x = xOf(mk.t);
+        QColor mc = text;
+        mc.setAlphaF(0.6);
+        p.setPen(QPen(mc, 1.0, Qt::DashLine));
+        p.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()));
+        p.setPen(text);
+        const int w = fm.horizontalAdvance(mk.label) + 6;
+        const double lx = std::min<double>(x + 3, plot.right() - w);
+        row = lx < lastLabelRight ? row + 1 : 0;     // labels of close switches stack upwards
+        lastLabelRight = lx + w;
+        p.drawText(QRectF(lx, plot.bottom() - (row + 1) * (lh + 2), w, lh), Qt::AlignLeft | Qt::AlignVCenter, mk.label);
     }
 
     if (m_warm_n > 0 && m_warm_k < m_warm_n) {

@@ -236,6 +236,8 @@ private slots:
         // the one plot shows the continual outputs from before the switches too
         QVERIFY(w.displayedState()[QStringLiteral("plots")].toArray()[0].toObject()[QStringLiteral("points")].toInt() >= beforeRegular);
         QCOMPARE(w.displayedState()[QStringLiteral("mode")].toString(), QStringLiteral("regular"));
+        // both switches are marked on the plot, where the records' modes changed
+        QTRY_COMPARE_WITH_TIMEOUT(w.displayedState()[QStringLiteral("plots")].toArray()[0].toObject()[QStringLiteral("markers")].toInt(), 2, 5000);
     }
 
     void shortcutsSwitchModes() {
