@@ -14,13 +14,32 @@
 #include <mutex>
 #include <new>
 
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
+
 namespace colive {
 
 // ---------------------------------------------------------------------------------------------
 AlignedFloats::AlignedFloats(std::size_t count) : m_size(count) {
-    const std::size_t bytes = padded(count == 0 ? 1 : count) * sizeof(float);
-    m_data = static_cast<float*>(std::aligned_alloc(64, bytes));
+    std::size_t bytes = padded(count == 0 ? 1 : count) * sizeof(float);
+    std::size_t align = 64;
+#ifdef __linux__
+    // Large blocks (the model's weights) go on 2 MiB transparent huge pages where the kernel allows
+    // it (THP "madvise" mode): a continual step streams every weight once, and with 4 KiB pages
+    // the 25 MB of OadTR-size weights cost ~6000 TLB misses per step (measured: float32 GEMV over
+    // 24 MB 0.51 ms on huge pages vs 0.63-1.1 ms on small ones). At most 2 MiB of padding.
+    constexpr std::size_t kHuge = std::size_t(2) << 20;
+    if (bytes >= kHuge) {
+        align = kHuge;
+        bytes = (bytes + kHuge - 1) & ~(kHuge - 1);
+    }
+#endif
+    m_data = static_cast<float*>(std::aligned_alloc(align, bytes));
     if (!m_data) throw std::bad_alloc();
+#ifdef __linux__
+    if (align > 64) (void)madvise(m_data, bytes, MADV_HUGEPAGE);   // before the first touch; advisory
+#endif
     std::memset(m_data, 0, bytes);
 }
 
