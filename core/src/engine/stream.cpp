@@ -275,7 +275,7 @@ struct Stream::State {
     void single_output_last_block(const LayerW& Lw, const float* Xin, int rows, int s, float* y) {
         const float* xs = Xin + std::size_t(s) * std::size_t(d);
         // q = W_q x_s + b_q (first d rows of in_proj), scaled.
-        LinearW wq{Lw.in_proj.w, Lw.in_proj.b, d, d};
+        LinearW wq{Lw.in_proj.w, Lw.in_proj.b, d, d, Lw.in_proj.w16};   // the first d rows (queries)
         linear_vec(wq, xs, qkv.data());
         for (int i = 0; i < d; ++i) qkv.data()[i] *= scale;
         LinearW wkv{Lw.in_proj.w + std::size_t(d) * std::size_t(d), Lw.in_proj.b ? Lw.in_proj.b + d : nullptr, 2 * d,
