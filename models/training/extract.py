@@ -12,7 +12,7 @@ tokens.npz:
   times    float64 (sum T,)        token times (s)
   split    clip split names ("train", "random-test", "heldout"), names, classes, feature_id
 
-Audio tokens are `audio-logmel-v2` unless --features says otherwise (video: the tool's default).
+Audio tokens are `audio-logmel-v2` and video tokens `video-motion-v5` unless --features says otherwise.
 Cached per-clip token files are reused only if they are newer than the media and have the width
 of the requested feature id (so switching v1 <-> v2 re-extracts).
 
@@ -61,7 +61,8 @@ def label_tokens(times, segments, classes):
     return y, since
 
 
-DEFAULT_FEATURES = {"audio": "audio-logmel-v2", "video": None}
+# video-motion-v5: v3 + the dominant changing region (scale change, steadiness): the action model's input
+DEFAULT_FEATURES = {"audio": "audio-logmel-v2", "video": "video-motion-v5"}
 
 
 def run_one(tool, kind, features, dim, media, out_npy, out_times):
@@ -127,7 +128,7 @@ def main():
     ap.add_argument("--kind", choices=["video", "audio"], required=True)
     ap.add_argument("--tool")
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--features", help="feature id (default: audio-logmel-v2 for audio, the tool's default for video)")
+    ap.add_argument("--features", help="feature id (default: audio-logmel-v2 for audio, video-motion-v5 for video)")
     a = ap.parse_args()
     extract(a.data, a.kind, find_tool("colive-extract", a.tool), a.jobs, a.features or DEFAULT_FEATURES[a.kind])
 

@@ -39,8 +39,8 @@ ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 PRESETS = {
     # 10 tokens/s: n=16 is 1.6 s, long enough to hold one full swipe/push (0.3-1.1 s) or two
     # wave/clap periods, short enough that the prediction follows a new gesture within ~1 s.
-    "action": dict(name="colive-action-v1", modality="video", d=96, heads=4, d_ff=192, n=16, blocks=1,
-                   dropout=0.2, steps=2000, seqs=16, wins=32, lr=2e-3, ignore_s=0.6, splice=0.0, token_rate_hz=10.0,
+    "action": dict(name="colive-action-v2", modality="video", d=96, heads=4, d_ff=192, n=16, blocks=1,
+                   dropout=0.2, steps=3000, seqs=16, wins=32, lr=2e-3, ignore_s=0.6, splice=0.0, token_rate_hz=10.0,
                    noise=0.15, feature_drop=0.2, scale_jitter=0.3),
     # 4 tokens/s (0.25 s hop): n=24 is 6 s (+0.96 s patch, +3 s rhythm context inside the token),
     # which covers 2-6 bars at 60-220 bpm, so harmony and groove fit in one window.
@@ -192,6 +192,8 @@ def train(a):
     rng = np.random.default_rng(a.seed)
     torch.set_num_threads(a.threads)
     data = Data(a.tokens)
+    if a.no_extra_clips:   # leave out gen_video.py --extra-clips clips (train-x-*) entirely (comparisons)
+        data.split[np.char.startswith(data.names, "train-x")] = "unused"
     n, C = cfg["n"], len(data.classes)
     pe_rows = 2 * n - 1
     Xtr = data.X[np.isin(data.clip_of, np.where(data.split == "train")[0])]
@@ -347,6 +349,7 @@ def main():
     ap.add_argument("--speed-jitter", type=float, help="token-sequence speed resampling up to x(1+v) / (1+v)")
     ap.add_argument("--class-weights", help="loss weights, e.g. push=2,pull=1.5,none=1.5")
     ap.add_argument("--label-smoothing", type=float)
+    ap.add_argument("--no-extra-clips", action="store_true", help="ignore the train-x-* clips (gen_video.py --extra-clips)")
     ap.add_argument("--log-every", type=int, default=250)
     ap.add_argument("--save-prefix", help="checkpoint/metrics path prefix (default next to the tokens)")
     train(ap.parse_args())

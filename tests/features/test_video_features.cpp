@@ -495,3 +495,49 @@ TEST(VideoFeatures, StaticOrShakingSceneHasNoChangingRegion) {
     for (const auto& t : toks)
         for (int k = kRegArea; k < 206; ++k) EXPECT_EQ(t.values[static_cast<std::size_t>(k)], 0.0f) << "index " << k;
 }
+
+TEST(VideoFeatures, VersionFiveTellsASteadyRegionFromAPulsingOne) {
+    // v5 = v4 + statistics of the region over the last 10 tokens. A textured disc that rests,
+    // jittering by up to 3 px (a resting hand: little or no region, constant area, no scale
+    // change) against a disc that grows from 15 to 65 px radius in 0.5 s and is then
+    // absent for 0.5 s, every second (push).
+    const cv::Mat bg = texture(900, 700, 61), obj = texture(120, 120, 62);
+    colive::VideoFeatureParams p;
+    p.descriptor = "video-motion-v5";
+    VideoFeatures steady(p), pulsing(p), f4(v4());
+    EXPECT_EQ(steady.dim(), 210);
+    EXPECT_EQ(steady.feature_id(), "video-motion-v5");
+    auto make_steady = [&](double t) {
+        return disc_frame(bg, obj, true, 180.0 + 3.0 * std::sin(2 * std::numbers::pi * 2.0 * t), 120.0, 50.0);
+    };
+    auto make_pulsing = [&](double t) {
+        const double u = std::fmod(t, 1.0) / 0.5;
+        return u < 1.0 ? disc_frame(bg, obj, false, 180.0, 120.0, 15.0 + 50.0 * u) : shifted(bg, 320, 240, 0, 0);
+    };
+    const auto ts = run(steady, make_steady, 30.0, 2.0), tp = run(pulsing, make_pulsing, 30.0, 2.0);
+    const auto t4 = run(f4, make_pulsing, 30.0, 2.0);
+    ASSERT_EQ(tp.size(), t4.size());
+    for (std::size_t k = 0; k < tp.size(); ++k)
+        EXPECT_TRUE(std::equal(t4[k].values.begin(), t4[k].values.end(), tp[k].values.begin())) << "v4 is a prefix of v5";
+    const auto& s = ts.back().values;
+    const auto& q = tp.back().values;
+    // the pulsing disc is present (growing) half of the time, plus the token where it vanishes
+    EXPECT_GE(q[206], 0.4f);
+    EXPECT_LE(q[206], 0.8f);
+    EXPECT_GT(q[207], 2.0f * s[207] + 1e-4f) << "area std";
+    EXPECT_GT(q[208], 2.0f * s[208] + 1e-4f) << "mean |radial speed|";
+    EXPECT_GT(q[209], 2.0f * s[209] + 1e-3f) << "mean |d log spread|";
+    EXPECT_LE(s[206], q[206]);
+    // the statistics are those of the last 10 tokens' v4 values
+    double np = 0, sa = 0, sa2 = 0, sr = 0;
+    for (std::size_t k = tp.size() - 10; k < tp.size(); ++k) {
+        const double a = tp[k].values[kRegArea];
+        np += a > 0.0 ? 1.0 : 0.0;
+        sa += a;
+        sa2 += a * a;
+        sr += std::abs(tp[k].values[kRegRadial]);
+    }
+    EXPECT_NEAR(q[206], np / 10.0, 1e-6);
+    EXPECT_NEAR(q[207], std::sqrt(std::max(0.0, sa2 / 10.0 - (sa / 10.0) * (sa / 10.0))), 1e-5);
+    EXPECT_NEAR(q[208], sr / 10.0, 1e-6);
+}

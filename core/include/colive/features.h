@@ -42,8 +42,8 @@ struct VideoFeatureParams {
     // (for comparison in benchmarks; tokens differ slightly).
     std::string flow_method = "dis";
     // Token layout: "video-motion-v3" (default, 196 floats), its prefixes "video-motion-v2"
-    // (first 170 floats) and "video-motion-v1" (first 88), or its extension "video-motion-v4"
-    // (206 floats; the bundled action model's), for models trained on those.
+    // (first 170 floats) and "video-motion-v1" (first 88), or its extensions "video-motion-v4"
+    // (206 floats) and "video-motion-v5" (210; the bundled action model's), for models trained on those.
     std::string descriptor = "video-motion-v3";
 };
 
@@ -107,6 +107,12 @@ struct VideoFeatureParams {
 //   [201,203) region centroid x, y (widths from the frame centre)
 //   203       d log(spread + 0.001) / dt since the previous token (1/s; 0 unless both have a region)
 //   [204,206) means of 198 and 199 over the last 10 tokens (this one included)
+// video-motion-v5 (210 floats; v4 is its prefix) adds statistics of the region over the last 10
+// tokens (this one included) that a 1-block transformer cannot form itself (its attention only
+// averages linear projections of the tokens): a resting hand is a steady region, a push or pull a
+// region that appears, changes size and vanishes:
+//   206 fraction of the tokens with a region, 207 std of the region area [196],
+//   208 mean |radial speed| [198], 209 mean |d log spread / dt| [203]
 // The first token is due one token period after the first frame (or after a restart: a timestamp
 // going backwards, a gap over max(2 s, 3 periods), or a change of the working size).
 // A frame is used for the token slot it is nearest to (a tolerance of half the measured camera

@@ -39,6 +39,8 @@ static_assert(kDimV3 == 196);
 constexpr int kBlobBase = kDimV3;                                 // v4: dominant changing region (the hand)
 constexpr int kDimV4 = kBlobBase + 10;
 static_assert(kDimV4 == 206);
+constexpr int kDimV5 = kDimV4 + 4;                                // v5: nonlinear statistics of the region over time
+static_assert(kDimV5 == 210);
 constexpr float kBlobThreshold = 8.0f;      // 5x5 mean of the token's region energy (grey levels)
 constexpr double kBlobMinFrac = 0.002;      // smaller dominant regions count as none
 constexpr double kBlobMaxDiv = 20.0;        // clamp of the region's divergence / curl (1/s)
@@ -58,8 +60,9 @@ struct VideoFeatures::Impl {
     double ref_t = 0.0, prev_t = 0.0, next_due = 0.0, last_t = 0.0, frame_dt_ema = 0.0;
     cv::Size work_size;
     // global vx, vy, div, residual wx, wy, v4 region radial speed and divergence of past tokens (newest first)
-    std::deque<std::array<float, 7>> history;
-    std::array<float, 7> current{};             // the same for the token being built
+    // (v5 adds: region found, region area, |radial speed|, |d log spread / dt|)
+    std::deque<std::array<float, 11>> history;
+    std::array<float, 11> current{};            // the same for the token being built
     int version = 3;
     // v3 difference-energy state for the token being built
     cv::Mat aligned, shifted, diff_s, diff8, energy8, eacc;
@@ -91,10 +94,12 @@ struct VideoFeatures::Impl {
         else if (p.descriptor == "video-motion-v2") version = 2;
         else if (p.descriptor.empty() || p.descriptor == "video-motion-v3") version = 3;
         else if (p.descriptor == "video-motion-v4") version = 4;
+        else if (p.descriptor == "video-motion-v5") version = 5;
         else
             throw FeatureError("video features: unknown descriptor \"" + p.descriptor +
-                               "\" (known: video-motion-v4, video-motion-v3, video-motion-v2, video-motion-v1)");
-        dimension = version == 1 ? kDimV1 : (version == 2 ? kDimV2 : (version == 3 ? kDimV3 : kDimV4));
+                               "\" (known: video-motion-v5, -v4, -v3, -v2, -v1)");
+        constexpr int dims[] = {0, kDimV1, kDimV2, kDimV3, kDimV4, kDimV5};
+        dimension = dims[version];
         if (!p.flow_method.empty() && p.flow_method != "dis" && p.flow_method != "farneback")
             throw FeatureError("video features: flow_method must be \"dis\" or \"farneback\", got \"" + p.flow_method + "\"");
         dis = cv::DISOpticalFlow::create(cv::DISOpticalFlow::PRESET_ULTRAFAST);
@@ -109,7 +114,7 @@ struct VideoFeatures::Impl {
             dimension = backbone->dim();
         }
         // v1-v3 are prefixes of v4; the v4 block is computed only when asked for (v1-v3 cost as before)
-        desc.resize(static_cast<std::size_t>(kDimV4));
+        desc.resize(static_cast<std::size_t>(kDimV5));
         bkernel = cv::getStructuringElement(cv::MORPH_RECT, cv::Size(3, 3));
         tok.values.resize(static_cast<std::size_t>(dimension));
     }
@@ -233,7 +238,8 @@ struct VideoFeatures::Impl {
         desc[static_cast<std::size_t>(o + 2)] = static_cast<float>(cv::norm(cur, ref, cv::NORM_L1) / (N * 255.0));
         o += 3;
         if (o != kDimV1 - 3 * kHistory - 4) throw FeatureError("video features: internal layout error");
-        current = {static_cast<float>(mx), static_cast<float>(my), static_cast<float>(div), 0.0f, 0.0f, 0.0f, 0.0f};
+        current = {static_cast<float>(mx), static_cast<float>(my), static_cast<float>(div), 0.0f, 0.0f, 0.0f, 0.0f,
+                   0.0f, 0.0f, 0.0f, 0.0f};
         describe_residual(dt);
         describe_difference(dt);
         if (version >= 4) describe_region(dt);
@@ -531,8 +537,13 @@ struct VideoFeatures::Impl {
         put(curl);
         put(gx);
         put(gy);
-        put(found && have_blob ? std::log((spread + 1e-3) / (blob_spread + 1e-3)) / dt : 0.0);
+        const double dlog = found && have_blob ? std::log((spread + 1e-3) / (blob_spread + 1e-3)) / dt : 0.0;
+        put(dlog);
         have_blob = found;
+        current[7] = found ? 1.0f : 0.0f;
+        current[8] = static_cast<float>(area);
+        current[9] = static_cast<float>(std::abs(radial));
+        current[10] = static_cast<float>(std::abs(dlog));
         blob_spread = spread;
         current[5] = static_cast<float>(radial);
         current[6] = static_cast<float>(div);
@@ -588,6 +599,27 @@ struct VideoFeatures::Impl {
             const double n = static_cast<double>(history.size());
             desc[static_cast<std::size_t>(kDimV4 - 2)] = static_cast<float>(sr / n);
             desc[static_cast<std::size_t>(kDimV4 - 1)] = static_cast<float>(sd / n);
+        }
+        if (version >= 5) {
+            // [206,210): statistics a 1-block transformer cannot form itself (its attention only
+            // averages linear projections of the tokens): over the last kOscTokens tokens, the
+            // fraction with a region, the std of the region area, mean |radial speed|, mean
+            // |d log spread / dt|. A resting hand: a steady region; push/pull: a region that
+            // appears, changes size and vanishes.
+            double np = 0, sa = 0, sa2 = 0, sr = 0, sl = 0;
+            for (const auto& h : history) {
+                np += h[7];
+                sa += h[8];
+                sa2 += static_cast<double>(h[8]) * h[8];
+                sr += h[9];
+                sl += h[10];
+            }
+            const double n = static_cast<double>(history.size());
+            const double ma = sa / n;
+            desc[static_cast<std::size_t>(kDimV4)] = static_cast<float>(np / n);
+            desc[static_cast<std::size_t>(kDimV4 + 1)] = static_cast<float>(std::sqrt(std::max(0.0, sa2 / n - ma * ma)));
+            desc[static_cast<std::size_t>(kDimV4 + 2)] = static_cast<float>(sr / n);
+            desc[static_cast<std::size_t>(kDimV4 + 3)] = static_cast<float>(sl / n);
         }
     }
 
@@ -683,7 +715,8 @@ std::string VideoFeatures::feature_id() const {
     case 1: return "video-motion-v1";
     case 2: return "video-motion-v2";
     case 3: return "video-motion-v3";
-    default: return "video-motion-v4";
+    case 4: return "video-motion-v4";
+    default: return "video-motion-v5";
     }
 }
 bool VideoFeatures::push(const cv::Mat& frame, double t_s, Token& out) {
