@@ -8,6 +8,7 @@
 //    float32 digits, agree with each other, and equal the float32-streaming run up to summation order;
 //  - malformed BF16/F16 tensors are refused with one-line errors.
 #include "golden_util.h"
+#include "safetensors_surgery.h"
 #include "engine_internal.h"
 #include "json.h"
 
@@ -123,35 +124,10 @@ TEST_P(Bf16Golden, MatchesTorchWithTheRoundedWeights) {
 INSTANTIATE_TEST_SUITE_P(Files, Bf16Golden, ::testing::Values("bf16_b1_gelu", "bf16_b2_relu", "f16_b1_gelu"));
 
 // ---- malformed 16-bit tensors ----------------------------------------------------------------
-struct Parts {
-    json::Value header;
-    std::vector<std::uint8_t> data;
-};
-
-Parts split(const std::vector<std::uint8_t>& file) {
-    std::uint64_t len = 0;
-    for (int i = 7; i >= 0; --i) len = (len << 8) | file[std::size_t(i)];
-    Parts p;
-    p.header = json::parse(std::string_view(reinterpret_cast<const char*>(file.data() + 8), std::size_t(len)));
-    p.data.assign(file.begin() + std::ptrdiff_t(8 + len), file.end());
-    return p;
-}
-
-std::vector<std::uint8_t> join(const Parts& p) {
-    const std::string h = p.header.dump();
-    std::vector<std::uint8_t> out;
-    const std::uint64_t len = h.size();
-    for (int i = 0; i < 8; ++i) out.push_back(std::uint8_t(len >> (8 * i)));
-    out.insert(out.end(), h.begin(), h.end());
-    out.insert(out.end(), p.data.begin(), p.data.end());
-    return out;
-}
-
-json::Value& entry(Parts& p, const std::string& name) {
-    for (auto& [k, v] : p.header.object)
-        if (k == name) return v;
-    throw std::runtime_error("no entry " + name);
-}
+using Parts = SafetensorsParts;
+Parts split(const std::vector<std::uint8_t>& file) { return split_safetensors(file); }
+std::vector<std::uint8_t> join(const Parts& p) { return join_safetensors(p); }
+json::Value& entry(Parts& p, const std::string& name) { return header_entry(p, name); }
 
 void set(json::Value& obj, const std::string& key, const std::string& json_text) {
     for (auto& [k, v] : obj.object)

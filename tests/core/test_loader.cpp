@@ -2,6 +2,7 @@
 // Model file loader, JSON parser and .npy reader: valid files load, every kind of bad file is
 // refused with a one-line ModelError naming the problem (and the tensor), never a crash.
 #include "golden_util.h"
+#include "safetensors_surgery.h"
 #include "json.h"
 
 #include <gtest/gtest.h>
@@ -18,38 +19,12 @@ using namespace colive::testing;
 
 namespace {
 
-// ---- safetensors surgery ------------------------------------------------------------------
-struct Parts {
-    json::Value header;
-    std::vector<std::uint8_t> data;
-};
-
-Parts split(const std::vector<std::uint8_t>& file) {
-    std::uint64_t len = 0;
-    for (int i = 7; i >= 0; --i) len = (len << 8) | file[std::size_t(i)];
-    Parts p;
-    p.header = json::parse(std::string_view(reinterpret_cast<const char*>(file.data() + 8), std::size_t(len)));
-    p.data.assign(file.begin() + std::ptrdiff_t(8 + len), file.end());
-    return p;
-}
-
-std::vector<std::uint8_t> join(const std::string& header, const std::vector<std::uint8_t>& data) {
-    std::vector<std::uint8_t> out;
-    out.reserve(8 + header.size() + data.size());
-    const std::uint64_t len = header.size();
-    for (int i = 0; i < 8; ++i) out.push_back(std::uint8_t(len >> (8 * i)));
-    for (char ch : header) out.push_back(std::uint8_t(ch));
-    for (std::uint8_t b : data) out.push_back(b);
-    return out;
-}
-
-std::vector<std::uint8_t> join(const Parts& p) { return join(p.header.dump(), p.data); }
-
-json::Value* entry(Parts& p, const std::string& name) {
-    for (auto& [k, v] : p.header.object)
-        if (k == name) return &v;
-    throw std::runtime_error("no entry " + name);
-}
+// ---- safetensors surgery (safetensors_surgery.h) ---------------------------------------------
+using Parts = SafetensorsParts;
+Parts split(const std::vector<std::uint8_t>& file) { return split_safetensors(file); }
+std::vector<std::uint8_t> join(const std::string& header, const std::vector<std::uint8_t>& data) { return join_safetensors(header, data); }
+std::vector<std::uint8_t> join(const Parts& p) { return join_safetensors(p); }
+json::Value* entry(Parts& p, const std::string& name) { return &header_entry(p, name); }
 
 json::Value number(std::uint64_t v) {
     json::Value n;
