@@ -313,12 +313,13 @@ void engine_loop(Pipeline::Shared& sh, Pipeline::Session& s) {
     try {
         for (;;) {
             auto msg = s.tokens->pop_for(std::chrono::milliseconds(100));
+            // A switch applies before the next token, or within 100 ms when none comes (paused).
+            if (const int req = s.mode_request.exchange(-1); req >= 0)
+                switch_mode(sh, s, static_cast<RunMode>(req), step);
             if (!msg) {
                 if (s.tokens->closed()) break;
                 continue;
             }
-            if (const int req = s.mode_request.exchange(-1); req >= 0)
-                switch_mode(sh, s, static_cast<RunMode>(req), step);
             if (s.history_cap > 0 && msg->token.values.size() == din)
                 std::copy(msg->token.values.begin(), msg->token.values.end(),
                           s.history.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(step % static_cast<std::int64_t>(s.history_cap)) * din));
@@ -456,7 +457,8 @@ bool Pipeline::set_mode(RunMode mode) {
     if (m_shared->pending) m_shared->pending->mode = mode;   // a start still in flight
     const auto& cur = m_shared->current;
     const PipelineState st = m_shared->snap.state;
-    if (m_shared->pending || !cur || cur->stop || (st != PipelineState::Starting && st != PipelineState::Running))
+    if (m_shared->pending || !cur || cur->stop ||
+        (st != PipelineState::Starting && st != PipelineState::Running && st != PipelineState::Paused))
         return m_shared->pending.has_value();
     cur->mode_request = static_cast<int>(mode);
     return true;

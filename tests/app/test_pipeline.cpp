@@ -272,8 +272,20 @@ TEST(Pipeline, PausedFileDoesNotAdvance) {
     std::this_thread::sleep_for(400ms);
     EXPECT_EQ(p.snapshot().tokens, a);
     EXPECT_EQ(p.snapshot().state, PipelineState::Paused);
+    // A mode switch while paused takes effect without a token (and without restarting).
+    const auto session = p.snapshot().session;
+    ASSERT_TRUE(p.set_mode(RunMode::Both));
+    for (int i = 0; i < 100 && p.snapshot().mode != RunMode::Both; ++i) std::this_thread::sleep_for(20ms);
+    EXPECT_EQ(p.snapshot().mode, RunMode::Both);
+    EXPECT_TRUE(p.snapshot().modes[0].active);
+    EXPECT_EQ(p.snapshot().tokens, a);
+    EXPECT_EQ(p.snapshot().session, session);
     p.set_paused(false);
     EXPECT_TRUE(p.wait_steps(a + 2, 30s));
+    const auto recs = p.records_after(0);
+    ASSERT_FALSE(recs.empty());
+    EXPECT_TRUE(recs.back().out[0].present && recs.back().out[1].present);
+    EXPECT_EQ(recs.back().session, session);
 }
 
 TEST(Pipeline, DestructorStopsALoopingSource) {
