@@ -496,7 +496,7 @@ void MainWindow::applySessionConfig() {
 
 void MainWindow::applyModeLayout() {
     m_viewMode = m_snap.mode;
-    const bool show[2] = {m_viewMode != RunMode::Continual, m_viewMode != RunMode::Regular};
+    const bool show[2] = {runs_slot(m_viewMode, 0), runs_slot(m_viewMode, 1)};
     for (int m = 0; m < 2; ++m) {
         m_plot[m]->setVisible(show[m]);
         m_bars[m]->setVisible(show[m]);

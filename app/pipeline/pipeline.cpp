@@ -256,9 +256,8 @@ void features_loop(Pipeline::Shared& sh, Pipeline::Session& s) {
     s.tokens->close();
 }
 
-void add_stream(Pipeline::Session& s, int slot) {
-    s.streams.emplace_back(s.model, slot == 0 ? Mode::Regular : Mode::Continual);
-    s.stream_slot.push_back(slot);
+Stream new_stream(const Pipeline::Session& s, int slot) {
+    return Stream(s.model, slot == 0 ? Mode::Regular : Mode::Continual);
 }
 
 // Switches the running session to `mode` between two tokens. Streams of modes that stay keep
@@ -266,7 +265,7 @@ void add_stream(Pipeline::Session& s, int slot) {
 // window-1 tokens before it, so its next output is the one it would have given had it run from the
 // start (Stream::reset(first_index)). The source, features and plots carry on.
 void switch_mode(Pipeline::Shared& sh, Pipeline::Session& s, RunMode mode, std::int64_t step) {
-    const bool want[2] = {mode != RunMode::Continual, mode != RunMode::Regular};
+    const bool want[2] = {runs_slot(mode, 0), runs_slot(mode, 1)};
     std::vector<Stream> streams;
     std::vector<int> slots;
     bool joined[2] = {false, false};
@@ -279,7 +278,7 @@ void switch_mode(Pipeline::Shared& sh, Pipeline::Session& s, RunMode mode, std::
             kept = true;
         }
         if (!kept) {
-            streams.emplace_back(s.model, slot == 0 ? Mode::Regular : Mode::Continual);
+            streams.push_back(new_stream(s, slot));
             const std::size_t din = static_cast<std::size_t>(s.model->config().d_in);
             const std::int64_t cap = static_cast<std::int64_t>(s.history_cap);
             const std::int64_t have = std::min(step, cap);
@@ -457,8 +456,8 @@ bool Pipeline::set_mode(RunMode mode) {
     if (m_shared->pending) m_shared->pending->mode = mode;   // a start still in flight
     const auto& cur = m_shared->current;
     const PipelineState st = m_shared->snap.state;
-    if (m_shared->pending || !cur || cur->stop ||
-        (st != PipelineState::Starting && st != PipelineState::Running && st != PipelineState::Paused))
+    // (snap.state is Paused only in snapshot(); a paused session is Running here.)
+    if (m_shared->pending || !cur || cur->stop || (st != PipelineState::Starting && st != PipelineState::Running))
         return m_shared->pending.has_value();
     cur->mode_request = static_cast<int>(mode);
     return true;
@@ -600,8 +599,11 @@ void Pipeline::start_session(PipelineConfig cfg) {
             throw ModelError("model " + model_path.filename().string() + " expects tokens of width " +
                              std::to_string(mc.d_in) + " but the " + to_string(modality) + " features (" +
                              feature_id + ") give " + std::to_string(dim));
-        if (c.mode != RunMode::Continual) add_stream(*s, 0);
-        if (c.mode != RunMode::Regular) add_stream(*s, 1);
+        for (int slot = 0; slot < 2; ++slot) {
+            if (!runs_slot(c.mode, slot)) continue;
+            s->streams.push_back(new_stream(*s, slot));
+            s->stream_slot.push_back(slot);
+        }
         s->history_cap = static_cast<std::size_t>(std::max(0, mc.window - 1));
         s->history.assign(s->history_cap * static_cast<std::size_t>(mc.d_in), 0.0f);
         const OverflowPolicy pol = lossless_files && !s->source->is_live() ? OverflowPolicy::Block : OverflowPolicy::DropOldest;
@@ -621,8 +623,8 @@ void Pipeline::start_session(PipelineConfig cfg) {
         snap.window = mc.window;
         snap.warm_n = mc.window;
         snap.token_rate_hz = mc.token_rate_hz;
-        snap.modes[0].active = c.mode != RunMode::Continual;
-        snap.modes[1].active = c.mode != RunMode::Regular;
+        snap.modes[0].active = runs_slot(c.mode, 0);
+        snap.modes[1].active = runs_slot(c.mode, 1);
         snap.modes[0].macs_per_step = macs_per_step(mc, Mode::Regular).total();
         snap.modes[1].macs_per_step = macs_per_step(mc, Mode::Continual).total();
         snap.state = PipelineState::Running;

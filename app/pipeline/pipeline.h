@@ -36,6 +36,8 @@ namespace colive {
 enum class RunMode { Regular, Continual, Both };
 const char* to_string(RunMode m);
 RunMode parse_run_mode(const std::string& s);     // "regular" | "continual" | "both"; throws Error
+// Whether `mode` runs the stream of slot 0 (regular) or slot 1 (continual).
+inline bool runs_slot(RunMode mode, int slot) { return mode != (slot == 0 ? RunMode::Continual : RunMode::Regular); }
 
 enum class PipelineState { Idle, Starting, Running, Paused, Ended, Error };
 const char* to_string(PipelineState s);
