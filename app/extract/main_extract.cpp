@@ -3,9 +3,11 @@
 // as a T x dim float32 .npy (plus optional token times), much faster than real time.
 #include "extract_bench.h"
 #include "npy_writer.h"
+#include "pose_input.h"
 #include "sources/audio_file_reader.h"
 
 #include "colive/features.h"
+#include "colive/pose_tokens.h"
 
 #include <opencv2/core.hpp>
 #include <opencv2/core/utils/logger.hpp>
@@ -23,6 +25,7 @@ namespace {
 
 const char* kUsage =
     "usage: colive-extract (--video FILE | --audio FILE) --out TOKENS.npy [options]\n"
+    "       colive-extract --keypoints KP.npy --fps F --size WxH --out TOKENS.npy [options]\n"
     "       colive-extract --bench [--seconds S]\n"
     "\n"
     "Turns a media file into the tokens CoLive's feature extractors produce live, for training:\n"
@@ -32,6 +35,11 @@ const char* kUsage =
     "  --video FILE        any file OpenCV/FFmpeg decodes; frames are timestamped index/fps\n"
     "                      (CAP_PROP_POS_MSEC when the file has no frame rate)\n"
     "  --audio FILE        any file libsndfile decodes (wav, flac, ogg, ...), any rate/channels\n"
+    "  --keypoints FILE    body keypoints, .npy of shape (T, 17, 3): x px, y px, score per MoveNet/COCO\n"
+    "                      keypoint, frame i at time i/fps (a row of zero scores = nobody in view);\n"
+    "                      tokens: pose-kp-v1 (the live PoseTokenizer, core/include/colive/pose_tokens.h)\n"
+    "  --fps F             frame rate of --keypoints (required with it)\n"
+    "  --size WxH          frame size the keypoint pixels refer to (required with --keypoints)\n"
     "  --out FILE          output tokens (.npy, float32, shape (T, dim))\n"
     "  --times FILE        also write token times in seconds (.npy, float64, shape (T,))\n"
     "  --token-rate R      video: tokens per second (default 10)\n"
@@ -47,7 +55,7 @@ const char* kUsage =
     "  --bench             measure ms per token (audio; video at 640x480, DIS and Farneback) on\n"
     "                      synthetic input and exit\n"
     "\n"
-    "Feature ids: video-motion-v3 (196 floats at 10 Hz; -v2 / -v1 = its first 170 / 88; -v4 / -v5: 206 / 210),\n"
+    "Feature ids: pose-kp-v1 (120 floats at 10 Hz, --keypoints), video-motion-v3 (196 floats at 10 Hz; -v2 / -v1 = its first 170 / 88; -v4 / -v5: 206 / 210),\n"
     "audio-logmel-v2 (276 floats every 0.25 s; audio-logmel-v1: 324).\n"
     "Layouts: core/include/colive/features.h. Token time = media time of the token (video: slot\n"
     "time; audio: end of the 0.96 s patch). Exit status 0 on success, 1 on bad input, 2 on usage.\n"
@@ -76,8 +84,9 @@ struct Collected {
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string video, audio, out, times, backbone, features;
-    double token_rate = 0.0, bench_seconds = 20.0;
+    std::string video, audio, keypoints, out, times, backbone, features;
+    double token_rate = 0.0, bench_seconds = 20.0, kp_fps = 0.0;
+    int kp_w = 0, kp_h = 0;
     int work_width = 160;
     bool quiet = false, bench = false, print_id = false;
     auto need = [&](int& i, const char* name) -> std::string {
@@ -93,6 +102,13 @@ int main(int argc, char** argv) {
             } else if (a == "--video") video = need(i, "--video");
             else if (a == "--audio") audio = need(i, "--audio");
             else if (a == "--out") out = need(i, "--out");
+            else if (a == "--keypoints") keypoints = need(i, "--keypoints");
+            else if (a == "--fps") kp_fps = std::stod(need(i, "--fps"));
+            else if (a == "--size") {
+                const std::string v = need(i, "--size");
+                if (std::sscanf(v.c_str(), "%dx%d", &kp_w, &kp_h) != 2 || kp_w <= 0 || kp_h <= 0)
+                    throw std::invalid_argument("--size must be WxH, e.g. 640x480");
+            }
             else if (a == "--times") times = need(i, "--times");
             else if (a == "--backbone") backbone = need(i, "--backbone");
             else if (a == "--features") features = need(i, "--features");
@@ -110,7 +126,10 @@ int main(int argc, char** argv) {
     cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
     ::setenv("OPENCV_FFMPEG_LOGLEVEL", "-8", 0);   // AV_LOG_QUIET: our own one-line errors only
     if (bench) return colive::extract::run_bench(bench_seconds);
-    if (video.empty() == audio.empty()) return usage_error("give exactly one of --video FILE or --audio FILE");
+    if (int(!video.empty()) + int(!audio.empty()) + int(!keypoints.empty()) != 1)
+        return usage_error("give exactly one of --video FILE, --audio FILE or --keypoints FILE");
+    if (!keypoints.empty() && !print_id && (!(kp_fps > 0.0) || kp_w <= 0))
+        return usage_error("--keypoints needs --fps F and --size WxH");
     if (out.empty() && !print_id) return usage_error("--out FILE is required");
     if (token_rate < 0.0 || !(token_rate == token_rate)) return usage_error("--token-rate must be positive");
 
@@ -119,7 +138,21 @@ int main(int argc, char** argv) {
     double media_s = 0.0;
     std::string id;
     try {
-        if (!audio.empty()) {
+        if (!keypoints.empty()) {
+            colive::PoseTokenParams p;
+            if (token_rate > 0.0) p.token_rate_hz = token_rate;
+            colive::PoseTokenizer f(p);
+            id = colive::PoseTokenizer::id();
+            c.dim = static_cast<std::size_t>(f.dim());
+            if (print_id) {
+                std::printf("%s %d\n", id.c_str(), f.dim());
+                return 0;
+            }
+            const auto frames = colive::extract::load_keypoints(keypoints, kp_w, kp_h);
+            auto sink = [&](const colive::Token& t) { c.add(t); };
+            for (std::size_t i = 0; i < frames.size(); ++i) f.push(frames[i], static_cast<double>(i) / kp_fps, sink);
+            media_s = static_cast<double>(frames.size()) / kp_fps;
+        } else if (!audio.empty()) {
             colive::AudioFeatureParams p;
             if (!features.empty()) p.descriptor = features;
             if (token_rate > 0.0) p.token_hop_s = 1.0 / token_rate;
@@ -184,7 +217,7 @@ int main(int argc, char** argv) {
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!quiet)
         std::printf("colive-extract: %s: %zu tokens x %zu (%s), %.2f s media, %.2f s wall, %.0fx real time\n",
-                    (audio.empty() ? video : audio).c_str(), c.rows(), c.dim, id.c_str(), media_s, wall,
+                    (!keypoints.empty() ? keypoints : audio.empty() ? video : audio).c_str(), c.rows(), c.dim, id.c_str(), media_s, wall,
                     wall > 0 ? media_s / wall : 0.0);
     return 0;
 }

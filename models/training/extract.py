@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""Turns a generated data set (gen_video.py / gen_audio.py output) into tokens with the C++
+"""Turns a generated data set (gen_video.py / gen_audio.py / gen_pose.py output) into tokens with the C++
 `colive-extract` tool (the same feature extractors the app runs live), then packs them with
 per-token labels into DATA_DIR/tokens.npz for train.py / evaluate.py.
 
@@ -12,11 +12,13 @@ tokens.npz:
   times    float64 (sum T,)        token times (s)
   split    clip split names ("train", "random-test", "heldout"), names, classes, feature_id
 
-Audio tokens are `audio-logmel-v2` and video tokens `video-motion-v5` unless --features says otherwise.
+Audio tokens are `audio-logmel-v2` and video tokens `video-motion-v5` unless --features says otherwise;
+pose (keypoint .npy files of gen_pose.py, with each clip's fps and frame size in the manifest) gives
+`pose-kp-v1` (colive-extract --keypoints).
 Cached per-clip token files are reused only if they are newer than the media and have the width
 of the requested feature id (so switching v1 <-> v2 re-extracts).
 
-Usage: extract.py --kind video|audio DATA_DIR [--tool PATH] [--jobs N] [--features ID]
+Usage: extract.py --kind video|audio|pose DATA_DIR [--tool PATH] [--jobs N] [--features ID]
 """
 import argparse
 import json
@@ -62,16 +64,26 @@ def label_tokens(times, segments, classes):
 
 
 # video-motion-v5: v3 + the dominant changing region (scale change, steadiness): the action model's input
-DEFAULT_FEATURES = {"audio": "audio-logmel-v2", "video": "video-motion-v5"}
+DEFAULT_FEATURES = {"audio": "audio-logmel-v2", "video": "video-motion-v5", "pose": None}
 
 
-def run_one(tool, kind, features, dim, media, out_npy, out_times):
+def media_args(kind, media, clip=None):
+    """colive-extract's input options for one clip."""
+    if kind != "pose":
+        return ["--" + kind, media]
+    args = ["--keypoints", media]
+    if clip is not None:
+        args += ["--fps", str(clip["fps"]), "--size", f"{clip['size'][0]}x{clip['size'][1]}"]
+    return args
+
+
+def run_one(tool, kind, features, dim, media, out_npy, out_times, clip=None):
     if os.path.exists(out_npy) and os.path.exists(out_times) and os.path.getmtime(out_npy) >= os.path.getmtime(media):
         cached = np.load(out_npy, mmap_mode="r")
         if cached.ndim == 2 and cached.shape[1] == dim:
             return
     feat = ["--features", features] if features else []
-    cmd = ["nice", "-n", "10", tool, "--" + kind, media] + feat + ["--out", out_npy, "--times", out_times, "--quiet"]
+    cmd = ["nice", "-n", "10", tool] + media_args(kind, media, clip) + feat + ["--out", out_npy, "--times", out_times, "--quiet"]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         raise SystemExit(f"extract: {' '.join(cmd)} failed: {r.stderr.strip()}")
@@ -85,18 +97,19 @@ def extract(data_dir, kind, tool, jobs, features=None):
     clips = man["clips"]
     tasks = []
     for c in clips:
+        os.makedirs(os.path.dirname(os.path.join(tok_dir, c["file"])), exist_ok=True)
         base = os.path.splitext(c["file"])[0]
         tasks.append((os.path.join(data_dir, c["file"]), os.path.join(tok_dir, base + ".npy"),
                       os.path.join(tok_dir, base + ".times.npy")))
     feat = ["--features", features] if features else []
-    r = subprocess.run([tool, "--" + kind, tasks[0][0]] + feat + ["--print-id"], capture_output=True, text=True)
+    r = subprocess.run([tool] + media_args(kind, tasks[0][0]) + feat + ["--print-id"], capture_output=True, text=True)
     fid = r.stdout.split()
     if r.returncode != 0 or len(fid) < 2:
         raise SystemExit(f"extract: {tool} --print-id failed: {r.stderr.strip()}")
     dim = int(fid[1])
     done = 0
     with ThreadPoolExecutor(max_workers=jobs) as ex:
-        for _ in ex.map(lambda t: run_one(tool, kind, features, dim, *t), tasks):
+        for _ in ex.map(lambda tc: run_one(tool, kind, features, dim, *tc[0], clip=tc[1]), zip(tasks, clips)):
             done += 1
             if done % 50 == 0:
                 print(f"extract: {done}/{len(tasks)}", flush=True)
@@ -125,10 +138,10 @@ def extract(data_dir, kind, tool, jobs, features=None):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("data")
-    ap.add_argument("--kind", choices=["video", "audio"], required=True)
+    ap.add_argument("--kind", choices=["video", "audio", "pose"], required=True)
     ap.add_argument("--tool")
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--features", help="feature id (default: audio-logmel-v2 for audio, video-motion-v5 for video)")
+    ap.add_argument("--features", help="feature id (default: audio-logmel-v2 for audio, video-motion-v5 for video, pose-kp-v1 for pose)")
     a = ap.parse_args()
     extract(a.data, a.kind, find_tool("colive-extract", a.tool), a.jobs, a.features or DEFAULT_FEATURES[a.kind])
 

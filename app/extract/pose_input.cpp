@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: MIT
+#include "pose_input.h"
+
+#include "colive/npy.h"
+
+#include <string>
+
+namespace colive::extract {
+
+std::vector<PoseFrame> load_keypoints(const std::filesystem::path& npy, int width, int height) {
+    if (!std::filesystem::is_regular_file(npy)) throw Error("keypoint file not found: " + npy.string());
+    const npy::Array a = npy::load(npy);
+    if (a.shape.size() != 3 || a.shape[1] != static_cast<std::size_t>(kPoseKeypoints) || a.shape[2] != 3)
+        throw Error("keypoint file " + npy.string() + " must have shape (T, 17, 3): x px, y px, score");
+    std::vector<PoseFrame> frames(a.shape[0]);
+    for (std::size_t t = 0; t < frames.size(); ++t) {
+        PoseFrame& f = frames[t];
+        f.width = width;
+        f.height = height;
+        float sum = 0;
+        for (int j = 0; j < kPoseKeypoints; ++j) {
+            const float* r = &a.data[(t * kPoseKeypoints + static_cast<std::size_t>(j)) * 3];
+            f.kp[static_cast<std::size_t>(j)] = {r[0], r[1], r[2]};
+            if (r[2] > 0) f.present = true;
+            if (j <= 10) sum += r[2];
+        }
+        f.score = f.present ? sum / 11.0f : 0.0f;
+    }
+    return frames;
+}
+
+}  // namespace colive::extract

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+// PoseTokenizer: a stream of body keypoints (PoseFrame, any frame rate) -> tokens at the token rate
+// (default 10 Hz) for the pose action model. Layout id "pose-kp-v1", 120 floats, documented below.
+// An independent numpy implementation of the same layout is scripts/pose_tokens_reference.py
+// (it writes the golden files tests/features checks this code against).
+#pragma once
+
+#include "colive/features.h"
+#include "colive/pose.h"
+
+#include <functional>
+#include <memory>
+
+namespace colive {
+
+struct PoseTokenParams {
+    double token_rate_hz = 10.0;      // tokens per second, independent of the frame rate
+    float score_threshold = 0.2f;     // a keypoint is visible in a frame when its score >= this (MoveNet
+                                      // scores of hands/elbows are low: median 0.2-0.3 on real clips)
+};
+
+// pose-kp-v1 (120 floats). Only keypoints 0-12 are used (nose, eyes, ears, shoulders, elbows, wrists,
+// hips; knees/ankles are ignored).
+//
+// Person frame. Per frame, with "visible" = PoseFrame::present and score >= score_threshold:
+//   scale S = exp(ls): ls tracks log(shoulder width |p5 - p6|) over frames where both shoulders are
+//     visible: ls += a (clamp(log w, ls - 0.25, ls + 0.25) - ls), a = 1 - exp(-dt / 0.5 s) (dt since the
+//     previous shoulder frame); (re)started at log w on the first such frame or after 2 s without one.
+//   centre c: from both shoulders (their midpoint), else from one shoulder shifted by S/2 towards
+//     the body's middle (the left shoulder, 5, is on the IMAGE RIGHT of a raw frame: c = p5 - (S/2, 0);
+//     c = p6 + (S/2, 0)); smoothed as c += a (c_frame - c), a = 1 - exp(-dt / 0.15 s); restarted after
+//     2 s without a centre. A frame is "usable" once both a scale and a centre exist.
+//   normalised coordinates, in shoulder widths, from the USER's point of view:
+//     u = (x - c.x) / S  (> 0: towards the user's own LEFT = the image right of a raw, unmirrored frame)
+//     v = -(y - c.y) / S (> 0: up)
+//   So `swipe_left` (the user's hand moves to the user's left) has du/dt > 0. Features are computed on
+//   raw frames; a mirrored preview does not change them.
+//
+// Token k (time t0 + k / rate, t0 = the first frame after a reset) summarises the frames with time in
+// (t0 + (k-1)/rate, t0 + k/rate] (the first frame joins token 1). "Visible in the token" = in at
+// least one frame of it. Everything that needs a keypoint not visible in the token is 0.
+//   [0,52)   per keypoint j = 0..12, at 4j: mean u, mean v (over the frames where it is visible),
+//            visible fraction (of the token's frames), mean score (over usable frames)
+//   [52,62)  velocity (du/dt, dv/dt; shoulder widths per s) from the previous token's mean position
+//            to this one's, for nose, l-elbow, r-elbow, l-wrist, r-wrist (52, 54, 56, 58, 60)
+//   [62,82)  arm geometry of the LEFT arm (5, 7, 9) at 62 and the RIGHT arm (6, 8, 10) at 72, 10 each:
+//            +0/+1 wrist - shoulder (u, v), +2/+3 wrist - elbow, +4 forearm length |w - e|,
+//            +5 upper arm length |e - s|, +6 cosine of the elbow angle, +7 d(forearm length)/dt since
+//            the previous token (a push/pull points the forearm towards/away from the camera: its
+//            apparent length shrinks/grows), +8/+9 wrist - nose (hand at the face)
+//   [82,100) short history of each wrist over the last 10 tokens (1 s, this one included), LEFT at
+//            82, RIGHT at 91, 9 each: +0/+1 sign flips of du/dt / dv/dt / 9 (only velocities with
+//            |component| > 0.5 count, consecutive signed ones compared), +2/+3 std of u / v,
+//            +4/+5 displacement (u, v) over the last 0.5 s (token k - 5 to k), +6 path length
+//            (sum |velocity| / rate), +7 largest speed, +8 forearm length change over 0.5 s
+//   [100,111) the ACTIVE hand (larger path length [88] vs [97]; the right hand on ties), whichever it
+//            is: +0/+1 velocity, +2/+3 displacement over 0.5 s, +4/+5 sign flips, +6 path length,
+//            +7 forearm length, +8 forearm change over 0.5 s, +9 wrist - shoulder v, +10 the other
+//            hand's path length
+//   [111,114) both hands: wrist distance |w_l - w_r|, its change over 0.5 s, sign flips of its rate
+//            over 1 s / 9 (a clap)
+//   [114,120) 114 nobody there (1 when no usable frame in the token: all of [0,114) are then 0),
+//            115 fraction of usable frames, 116 mean visible fraction of keypoints 0-10,
+//            117 d(log S)/dt since the previous token (leaning in/back), 118 mean raw shoulder width
+//            / S over the frames with both shoulders (0 without: turning the body shrinks it),
+//            119 time since the last usable frame (s, at most 2) / 2 (1 before any)
+// History entries (velocities, displacements, flips) count only tokens in which the keypoints were
+// visible; a nobody token breaks them. A token interval without any frame (frames slower than the
+// token rate) repeats the previous interval's observations. A restart (time going backwards or a
+// gap over max(2 s, 3 token periods)) resets everything, as reset() does.
+class PoseTokenizer {
+public:
+    static constexpr int kDim = 120;
+    explicit PoseTokenizer(PoseTokenParams params = {});
+    ~PoseTokenizer();
+    PoseTokenizer(PoseTokenizer&&) noexcept;
+    PoseTokenizer& operator=(PoseTokenizer&&) noexcept;
+    static const char* id();          // "pose-kp-v1"
+    int dim() const;                  // 120
+    // One frame at media time t_s (PoseFrame::present = false: nobody in view). Calls `on_token` for
+    // every token slot that is complete once this frame is in.
+    void push(const PoseFrame& f, double t_s, const std::function<void(const Token&)>& on_token);
+    void reset();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace colive

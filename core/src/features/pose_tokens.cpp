@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: MIT
+// pose-kp-v1 tokens from body keypoints; the layout is documented in colive/pose_tokens.h.
+#include "colive/pose_tokens.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+namespace colive {
+
+namespace {
+
+constexpr int kUsed = 13;                  // keypoints 0..12
+constexpr int kHist = 10;                  // tokens in the short history (1 s at 10 Hz)
+constexpr int kBack = 5;                   // displacement lag (0.5 s at 10 Hz)
+constexpr double kScaleTau = 0.5, kCentreTau = 0.15, kLogClamp = 0.25, kStale = 2.0, kFlipDead = 0.5;
+constexpr int kVelJoints[5] = {0, 7, 8, 9, 10};
+constexpr int kShoulder[2] = {5, 6}, kElbow[2] = {7, 8}, kWrist[2] = {9, 10};
+
+struct Vec {
+    double u = 0, v = 0;
+};
+double norm(Vec a) { return std::sqrt(a.u * a.u + a.v * a.v); }
+Vec sub(Vec a, Vec b) { return {a.u - b.u, a.v - b.v}; }
+
+// What the frames of one token interval saw.
+struct Slot {
+    int frames = 0, usable = 0;
+    std::array<int, kUsed> vis{};
+    std::array<double, kUsed> su{}, sv{}, sscore{};
+    double ratio_sum = 0;
+    int ratio_n = 0;
+};
+
+// Per token, what the history features need.
+struct Entry {
+    bool present = false;
+    std::array<bool, kUsed> vis{};
+    std::array<Vec, kUsed> pos{};
+    bool wvel_ok[2] = {false, false};
+    Vec wvel[2];
+    bool fl_ok[2] = {false, false};
+    double fl[2] = {0, 0};
+    bool wd_ok = false, wd_rate_ok = false;
+    double wd = 0, wd_rate = 0;
+    bool scale_ok = false;
+    double ls = 0;
+};
+
+int flips(const std::array<const Entry*, kHist>& h, int n, auto value) {
+    int count = 0, last = 0;
+    for (int i = n - 1; i >= 0; --i) {     // oldest first
+        double x = 0;
+        if (!value(*h[i], x) || std::abs(x) <= kFlipDead) continue;
+        const int s = x > 0 ? 1 : -1;
+        if (last != 0 && s != last) ++count;
+        last = s;
+    }
+    return count;
+}
+
+}  // namespace
+
+struct PoseTokenizer::Impl {
+    PoseTokenParams p;
+    double period = 0.1;
+    bool started = false;
+    double t0 = 0, t_last = 0;
+    long open = 1;
+    Slot slot, prev_slot;
+    bool have_prev_slot = false;
+    // person frame
+    bool scale_init = false, centre_init = false;
+    double ls = 0, t_scale = 0, cx = 0, cy = 0, t_centre = 0;
+    bool ever_usable = false;
+    double t_usable = 0;
+    // history ring: hist[0] = newest
+    std::array<Entry, kHist> ring{};
+    int ring_head = 0, ring_n = 0;
+    Token tok;
+
+    void reset() {
+        started = false;
+        open = 1;
+        slot = Slot{};
+        prev_slot = Slot{};
+        have_prev_slot = false;
+        scale_init = centre_init = false;
+        ever_usable = false;
+        ring_n = 0;
+        ring_head = 0;
+    }
+
+    void add(const PoseFrame& f, double t) {
+        ++slot.frames;
+        if (!f.present) return;
+        auto vis = [&](int j) {
+            const auto& k = f.kp[static_cast<std::size_t>(j)];
+            return k.score >= p.score_threshold && std::isfinite(k.x) && std::isfinite(k.y);
+        };
+        const auto& k5 = f.kp[5];
+        const auto& k6 = f.kp[6];
+        double sw = 0;
+        if (vis(5) && vis(6)) {
+            sw = std::hypot(static_cast<double>(k5.x) - k6.x, static_cast<double>(k5.y) - k6.y);
+            if (sw > 0) {
+                const double raw = std::log(sw);
+                if (!scale_init || t - t_scale > kStale) {
+                    ls = raw;
+                    scale_init = true;
+                } else {
+                    const double a = 1.0 - std::exp(-(t - t_scale) / kScaleTau);
+                    ls += a * (std::clamp(raw, ls - kLogClamp, ls + kLogClamp) - ls);
+                }
+                t_scale = t;
+            }
+        }
+        if (!scale_init) return;
+        const double S = std::exp(ls);
+        bool cand = true;
+        double qx = 0, qy = 0;
+        if (vis(5) && vis(6)) {
+            qx = 0.5 * (static_cast<double>(k5.x) + k6.x);
+            qy = 0.5 * (static_cast<double>(k5.y) + k6.y);
+        } else if (vis(5)) {
+            qx = k5.x - 0.5 * S;
+            qy = k5.y;
+        } else if (vis(6)) {
+            qx = k6.x + 0.5 * S;
+            qy = k6.y;
+        } else {
+            cand = false;
+        }
+        if (cand) {
+            if (!centre_init || t - t_centre > kStale) {
+                cx = qx;
+                cy = qy;
+                centre_init = true;
+            } else {
+                const double a = 1.0 - std::exp(-(t - t_centre) / kCentreTau);
+                cx += a * (qx - cx);
+                cy += a * (qy - cy);
+            }
+            t_centre = t;
+        }
+        if (!centre_init) return;
+        ++slot.usable;
+        ever_usable = true;
+        t_usable = t;
+        for (int j = 0; j < kUsed; ++j) {
+            const auto& k = f.kp[static_cast<std::size_t>(j)];
+            slot.sscore[static_cast<std::size_t>(j)] += k.score;
+            if (!vis(j)) continue;
+            ++slot.vis[static_cast<std::size_t>(j)];
+            slot.su[static_cast<std::size_t>(j)] += (k.x - cx) / S;
+            slot.sv[static_cast<std::size_t>(j)] += -(k.y - cy) / S;
+        }
+        if (sw > 0) {
+            slot.ratio_sum += sw / S;
+            ++slot.ratio_n;
+        }
+    }
+
+    const Entry& hist(int i) const {  // i tokens back (0 = newest)
+        return ring[static_cast<std::size_t>((ring_head - i + kHist) % kHist)];
+    }
+
+    void emit(long k, const std::function<void(const Token&)>& on_token) {
+        Slot s = slot;
+        if (s.frames == 0 && have_prev_slot) s = prev_slot;   // no frame in this interval: repeat
+        prev_slot = s;
+        have_prev_slot = true;
+        slot = Slot{};
+        const double t_tok = t0 + static_cast<double>(k) * period;
+
+        const bool have_prev = ring_n > 0;
+        const Entry prev = have_prev ? hist(0) : Entry{};
+        Entry e;
+        e.present = s.usable > 0;
+        if (e.present) {
+            for (int j = 0; j < kUsed; ++j) {
+                const auto jj = static_cast<std::size_t>(j);
+                e.vis[jj] = s.vis[jj] > 0;
+                if (e.vis[jj]) e.pos[jj] = {s.su[jj] / s.vis[jj], s.sv[jj] / s.vis[jj]};
+            }
+        }
+        auto V = [&](int j) { return e.vis[static_cast<std::size_t>(j)]; };
+        auto P = [&](int j) { return e.pos[static_cast<std::size_t>(j)]; };
+        auto velocity = [&](int j, Vec& out) {
+            const auto jj = static_cast<std::size_t>(j);
+            if (!e.vis[jj] || !prev.present || !prev.vis[jj]) return false;
+            out = {(e.pos[jj].u - prev.pos[jj].u) / period, (e.pos[jj].v - prev.pos[jj].v) / period};
+            return true;
+        };
+        for (int h = 0; h < 2; ++h) {
+            e.wvel_ok[h] = velocity(kWrist[h], e.wvel[h]);
+            e.fl_ok[h] = V(kWrist[h]) && V(kElbow[h]);
+            if (e.fl_ok[h]) e.fl[h] = norm(sub(P(kWrist[h]), P(kElbow[h])));
+        }
+        e.wd_ok = V(9) && V(10);
+        if (e.wd_ok) e.wd = norm(sub(P(9), P(10)));
+        e.wd_rate_ok = e.wd_ok && prev.present && prev.wd_ok;
+        if (e.wd_rate_ok) e.wd_rate = (e.wd - prev.wd) / period;
+        e.scale_ok = scale_init;
+        e.ls = ls;
+        ring_head = (ring_head + 1) % kHist;
+        ring[static_cast<std::size_t>(ring_head)] = e;
+        ring_n = std::min(ring_n + 1, kHist);
+        std::array<const Entry*, kHist> H{};
+        for (int i = 0; i < ring_n; ++i) H[static_cast<std::size_t>(i)] = &hist(i);
+        const Entry* back = ring_n > kBack ? &hist(kBack) : nullptr;
+
+        auto& x = tok.values;
+        std::fill(x.begin(), x.end(), 0.0f);
+        tok.time_s = t_tok;
+        auto put = [&](int i, double val) { x[static_cast<std::size_t>(i)] = static_cast<float>(val); };
+        if (e.present) {
+            for (int j = 0; j < kUsed; ++j) {
+                const auto jj = static_cast<std::size_t>(j);
+                put(4 * j, e.pos[jj].u);
+                put(4 * j + 1, e.pos[jj].v);
+                put(4 * j + 2, static_cast<double>(s.vis[jj]) / s.frames);
+                put(4 * j + 3, s.sscore[jj] / s.usable);
+            }
+            for (int i = 0; i < 5; ++i) {
+                Vec vel;
+                if (velocity(kVelJoints[i], vel)) {
+                    put(52 + 2 * i, vel.u);
+                    put(53 + 2 * i, vel.v);
+                }
+            }
+            double path[2] = {0, 0};
+            double hist_feat[2][9] = {};
+            for (int h = 0; h < 2; ++h) {
+                const int o = 62 + 10 * h;
+                const int sj = kShoulder[h], ej = kElbow[h], wj = kWrist[h];
+                if (V(wj) && V(sj)) {
+                    put(o, P(wj).u - P(sj).u);
+                    put(o + 1, P(wj).v - P(sj).v);
+                }
+                if (e.fl_ok[h]) {
+                    put(o + 2, P(wj).u - P(ej).u);
+                    put(o + 3, P(wj).v - P(ej).v);
+                    put(o + 4, e.fl[h]);
+                    if (prev.present && prev.fl_ok[h]) put(o + 7, (e.fl[h] - prev.fl[h]) / period);
+                }
+                if (V(ej) && V(sj)) put(o + 5, norm(sub(P(ej), P(sj))));
+                if (V(sj) && V(ej) && V(wj)) {
+                    const Vec a = sub(P(sj), P(ej)), b = sub(P(wj), P(ej));
+                    const double na = norm(a), nb = norm(b);
+                    if (na > 1e-3 && nb > 1e-3) put(o + 6, (a.u * b.u + a.v * b.v) / (na * nb));
+                }
+                if (V(wj) && V(0)) {
+                    put(o + 8, P(wj).u - P(0).u);
+                    put(o + 9, P(wj).v - P(0).v);
+                }
+                // history
+                double* hf = hist_feat[h];
+                hf[0] = flips(H, ring_n, [h](const Entry& q, double& out) {
+                            out = q.wvel[h].u;
+                            return q.wvel_ok[h];
+                        }) / 9.0;
+                hf[1] = flips(H, ring_n, [h](const Entry& q, double& out) {
+                            out = q.wvel[h].v;
+                            return q.wvel_ok[h];
+                        }) / 9.0;
+                double n = 0, mu = 0, mv = 0, qu = 0, qv = 0, pl = 0, mx = 0;
+                for (int i = 0; i < ring_n; ++i) {
+                    const Entry& q = *H[static_cast<std::size_t>(i)];
+                    if (q.present && q.vis[static_cast<std::size_t>(wj)]) {
+                        const Vec w = q.pos[static_cast<std::size_t>(wj)];
+                        n += 1;
+                        mu += w.u;
+                        mv += w.v;
+                        qu += w.u * w.u;
+                        qv += w.v * w.v;
+                    }
+                    if (q.wvel_ok[h]) {
+                        const double sp = norm(q.wvel[h]);
+                        pl += sp * period;
+                        mx = std::max(mx, sp);
+                    }
+                }
+                if (n >= 2) {
+                    mu /= n;
+                    mv /= n;
+                    hf[2] = std::sqrt(std::max(0.0, qu / n - mu * mu));
+                    hf[3] = std::sqrt(std::max(0.0, qv / n - mv * mv));
+                }
+                if (back && V(wj) && back->present && back->vis[static_cast<std::size_t>(wj)]) {
+                    hf[4] = P(wj).u - back->pos[static_cast<std::size_t>(wj)].u;
+                    hf[5] = P(wj).v - back->pos[static_cast<std::size_t>(wj)].v;
+                }
+                hf[6] = pl;
+                hf[7] = mx;
+                if (back && e.fl_ok[h] && back->present && back->fl_ok[h]) hf[8] = e.fl[h] - back->fl[h];
+                path[h] = pl;
+                for (int i = 0; i < 9; ++i) put(82 + 9 * h + i, hf[i]);
+            }
+            const int a = path[0] > path[1] ? 0 : 1;
+            if (e.wvel_ok[a]) {
+                put(100, e.wvel[a].u);
+                put(101, e.wvel[a].v);
+            }
+            put(102, hist_feat[a][4]);
+            put(103, hist_feat[a][5]);
+            put(104, hist_feat[a][0]);
+            put(105, hist_feat[a][1]);
+            put(106, hist_feat[a][6]);
+            if (e.fl_ok[a]) put(107, e.fl[a]);
+            put(108, hist_feat[a][8]);
+            if (V(kWrist[a]) && V(kShoulder[a])) put(109, P(kWrist[a]).v - P(kShoulder[a]).v);
+            put(110, hist_feat[1 - a][6]);
+            if (e.wd_ok) {
+                put(111, e.wd);
+                if (back && back->present && back->wd_ok) put(112, e.wd - back->wd);
+            }
+            put(113, flips(H, ring_n, [](const Entry& q, double& out) {
+                          out = q.wd_rate;
+                          return q.wd_rate_ok;
+                      }) / 9.0);
+        }
+        put(114, e.present ? 0.0 : 1.0);
+        put(115, s.frames > 0 ? static_cast<double>(s.usable) / s.frames : 0.0);
+        if (s.frames > 0) {
+            double m = 0;
+            for (int j = 0; j <= 10; ++j) m += static_cast<double>(s.vis[static_cast<std::size_t>(j)]) / s.frames;
+            put(116, m / 11.0);
+        }
+        if (have_prev && prev.scale_ok && e.scale_ok) put(117, (e.ls - prev.ls) / period);
+        if (s.ratio_n > 0) put(118, s.ratio_sum / s.ratio_n);
+        put(119, ever_usable ? std::min(2.0, std::max(0.0, t_tok - t_usable)) / 2.0 : 1.0);
+        on_token(tok);
+    }
+
+    void push(const PoseFrame& f, double t, const std::function<void(const Token&)>& on_token) {
+        if (!std::isfinite(t)) return;
+        if (started && (t < t_last || t - t_last > std::max(kStale, 3.0 * period))) reset();
+        if (!started) {
+            started = true;
+            t0 = t;
+            open = 1;
+        }
+        t_last = t;
+        const double r = (t - t0) / period;
+        const long k = std::max(1L, static_cast<long>(std::ceil(r - 1e-6)));
+        while (open < k) {
+            emit(open, on_token);
+            ++open;
+        }
+        add(f, t);
+        if (r >= static_cast<double>(k) - 1e-6) {
+            emit(open, on_token);
+            ++open;
+        }
+    }
+};
+
+PoseTokenizer::PoseTokenizer(PoseTokenParams params) : m_impl(std::make_unique<Impl>()) {
+    if (!(params.token_rate_hz > 0.0) || !std::isfinite(params.token_rate_hz))
+        throw FeatureError("pose tokens: the token rate must be positive");
+    m_impl->p = params;
+    m_impl->period = 1.0 / params.token_rate_hz;
+    m_impl->tok.values.assign(kDim, 0.0f);
+}
+PoseTokenizer::~PoseTokenizer() = default;
+PoseTokenizer::PoseTokenizer(PoseTokenizer&&) noexcept = default;
+PoseTokenizer& PoseTokenizer::operator=(PoseTokenizer&&) noexcept = default;
+const char* PoseTokenizer::id() { return "pose-kp-v1"; }
+int PoseTokenizer::dim() const { return kDim; }
+void PoseTokenizer::push(const PoseFrame& f, double t_s, const std::function<void(const Token&)>& on_token) {
+    m_impl->push(f, t_s, on_token);
+}
+void PoseTokenizer::reset() { m_impl->reset(); }
+
+}  // namespace colive

@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: MIT
+// PoseTokenizer (pose-kp-v1): against the independent numpy reference (scripts/pose_tokens_reference.py,
+// golden files), invariances (translation / scale of the person, mirroring), nobody in view, frame-rate
+// independence, restarts; and the bundled pose action model's regular vs continual agreement on a
+// token stream made by this tokenizer.
+#include "colive/engine.h"
+#include "colive/pose_tokens.h"
+#include "npy_reader.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <numbers>
+#include <vector>
+
+using colive::PoseFrame;
+using colive::PoseTokenizer;
+using colive::Token;
+
+namespace {
+
+using Frames = std::vector<PoseFrame>;
+using Tokens = std::vector<std::vector<float>>;
+
+Tokens run(const Frames& frames, double fps, double t_offset = 0.0) {
+    PoseTokenizer tk;
+    Tokens out;
+    for (std::size_t i = 0; i < frames.size(); ++i)
+        tk.push(frames[i], t_offset + static_cast<double>(i) / fps, [&](const Token& t) { out.push_back(t.values); });
+    return out;
+}
+
+Frames from_npy(const colive::test::NpyArray& a, int w, int h) {
+    Frames f(a.shape[0]);
+    for (std::size_t t = 0; t < f.size(); ++t) {
+        f[t].width = w;
+        f[t].height = h;
+        for (std::size_t j = 0; j < 17; ++j) {
+            const double* r = &a.data[(t * 17 + j) * 3];
+            f[t].kp[j] = {static_cast<float>(r[0]), static_cast<float>(r[1]), static_cast<float>(r[2])};
+            if (r[2] > 0) f[t].present = true;
+        }
+    }
+    return f;
+}
+
+double smoothstep(double x) {
+    x = std::clamp(x, 0.0, 1.0);
+    return x * x * (3 - 2 * x);
+}
+// 0 before a, ramps up over r to 1, 1 until b, ramps down over r.
+double window(double t, double a, double b, double r) { return smoothstep((t - a) / r) * smoothstep((b - t) / r); }
+
+// A seated person in a raw frame (the person's left = odd COCO ids on the image RIGHT), right hand
+// raised at 0.8 s, swiping to the user's left (image right) at 1.0-1.6 s, lowered at 1.9 s, waving at
+// 3.2-4.8 s; the left wrist unseen at 1.5-2.5 s; nobody in view at 5.2-5.9 s. Analytic and smooth, so
+// any frame rate samples the same motion.
+Frames person(double fps, double seconds, int W, int H, double sw_frac = 0.3) {
+    const int N = static_cast<int>(seconds * fps);
+    const double sw = sw_frac * W;
+    const double body[13][2] = {{0, -0.75}, {0.1, -0.82}, {-0.1, -0.82}, {0.22, -0.78}, {-0.22, -0.78},
+                                {0.5, 0},   {-0.5, 0},    {0.6, 0.6},   {-0.6, 0.6},   {0.45, 1.1},
+                                {-0.45, 1.1}, {0.35, 1.5}, {-0.35, 1.5}};
+    Frames out(static_cast<std::size_t>(N));
+    for (int i = 0; i < N; ++i) {
+        const double t = i / fps;
+        PoseFrame& f = out[static_cast<std::size_t>(i)];
+        f.width = W;
+        f.height = H;
+        if (t > 5.2 && t < 5.9) continue;  // nobody
+        f.present = true;
+        const double cx = W * 0.5 + 0.02 * W * std::sin(0.7 * t), cy = H * 0.7;
+        for (int j = 0; j < 13; ++j)
+            f.kp[static_cast<std::size_t>(j)] = {static_cast<float>(cx + body[j][0] * sw),
+                                                 static_cast<float>(cy + body[j][1] * sw), 0.8f};
+        auto& w = f.kp[10];
+        w.x += static_cast<float>(0.9 * sw * smoothstep((t - 1.0) / 0.6) * (1 - smoothstep((t - 1.9) / 0.3)));
+        w.y -= static_cast<float>(0.9 * sw * window(t, 0.6, 1.9, 0.3));
+        const double wv = window(t, 3.0, 4.8, 0.2);
+        w.x += static_cast<float>(wv * 0.3 * sw * std::sin(2 * std::numbers::pi * 2.5 * t));
+        w.y -= static_cast<float>(wv * 1.2 * sw);
+        if (t > 1.5 && t < 2.5) f.kp[9].score = 0.05f;
+        for (int j = 13; j < 17; ++j) f.kp[static_cast<std::size_t>(j)].score = 0.05f;
+    }
+    return out;
+}
+
+double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
+    double m = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(static_cast<double>(a[i]) - b[i]));
+    return m;
+}
+
+}  // namespace
+
+TEST(PoseTokens, IdAndDim) {
+    PoseTokenizer tk;
+    EXPECT_STREQ(PoseTokenizer::id(), "pose-kp-v1");
+    EXPECT_EQ(tk.dim(), 120);
+    EXPECT_THROW(PoseTokenizer(colive::PoseTokenParams{0.0, 0.2f}), colive::FeatureError);
+}
+
+TEST(PoseTokens, MatchesNumpyReference) {
+    struct Case {
+        const char* name;
+        double fps;
+        int w, h;
+    };
+    for (const Case c : {Case{"gestures", 30.0, 640, 480}, Case{"fps15", 15.0, 320, 240}}) {
+        SCOPED_TRACE(c.name);
+        const std::string dir = std::string(COLIVE_GOLDEN_DIR) + "/features/";
+        const auto kp = colive::test::read_npy(dir + "pose_kp_" + c.name + ".npy");
+        const auto ref = colive::test::read_npy(dir + "pose_tokens_" + c.name + ".npy");
+        const Tokens got = run(from_npy(kp, c.w, c.h), c.fps);
+        ASSERT_EQ(got.size(), ref.shape[0]);
+        ASSERT_EQ(ref.shape[1], 120u);
+        for (std::size_t k = 0; k < got.size(); ++k)
+            for (std::size_t i = 0; i < 120; ++i) {
+                const double r = ref.data[k * 120 + i];
+                ASSERT_NEAR(got[k][i], r, 1e-4 + 1e-4 * std::abs(r)) << "token " << k << " feature " << i;
+            }
+    }
+}
+
+TEST(PoseTokens, TranslationAndScaleOfThePersonDoNotChangeTokens) {
+    const Frames base = person(30.0, 7.0, 640, 480);
+    const Tokens a = run(base, 30.0);
+    for (const auto& [dx, dy, s] : {std::tuple{37.0, -21.0, 1.0}, std::tuple{0.0, 0.0, 1.6}, std::tuple{-50.0, 12.0, 0.55}}) {
+        Frames moved = base;
+        for (auto& f : moved)
+            for (auto& k : f.kp) {
+                k.x = static_cast<float>(100.0 + (k.x - 100.0) * s + dx);
+                k.y = static_cast<float>(50.0 + (k.y - 50.0) * s + dy);
+            }
+        const Tokens b = run(moved, 30.0);
+        ASSERT_EQ(a.size(), b.size());
+        for (std::size_t k = 0; k < a.size(); ++k) ASSERT_LT(max_abs_diff(a[k], b[k]), 2e-4) << "token " << k;
+    }
+}
+
+TEST(PoseTokens, MirroringSwapsSidesAndNegatesHorizontalFeatures) {
+    const int W = 640;
+    const Frames base = person(30.0, 7.0, W, 480);
+    Frames mir = base;
+    const int swap[17] = {0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15};
+    for (std::size_t t = 0; t < base.size(); ++t)
+        for (int j = 0; j < 17; ++j) {
+            auto k = base[t].kp[static_cast<std::size_t>(swap[j])];
+            k.x = static_cast<float>(W) - k.x;
+            mir[t].kp[static_cast<std::size_t>(j)] = k;
+        }
+    const Tokens a = run(base, 30.0), b = run(mir, 30.0);
+    ASSERT_EQ(a.size(), b.size());
+    // expected index map and sign of the mirrored token
+    std::vector<int> src(120), sgn(120, 1);
+    for (int i = 0; i < 120; ++i) src[static_cast<std::size_t>(i)] = i;
+    for (int j = 0; j < 13; ++j)
+        for (int c = 0; c < 4; ++c) {
+            src[static_cast<std::size_t>(4 * j + c)] = 4 * swap[j] + c;
+            if (c == 0) sgn[static_cast<std::size_t>(4 * j)] = -1;
+        }
+    const int vel_swap[5] = {0, 2, 1, 4, 3};
+    for (int i = 0; i < 5; ++i) {
+        src[static_cast<std::size_t>(52 + 2 * i)] = 52 + 2 * vel_swap[i];
+        src[static_cast<std::size_t>(53 + 2 * i)] = 53 + 2 * vel_swap[i];
+        sgn[static_cast<std::size_t>(52 + 2 * i)] = -1;
+    }
+    for (int h = 0; h < 2; ++h) {
+        for (int c = 0; c < 10; ++c) src[static_cast<std::size_t>(62 + 10 * h + c)] = 62 + 10 * (1 - h) + c;
+        for (int c : {0, 2, 8}) sgn[static_cast<std::size_t>(62 + 10 * h + c)] = -1;
+        for (int c = 0; c < 9; ++c) src[static_cast<std::size_t>(82 + 9 * h + c)] = 82 + 9 * (1 - h) + c;
+        sgn[static_cast<std::size_t>(82 + 9 * h + 4)] = -1;
+    }
+    sgn[100] = sgn[102] = -1;   // the active hand is the same physical hand: horizontal motion flips
+    int active_checked = 0;
+    for (std::size_t k = 0; k < a.size(); ++k) {
+        const bool tie = std::abs(a[k][88] - a[k][97]) < 1e-5f;   // paths equal: the tie rule picks a side
+        for (int i = 0; i < 120; ++i) {
+            if (tie && i >= 100 && i < 111) continue;
+            const auto ii = static_cast<std::size_t>(i);
+            ASSERT_NEAR(b[k][ii], sgn[ii] * a[k][static_cast<std::size_t>(src[ii])], 2e-4) << "token " << k << " feature " << i;
+        }
+        active_checked += tie ? 0 : 1;
+    }
+    EXPECT_GT(active_checked, 20);
+    // the swipe (1.0-1.6 s, the right hand towards the user's left = image right): du/dt > 0 for the
+    // active hand; in the mirrored stream it is < 0 (a swipe towards the user's right)
+    double peak_a = 0, peak_b = 0;
+    for (std::size_t k = 10; k < 18; ++k) {
+        peak_a = std::max(peak_a, static_cast<double>(a[k][100]));
+        peak_b = std::min(peak_b, static_cast<double>(b[k][100]));
+    }
+    EXPECT_GT(peak_a, 1.0);
+    EXPECT_LT(peak_b, -1.0);
+}
+
+TEST(PoseTokens, NobodyThere) {
+    Frames empty(60);   // 2 s of frames with nobody in view
+    const Tokens t = run(empty, 30.0);
+    ASSERT_EQ(t.size(), 19u);   // the last frame (1.967 s) completes the slot due at 1.9 s
+    for (const auto& tok : t) {
+        for (int i = 0; i < 114; ++i) ASSERT_EQ(tok[static_cast<std::size_t>(i)], 0.0f);
+        EXPECT_EQ(tok[114], 1.0f);
+        EXPECT_EQ(tok[115], 0.0f);
+        EXPECT_EQ(tok[119], 1.0f);   // never seen anyone
+    }
+    // the person leaves at 5.2 s: nobody tokens, and the time since the last usable frame grows
+    const Tokens p = run(person(30.0, 7.0, 640, 480), 30.0);
+    EXPECT_EQ(p[50][114], 0.0f);
+    EXPECT_EQ(p[55][114], 1.0f);
+    EXPECT_GT(p[57][119], p[55][119]);
+    EXPECT_EQ(p[65][114], 0.0f);
+}
+
+TEST(PoseTokens, FrameRateIndependent) {
+    const Tokens r30 = run(person(30.0, 7.0, 640, 480), 30.0);
+    for (double fps : {15.0, 24.0, 60.0}) {
+        SCOPED_TRACE(fps);
+        const Tokens r = run(person(fps, 7.0, 640, 480), fps);
+        ASSERT_NEAR(static_cast<double>(r.size()), static_cast<double>(r30.size()), 1.0);
+        const std::size_t n = std::min(r.size(), r30.size());
+        double pos = 0, vel = 0, geo = 0, dfl = 0;
+        int flag_diff = 0, compared = 0;
+        for (std::size_t k = 2; k < n; ++k) {
+            flag_diff += r[k][114] != r30[k][114] && (k < 51 || k > 60);
+            // the interval mean of a moving point shifts by up to half a frame interval between rates;
+            // a keypoint that appears or disappears within a token interval (the left wrist at 1.5 and
+            // 2.5 s, the person at 5.2 and 5.9 s) does so one frame earlier or later: compare tokens
+            // whose keypoints are fully seen or fully unseen in both streams, now and one token before
+            bool edge = false;
+            for (std::size_t q : {k - 1, k})
+                for (int j = 0; j < 13; ++j) {
+                    const float va = r[q][static_cast<std::size_t>(4 * j + 2)], vb = r30[q][static_cast<std::size_t>(4 * j + 2)];
+                    edge |= va != vb || (va != 0.0f && va != 1.0f);
+                }
+            if (edge) continue;
+            ++compared;
+            for (int i = 0; i < 52; i += 4) {
+                pos = std::max(pos, std::abs(static_cast<double>(r[k][static_cast<std::size_t>(i)]) - r30[k][static_cast<std::size_t>(i)]));
+                pos = std::max(pos, std::abs(static_cast<double>(r[k][static_cast<std::size_t>(i + 1)]) - r30[k][static_cast<std::size_t>(i + 1)]));
+            }
+            for (int i = 52; i < 62; ++i)
+                vel += std::abs(static_cast<double>(r[k][static_cast<std::size_t>(i)]) - r30[k][static_cast<std::size_t>(i)]);
+            for (int i = 62; i < 82; ++i) {
+                const double d = std::abs(static_cast<double>(r[k][static_cast<std::size_t>(i)]) - r30[k][static_cast<std::size_t>(i)]);
+                if (i == 69 || i == 79) dfl += d;   // d(forearm length)/dt
+                else geo = std::max(geo, d);
+            }
+        }
+        EXPECT_GT(compared, 40);
+        const double vel_mean = vel / (10.0 * compared);
+        // The interval mean over 2 or 3 frames (24 fps) or 1-2 (15 fps) sits up to half a frame interval
+        // off the interval's centre: the wave's wrist (4.7 widths/s at most) moves 0.1 widths in 1/48 s.
+        EXPECT_LT(pos, 0.2);                      // shoulder widths
+        EXPECT_LT(geo, 0.5);                      // the elbow-angle cosine moves fastest in the wave
+        EXPECT_LT(vel_mean, 0.12);                // shoulder widths / s, mean over the velocity features
+        EXPECT_LT(dfl / (2.0 * compared), 0.25);  // d(forearm length)/dt, mean
+        EXPECT_EQ(flag_diff, 0);
+    }
+}
+
+TEST(PoseTokens, RestartOnTimeGoingBackOrLongGap) {
+    const Frames f = person(30.0, 3.0, 640, 480);
+    PoseTokenizer tk;
+    std::vector<double> times;
+    auto sink = [&](const Token& t) { times.push_back(t.time_s); };
+    for (std::size_t i = 0; i < f.size(); ++i) tk.push(f[i], static_cast<double>(i) / 30.0, sink);
+    const std::size_t first = times.size();
+    for (std::size_t i = 0; i < f.size(); ++i) tk.push(f[i], 10.0 + static_cast<double>(i) / 30.0, sink);
+    ASSERT_GT(times.size(), first);
+    EXPECT_NEAR(times[first], 10.1, 1e-9);          // a gap over 2 s restarts the token clock
+    // the restarted stream equals a fresh tokenizer's
+    const Tokens fresh = run(f, 30.0, 10.0);
+    EXPECT_EQ(times.size() - first, fresh.size());
+}
+
+TEST(PoseTokens, SlowFramesFillEveryTokenSlot) {
+    const Tokens t = run(person(5.0, 6.0, 640, 480), 5.0);   // 5 fps: two token slots per frame
+    EXPECT_EQ(t.size(), 58u);   // last frame at 5.8 s
+}
+
+TEST(PoseActionModel, RegularAndContinualAgreeOnPoseTokens) {
+    const std::filesystem::path path = std::filesystem::path(COLIVE_SOURCE_MODELS_DIR) / "action-pose.safetensors";
+    if (!std::filesystem::exists(path)) GTEST_SKIP() << "models/action-pose.safetensors not present";
+    auto model = colive::Model::load(path);
+    ASSERT_EQ(model->config().d_in, 120);
+    ASSERT_EQ(model->config().features, PoseTokenizer::id());
+    Tokens toks;
+    for (double sw : {0.3, 0.22})
+        for (const auto& t : run(person(30.0, 7.0, 640, 480, sw), 30.0)) toks.push_back(t);
+    colive::Stream reg(model, colive::Mode::Regular), con(model, colive::Mode::Continual);
+    int steps = 0;
+    for (const auto& t : toks) {
+        const auto a = reg.step(t);
+        const std::vector<float> pa(a.probs.begin(), a.probs.end());
+        const auto b = con.step(t);
+        if (a.warmup) continue;
+        ++steps;
+        int ia = 0, ib = 0;
+        for (int c = 0; c < static_cast<int>(pa.size()); ++c) {
+            if (pa[static_cast<std::size_t>(c)] > pa[static_cast<std::size_t>(ia)]) ia = c;
+            if (b.probs[static_cast<std::size_t>(c)] > b.probs[static_cast<std::size_t>(ib)]) ib = c;
+            ASSERT_NEAR(pa[static_cast<std::size_t>(c)], b.probs[static_cast<std::size_t>(c)], 1e-4);
+        }
+        ASSERT_EQ(ia, ib);
+    }
+    EXPECT_GT(steps, 100);
+}
