@@ -152,6 +152,30 @@ TEST(ColiveExtract, VideoTokensFollowTheFileFrameRate) {
     EXPECT_NEAR(vx / static_cast<double>(t.shape[0]), 3.0 * 25.0 / 160.0, 0.05);   // 75 px/s at 160 px = 0.47 widths/s
 }
 
+TEST(ColiveExtract, KeypointsGoThroughThePoseTokenizer) {
+    // The golden keypoints of tests/features/test_pose_tokens.cpp (30 fps, 640x480) and their
+    // reference tokens (scripts/pose_tokens_reference.py).
+    TempDir d;
+    const std::string g = std::string(COLIVE_GOLDEN_DIR) + "/features/";
+    std::string out;
+    ASSERT_EQ(run("--keypoints " + g + "pose_kp_gestures.npy --fps 30 --size 640x480 --out " + (d.path / "t.npy").string() +
+                  " --times " + (d.path / "s.npy").string(), &out), 0) << out;
+    EXPECT_NE(out.find("pose-kp-v1"), std::string::npos) << out;
+    const auto t = colive::test::read_npy((d.path / "t.npy").string());
+    const auto ref = colive::test::read_npy(g + "pose_tokens_gestures.npy");
+    const auto s = colive::test::read_npy((d.path / "s.npy").string());
+    ASSERT_EQ(t.shape, ref.shape);
+    EXPECT_NEAR(s.data[0], 0.1, 1e-9);
+    for (std::size_t i = 0; i < t.size(); ++i) ASSERT_NEAR(t.data[i], ref.data[i], 1e-4 + 1e-4 * std::abs(ref.data[i])) << i;
+    EXPECT_EQ(run("--keypoints x.npy --print-id", &out), 0);
+    EXPECT_EQ(out, "pose-kp-v1 120\n");
+    EXPECT_EQ(run("--keypoints " + g + "pose_kp_gestures.npy --out x.npy", &out), 2);          // no --fps / --size
+    EXPECT_EQ(run("--keypoints " + g + "pose_tokens_gestures.npy --fps 30 --size 640x480 --out " + (d.path / "x.npy").string(),
+                  &out), 1);                                                                    // wrong shape
+    EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << "one line: " << out;
+    EXPECT_NE(out.find("(T, 17, 3)"), std::string::npos) << out;
+}
+
 TEST(ColiveExtract, BadInputFailsWithOneLine) {
     TempDir d;
     std::string out;
