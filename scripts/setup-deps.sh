@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian (bookworm) package CoLive needs to build, test, train its
-# bundled models and run the GUI headless. Does nothing when all are present.
+# bundled models and run the GUI headless, then fetches and converts the pretrained pose network
+# (scripts/setup-pose-models.sh, once: it does nothing when models/pose/movenet-lightning.onnx is
+# current). Does nothing when all is present.
 # Usage: sudo scripts/setup-deps.sh    (root needed only when something is missing)
 set -euo pipefail
 
@@ -16,13 +18,19 @@ PACKAGES=(
   portaudio19-dev libsndfile1-dev pulseaudio pulseaudio-utils libasound2-plugins alsa-utils sox
   ffmpeg
   # golden data, model export and training (run with /usr/bin/python3)
-  python3 python3-torch python3-numpy python3-opencv
+  python3 python3-torch python3-numpy python3-opencv python3-onnx
+  # pretrained pose network (scripts/setup-pose-models.sh; nodejs/npm are installed there if absent)
+  # and the photos its golden outputs were made on (models/pose/golden/make_golden.sh)
+  opencv-doc
   fluidsynth fluid-soundfont-gm timgm6mb-soundfont
   # more General MIDI soundfonts for the genre model's training data (models/training/gen_audio.py)
   musescore-general-soundfont-small csound-soundfont opl3-soundfont
   # headless GUI tests and screenshots
   xvfb xauth x11-apps imagemagick
 )
+
+# npm fetches the pose network's tarball; Debian's nodejs/npm only when no npm is on PATH already
+command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -33,12 +41,19 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup-deps: all ${#PACKAGES[@]} packages present"
-  exit 0
+else
+  echo "setup-deps: installing ${#missing[@]} missing packages: ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
-echo "setup-deps: installing ${#missing[@]} missing packages: ${missing[*]}"
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+# The pose network is optional for the app (it falls back to the motion model without it), so a
+# failure here (e.g. no network) is reported in one line and does not stop the set-up.
+# Its outputs live in the source tree: under sudo they are made as the calling user.
+as_user=()
+if [ "$(id -u)" -eq 0 ] && [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ]; then as_user=(sudo -u "$SUDO_USER"); fi
+"${as_user[@]}" bash "$(dirname "$0")/setup-pose-models.sh" ||
+  echo "setup-deps: WARNING: pose model not installed (see the line above); pose features are unavailable"

@@ -1,0 +1,489 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Converts a TensorFlow.js graph model (model.json + weight shards) into an ONNX file that
+OpenCV 4.6 DNN (cv::dnn::readNetFromONNX) loads, cut at the named tensors.
+
+Usage (run with Debian's /usr/bin/python3: python3-onnx, python3-numpy):
+  convert_tfjs.py MODEL.json OUT.onnx --output NAME=TF_NODE [--output ...] [--input-name input]
+
+A tfjs graph model is a TensorFlow GraphDef in JSON plus a weights manifest (float32, float16 or
+uint8-quantised shards). This converter knows the small op set of the MoveNet / MediaPipe networks
+shipped in @vladmandic/human (Conv2D, _FusedConv2D, (Fused)DepthwiseConv2dNative, AddV2/AddN,
+Sub/Mul/RealDiv, Relu/Relu6/Sigmoid, ResizeBilinear, MaxPool, Mean, _FusedMatMul and the identity
+plumbing around the input); anything else is refused with one line.
+
+The ONNX graph is NCHW throughout (TF's NHWC 4-D activations are transposed once, at the input, by
+declaring the input NCHW): input "input" 1xCxHxW float. The original's int32 input is fed as float
+(the caller rounds). Weights stay as stored (fp16 -> float32 exactly).
+
+OpenCV 4.6 accommodations (each checked by loading the result in cv2.dnn):
+- TF "SAME" padding is computed here as plain integers and written into the Conv/MaxPool "pads"
+  (no Pad nodes, no Shape/Gather sub-graphs).
+- Relu6 is written as Clip with min/max ATTRIBUTES (the opset-6 form): OpenCV 4.6 refuses Clip
+  with min/max inputs. The file declares opset 11 (for Resize's half_pixel mode), so a strict ONNX
+  checker flags that Clip; OpenCV reads it as ReLU6.
+- Constants are folded in numpy; elementwise constants are laid out NCHW ([1,C,1,1]) or scalar.
+
+The output is deterministic: the same inputs give the same bytes (nodes are emitted in a fixed
+depth-first order from the outputs, no timestamps or random names).
+"""
+
+import argparse
+import base64
+import json
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+OPSET = 11
+
+
+class ConvertError(Exception):
+    pass
+
+
+def load_weights(model_path, manifest):
+    base = os.path.dirname(os.path.abspath(model_path))
+    weights = {}
+    for group in manifest:
+        buf = b"".join(open(os.path.join(base, p), "rb").read() for p in group["paths"])
+        off = 0
+        for w in group["weights"]:
+            shape = [int(s) for s in w["shape"]]
+            n = int(np.prod(shape)) if shape else 1
+            q = w.get("quantization")
+            dtype = w["dtype"]
+            if q is not None:
+                if q["dtype"] == "float16":
+                    a = np.frombuffer(buf, np.float16, n, off).astype(np.float32)
+                    off += 2 * n
+                elif q["dtype"] in ("uint8", "uint16"):
+                    qt = np.uint8 if q["dtype"] == "uint8" else np.uint16
+                    raw = np.frombuffer(buf, qt, n, off)
+                    off += raw.itemsize * n
+                    a = (raw.astype(np.float32) * np.float32(q["scale"]) + np.float32(q["min"]))
+                else:
+                    raise ConvertError("weight %s: unsupported quantisation %s" % (w["name"], q["dtype"]))
+                if dtype == "int32":
+                    a = np.round(a).astype(np.int32)
+            elif dtype == "float32":
+                a = np.frombuffer(buf, np.float32, n, off).copy()
+                off += 4 * n
+            elif dtype == "int32":
+                a = np.frombuffer(buf, np.int32, n, off).copy()
+                off += 4 * n
+            else:
+                raise ConvertError("weight %s: unsupported dtype %s" % (w["name"], dtype))
+            weights[w["name"]] = a.reshape(shape)
+        if off != len(buf):
+            raise ConvertError("weights manifest does not match the shard sizes (%d of %d bytes used)" % (off, len(buf)))
+    return weights
+
+
+def attr_list_i(node, key, default=None):
+    a = node.get("attr", {}).get(key)
+    if a is None:
+        return default
+    return [int(v) for v in a["list"].get("i", [])]
+
+
+def attr_s(node, key, default=None):
+    a = node.get("attr", {}).get(key)
+    if a is None:
+        return default
+    return base64.b64decode(a["s"]).decode()
+
+
+def attr_b(node, key, default=False):
+    a = node.get("attr", {}).get(key)
+    return default if a is None else bool(a.get("b", False))
+
+
+def attr_i(node, key, default=None):
+    a = node.get("attr", {}).get(key)
+    return default if a is None else int(a.get("i", 0))
+
+
+def same_pads(in_size, k, s, d):
+    """TF SAME padding as (before, after) for one spatial axis."""
+    ek = (k - 1) * d + 1
+    out = -(-in_size // s)
+    total = max((out - 1) * s + ek - in_size, 0)
+    return total // 2, total - total // 2, out
+
+
+class Tensor:
+    """A converted activation: its ONNX name and its shape in TF (NHWC) terms."""
+
+    def __init__(self, name, shape):
+        self.name = name
+        self.shape = list(shape)
+
+
+class Converter:
+    def __init__(self, model_path, input_name):
+        with open(model_path) as f:
+            model = json.load(f)
+        if model.get("format") != "graph-model":
+            raise ConvertError("%s is not a tfjs graph model" % model_path)
+        self.nodes = {n["name"]: n for n in model["modelTopology"]["node"]}
+        self.weights = load_weights(model_path, model["weightsManifest"])
+        self.input_name = input_name
+        self.values = {}      # tf tensor name -> Tensor or np.ndarray (constant)
+        self.onnx_nodes = []
+        self.initializers = []
+        self.inputs = []
+        self.out_names = {}   # tf node name -> wanted onnx output name
+        self.counter = 0
+
+    # ---- helpers -------------------------------------------------------------------------
+    def fresh(self, base):
+        self.counter += 1
+        return "%s_%d" % (base.replace("StatefulPartitionedCall/", "").replace("/", "_"), self.counter)
+
+    def const(self, array, base):
+        name = self.fresh(base)
+        self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
+        return name
+
+    def emit(self, op, inputs, tf_name, shape, **attrs):
+        out = self.out_names.get(tf_name) or self.fresh(tf_name)
+        self.onnx_nodes.append(helper.make_node(op, inputs, [out], name=out, **attrs))
+        return Tensor(out, shape)
+
+    def emit_chain(self, ops, x, tf_name, shape):
+        """ops: list of (op, extra_inputs, attrs); the last one gets the tf name."""
+        cur = x
+        for i, (op, extra, attrs) in enumerate(ops):
+            last = i == len(ops) - 1
+            out = (self.out_names.get(tf_name) or self.fresh(tf_name)) if last else self.fresh(tf_name + "_" + op)
+            self.onnx_nodes.append(helper.make_node(op, [cur] + extra, [out], name=out, **attrs))
+            cur = out
+        return Tensor(cur, shape)
+
+    def activation_ops(self, fused):
+        ops = []
+        for f in fused:
+            if f == "BiasAdd":
+                continue
+            if f == "Relu":
+                ops.append(("Relu", [], {}))
+            elif f == "Relu6":
+                ops.append(("Clip", [], {"min": 0.0, "max": 6.0}))
+            else:
+                raise ConvertError("unsupported fused op %s" % f)
+        return ops
+
+    def nchw_const(self, c, rank):
+        """An elementwise constant for an NHWC tensor of the given rank, laid out for NCHW."""
+        c = np.asarray(c, dtype=np.float32)
+        if c.size == 1:
+            return c.reshape(())
+        if np.all(c == c.ravel()[0]):
+            return np.float32(c.ravel()[0]).reshape(())
+        if rank == 4:
+            if c.ndim >= 1 and all(d == 1 for d in c.shape[:-1]):
+                return c.reshape(1, -1, 1, 1)
+            if c.ndim == 3:  # H, W, C
+                return np.transpose(c, (2, 0, 1))[None]
+            if c.ndim == 4:
+                return np.transpose(c, (0, 3, 1, 2))
+        if rank == 2:
+            return c
+        raise ConvertError("cannot lay out constant of shape %s for a rank-%d tensor" % (list(c.shape), rank))
+
+    # ---- conversion ---------------------------------------------------------------------
+    def value(self, ref):
+        name, _, idx = ref.partition(":")
+        idx = int(idx) if idx else 0
+        name = name.lstrip("^")
+        if (name, idx) not in self.values:
+            self.convert_node(name)
+        v = self.values.get((name, idx))
+        if v is None:
+            raise ConvertError("node %s has no output %d" % (name, idx))
+        return v
+
+    def convert_node(self, name):
+        node = self.nodes.get(name)
+        if node is None:
+            raise ConvertError("node %s not found in the graph" % name)
+        op = node["op"]
+        ins = [self.value(i) for i in node.get("input", []) if not i.startswith("^")]
+        handler = getattr(self, "op_" + op.lstrip("_"), None)
+        if all(isinstance(v, np.ndarray) for v in ins) and op not in ("Placeholder",):
+            out = self.fold(node, ins)
+        elif handler is None:
+            raise ConvertError("unsupported op %s (node %s)" % (op, name))
+        else:
+            out = handler(node, ins)
+        if not isinstance(out, list):
+            out = [out]
+        for i, o in enumerate(out):
+            self.values[(name, i)] = o
+
+    def fold(self, node, ins):
+        op = node["op"]
+        if op == "Const":
+            w = self.weights.get(node["name"])
+            if w is None:
+                raise ConvertError("constant %s has no weights" % node["name"])
+            return w
+        f = {
+            "Identity": lambda a: a,
+            "Cast": lambda a: a.astype(np.float32 if node["attr"]["DstT"]["type"] == "DT_FLOAT" else np.int32),
+            "Mul": lambda a, b: a * b,
+            "AddV2": lambda a, b: a + b,
+            "Sub": lambda a, b: a - b,
+            "RealDiv": lambda a, b: a / b,
+            "Reshape": lambda a, s: a.reshape([int(v) for v in s]),
+        }.get(op)
+        if f is None:
+            raise ConvertError("cannot fold constant op %s (node %s)" % (op, node["name"]))
+        return f(*ins)
+
+    def op_Placeholder(self, node, ins):
+        dims = [int(d.get("size", -1)) for d in node["attr"]["shape"]["shape"]["dim"]]
+        if len(dims) != 4 or dims[0] not in (1, -1):
+            raise ConvertError("input %s: only 1xHxWxC inputs are supported, got %s" % (node["name"], dims))
+        dims[0] = 1
+        n, h, w, c = dims
+        self.inputs.append(helper.make_tensor_value_info(self.input_name, TensorProto.FLOAT, [n, c, h, w]))
+        return Tensor(self.input_name, dims)
+
+    # identity plumbing around the input (the batch axis of a 1xHxWxC tensor)
+    def op_Cast(self, node, ins):
+        return ins[0]
+
+    def op_Identity(self, node, ins):
+        return ins[0]
+
+    def op_Unpack(self, node, ins):
+        x = ins[0]
+        if attr_i(node, "axis", 0) != 0 or attr_i(node, "num") != 1 or x.shape[0] != 1:
+            raise ConvertError("Unpack %s: only removing a batch of 1 is supported" % node["name"])
+        return Tensor(x.name, x.shape[1:])
+
+    def op_ExpandDims(self, node, ins):
+        x, axis = ins
+        if int(np.asarray(axis).ravel()[0]) != 0 or len(x.shape) != 3:
+            raise ConvertError("ExpandDims %s: only adding a batch axis is supported" % node["name"])
+        return Tensor(x.name, [1] + x.shape)
+
+    def op_Squeeze(self, node, ins):
+        x = ins[0]
+        dims = attr_list_i(node, "squeeze_dims", [])
+        if dims != [0] or x.shape[0] != 1:
+            raise ConvertError("Squeeze %s: only removing a batch of 1 is supported" % node["name"])
+        return Tensor(x.name, x.shape[1:])
+
+    def elementwise(self, node, ins, onnx_op):
+        a, b = ins
+        if isinstance(a, Tensor) and isinstance(b, Tensor):
+            if a.shape != b.shape:
+                raise ConvertError("%s %s: shapes %s and %s differ" % (node["op"], node["name"], a.shape, b.shape))
+            return self.emit(onnx_op, [a.name, b.name], node["name"], a.shape)
+        if isinstance(a, Tensor):
+            c = self.nchw_const(b, len(a.shape))
+            if onnx_op in ("Add", "Sub") and not np.any(c):
+                return a  # x +- 0 is exactly x
+            return self.emit(onnx_op, [a.name, self.const(c, node["name"] + "_c")], node["name"], a.shape)
+        raise ConvertError("%s %s: constant on the left is not supported" % (node["op"], node["name"]))
+
+    def op_AddV2(self, node, ins):
+        return self.elementwise(node, ins, "Add")
+
+    op_Add = op_AddV2
+
+    def op_Sub(self, node, ins):
+        return self.elementwise(node, ins, "Sub")
+
+    def op_Mul(self, node, ins):
+        return self.elementwise(node, ins, "Mul")
+
+    def op_RealDiv(self, node, ins):
+        return self.elementwise(node, ins, "Div")
+
+    def op_AddN(self, node, ins):
+        if not all(isinstance(v, Tensor) and v.shape == ins[0].shape for v in ins):
+            raise ConvertError("AddN %s: needs tensors of one shape" % node["name"])
+        return self.emit("Sum", [v.name for v in ins], node["name"], ins[0].shape)
+
+    def op_Relu(self, node, ins):
+        return self.emit("Relu", [ins[0].name], node["name"], ins[0].shape)
+
+    def op_Relu6(self, node, ins):
+        return self.emit("Clip", [ins[0].name], node["name"], ins[0].shape, min=0.0, max=6.0)
+
+    def op_Sigmoid(self, node, ins):
+        return self.emit("Sigmoid", [ins[0].name], node["name"], ins[0].shape)
+
+    def check_nhwc(self, node):
+        fmt = attr_s(node, "data_format", "NHWC")
+        if fmt != "NHWC":
+            raise ConvertError("%s %s: data_format %s is not supported" % (node["op"], node["name"], fmt))
+
+    def conv_geometry(self, node, x, kh, kw):
+        self.check_nhwc(node)
+        strides = attr_list_i(node, "strides", [1, 1, 1, 1])
+        dil = attr_list_i(node, "dilations", [1, 1, 1, 1])
+        padding = attr_s(node, "padding", "VALID")
+        _, h, w, _ = x.shape
+        sh, sw, dh, dw = strides[1], strides[2], dil[1], dil[2]
+        if padding == "SAME":
+            pt, pb, oh = same_pads(h, kh, sh, dh)
+            pl, pr, ow = same_pads(w, kw, sw, dw)
+        elif padding == "VALID":
+            pt = pb = pl = pr = 0
+            oh = (h - ((kh - 1) * dh + 1)) // sh + 1
+            ow = (w - ((kw - 1) * dw + 1)) // sw + 1
+        else:
+            raise ConvertError("%s %s: padding %s is not supported" % (node["op"], node["name"], padding))
+        attrs = {"strides": [sh, sw], "dilations": [dh, dw], "pads": [pt, pl, pb, pr]}
+        return attrs, oh, ow
+
+    def conv(self, node, ins, depthwise):
+        x, w = ins[0], ins[1]
+        if not isinstance(x, Tensor) or not isinstance(w, np.ndarray):
+            raise ConvertError("%s %s: needs a tensor input and constant weights" % (node["op"], node["name"]))
+        kh, kw, cin, m = w.shape
+        attrs, oh, ow = self.conv_geometry(node, x, kh, kw)
+        if depthwise:
+            if cin != x.shape[3]:
+                raise ConvertError("%s: %d channels, depthwise filter for %d" % (node["name"], x.shape[3], cin))
+            wt = np.transpose(w, (2, 3, 0, 1)).reshape(cin * m, 1, kh, kw)
+            attrs["group"] = cin
+            cout = cin * m
+        else:
+            if cin != x.shape[3]:
+                raise ConvertError("%s: %d channels, filter for %d" % (node["name"], x.shape[3], cin))
+            wt = np.transpose(w, (3, 2, 0, 1))
+            cout = m
+        attrs["kernel_shape"] = [kh, kw]
+        fused = [base64.b64decode(s).decode() for s in node.get("attr", {}).get("fused_ops", {}).get("list", {}).get("s", [])]
+        inputs = [x.name, self.const(wt.astype(np.float32), node["name"] + "_w")]
+        if "BiasAdd" in fused:
+            if len(ins) < 3:
+                raise ConvertError("%s: BiasAdd without a bias" % node["name"])
+            inputs.append(self.const(np.asarray(ins[2], np.float32).reshape(cout), node["name"] + "_b"))
+        elif fused and fused[0] not in ("BiasAdd",):
+            raise ConvertError("%s: fused ops %s without BiasAdd are not supported" % (node["name"], fused))
+        shape = [1, oh, ow, cout]
+        acts = self.activation_ops(fused)
+        return self.emit_chain([("Conv", inputs[1:], attrs)] + acts, inputs[0], node["name"], shape)
+
+    def op_Conv2D(self, node, ins):
+        return self.conv(node, ins, False)
+
+    def op_FusedConv2D(self, node, ins):
+        return self.conv(node, ins, False)
+
+    def op_DepthwiseConv2dNative(self, node, ins):
+        return self.conv(node, ins, True)
+
+    def op_FusedDepthwiseConv2dNative(self, node, ins):
+        return self.conv(node, ins, True)
+
+    def op_MaxPool(self, node, ins):
+        x = ins[0]
+        k = attr_list_i(node, "ksize")
+        attrs, oh, ow = self.conv_geometry(node, x, k[1], k[2])
+        del attrs["dilations"]
+        attrs["kernel_shape"] = [k[1], k[2]]
+        return self.emit("MaxPool", [x.name], node["name"], [1, oh, ow, x.shape[3]], **attrs)
+
+    def op_ResizeBilinear(self, node, ins):
+        x, size = ins
+        oh, ow = [int(v) for v in np.asarray(size).ravel()]
+        if attr_b(node, "align_corners"):
+            mode = "align_corners"
+        elif attr_b(node, "half_pixel_centers"):
+            mode = "half_pixel"
+        else:
+            mode = "asymmetric"
+        roi = self.const(np.zeros(0, np.float32), node["name"] + "_roi")
+        scales = self.const(np.zeros(0, np.float32), node["name"] + "_scales")
+        sizes = self.const(np.array([1, x.shape[3], oh, ow], np.int64), node["name"] + "_sizes")
+        return self.emit("Resize", [x.name, roi, scales, sizes], node["name"], [1, oh, ow, x.shape[3]],
+                         mode="linear", coordinate_transformation_mode=mode)
+
+    def op_Mean(self, node, ins):
+        x, axes = ins
+        axes = sorted(int(a) % 4 for a in np.asarray(axes).ravel())
+        if axes != [1, 2] or len(x.shape) != 4:
+            raise ConvertError("Mean %s: only the spatial mean of a 4-D tensor is supported" % node["name"])
+        keep = attr_b(node, "keep_dims")
+        pooled = self.emit("GlobalAveragePool", [x.name], node["name"] + ("" if keep else "_pool"), [1, 1, 1, x.shape[3]])
+        if keep:
+            return pooled
+        return self.emit("Flatten", [pooled.name], node["name"], [1, x.shape[3]], axis=1)
+
+    def op_FusedMatMul(self, node, ins):
+        x, w = ins[0], ins[1]
+        if not isinstance(x, Tensor) or len(x.shape) != 2 or not isinstance(w, np.ndarray):
+            raise ConvertError("_FusedMatMul %s: needs a 2-D tensor and constant weights" % node["name"])
+        if attr_b(node, "transpose_a"):
+            raise ConvertError("_FusedMatMul %s: transpose_a is not supported" % node["name"])
+        wt = w.T if attr_b(node, "transpose_b") else w
+        fused = [base64.b64decode(s).decode() for s in node.get("attr", {}).get("fused_ops", {}).get("list", {}).get("s", [])]
+        inputs = [self.const(wt.T.astype(np.float32).copy(), node["name"] + "_w")]
+        bias = np.zeros(wt.shape[1], np.float32)
+        if "BiasAdd" in fused:
+            bias = np.asarray(ins[2], np.float32).reshape(-1)
+        inputs.append(self.const(bias, node["name"] + "_b"))
+        shape = [1, wt.shape[1]]
+        acts = self.activation_ops(fused)
+        return self.emit_chain([("Gemm", inputs, {"transB": 1})] + acts, x.name, node["name"], shape)
+
+    # ---- driver -------------------------------------------------------------------------
+    def run(self, outputs):
+        for onnx_name, tf_name in outputs:
+            self.out_names[tf_name] = onnx_name
+        graph_outputs = []
+        for onnx_name, tf_name in outputs:
+            v = self.value(tf_name)
+            if not isinstance(v, Tensor):
+                raise ConvertError("output %s (%s) is a constant" % (onnx_name, tf_name))
+            if v.name != onnx_name:
+                raise ConvertError("output %s (%s) is not produced by its own node" % (onnx_name, tf_name))
+            s = v.shape
+            nchw = [s[0], s[3], s[1], s[2]] if len(s) == 4 else s
+            graph_outputs.append(helper.make_tensor_value_info(onnx_name, TensorProto.FLOAT, nchw))
+        graph = helper.make_graph(self.onnx_nodes, "tfjs", self.inputs, graph_outputs, self.initializers)
+        model = helper.make_model(graph, producer_name="colive convert_tfjs.py",
+                                  opset_imports=[helper.make_opsetid("", OPSET)])
+        model.ir_version = 6
+        return model
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("model_json")
+    ap.add_argument("out_onnx")
+    ap.add_argument("--output", action="append", required=True, metavar="NAME=TF_NODE",
+                    help="an ONNX output NAME taken at the tfjs node TF_NODE (repeat, in order)")
+    ap.add_argument("--input-name", default="input")
+    args = ap.parse_args(argv)
+    outputs = []
+    for o in args.output:
+        name, sep, node = o.partition("=")
+        if not sep or not name or not node:
+            ap.error("--output must be NAME=TF_NODE, got %r" % o)
+        outputs.append((name, node))
+    try:
+        model = Converter(args.model_json, args.input_name).run(outputs)
+    except (ConvertError, OSError, KeyError, ValueError) as e:
+        print("convert_tfjs: %s: %s" % (args.model_json, e), file=sys.stderr)
+        return 1
+    tmp = args.out_onnx + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(model.SerializeToString())
+    os.replace(tmp, args.out_onnx)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Makes tests/golden/pose/ from the ORIGINAL tfjs MoveNet Lightning graph run in node with the
+# pure-JS CPU backend (not from our converted ONNX): see make_golden.js for what is written.
+#   1. scripts/setup-pose-models.sh (the pinned, integrity-checked npm tarball, unpacked)
+#   2. npm ci of package.json/package-lock.json here (pinned @tensorflow/tfjs-core, -converter,
+#      -backend-cpu, integrity-checked by npm) into .cache/pose-golden
+#   3. the photos basketball1.png and messi5.jpg from Debian's opencv-doc, decoded to raw RGB
+#   4. node make_golden.js; then the exact 192x192 network inputs it used are saved as PNG
+# CI does not run this (the goldens are committed). Usage: models/pose/golden/make_golden.sh
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../../.." && pwd)
+out="$root/tests/golden/pose"
+cache="$root/.cache/pose-golden"
+photos=/usr/share/doc/opencv-doc/examples/data
+PY=/usr/bin/python3
+
+fail() { echo "make_golden.sh: $*" >&2; exit 1; }
+command -v node >/dev/null && command -v npm >/dev/null || fail "node/npm missing (Debian nodejs npm)"
+for f in basketball1.png messi5.jpg; do
+  [ -f "$photos/$f" ] || fail "$photos/$f missing (install Debian opencv-doc)"
+done
+
+bash "$root/scripts/setup-pose-models.sh"
+mkdir -p "$cache/work" "$out"
+cp "$here/package.json" "$here/package-lock.json" "$cache/"
+(cd "$cache" && npm ci --silent --no-audit --no-fund) || fail "npm ci of the pinned tfjs packages failed"
+cp "$here/make_golden.js" "$cache/"
+
+"$PY" - "$photos" "$cache/work" <<'EOF'
+import json, os, sys
+import cv2
+src, work = sys.argv[1], sys.argv[2]
+for f in ("basketball1.png", "messi5.jpg"):
+    im = cv2.imread(os.path.join(src, f), cv2.IMREAD_COLOR)  # grey photos become 3 equal channels
+    name = os.path.splitext(f)[0]
+    rgb = cv2.cvtColor(im, cv2.COLOR_BGR2RGB)
+    open(os.path.join(work, name + ".rgb"), "wb").write(rgb.tobytes())
+    json.dump({"file": f, "width": im.shape[1], "height": im.shape[0]}, open(os.path.join(work, name + ".json"), "w"))
+EOF
+
+(cd "$cache" && node make_golden.js "$root/.cache/pose-models/human-3.3.6/models" "$cache/work" "$out")
+
+"$PY" - "$cache/work" "$out" <<'EOF'
+import os, sys
+import cv2
+import numpy as np
+work, out = sys.argv[1], sys.argv[2]
+for name in ("basketball1", "messi5"):
+    rgb = np.fromfile(os.path.join(work, name + "_input.rgb"), np.uint8).reshape(192, 192, 3)
+    cv2.imwrite(os.path.join(out, name + "_input.png"), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR),
+                [cv2.IMWRITE_PNG_COMPRESSION, 9])
+EOF
+echo "make_golden.sh: done ($(du -sh "$out" | cut -f1) in tests/golden/pose)"
