@@ -11,6 +11,9 @@ PACKAGES=(
   cmake ninja-build g++ pkg-config clang libclang-rt-14-dev
   # engine, features, tests
   libeigen3-dev libopencv-dev libgtest-dev libgmock-dev
+  # optimised BLAS (run-time CPU dispatch): the engine's GEMMs (cblas_sgemm) and the PyTorch
+  # baseline of colive-bench (libblas.so.3 then points to OpenBLAS, not netlib's reference BLAS)
+  libopenblas0-pthread libopenblas-pthread-dev
   # desktop app
   qt6-base-dev qt6-base-dev-tools qt6-multimedia-dev libqt6opengl6-dev libxkbcommon-dev
   libqt6svg6 qt6-qpa-plugins fonts-dejavu-core desktop-file-utils

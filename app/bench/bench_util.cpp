@@ -330,40 +330,44 @@ double read_bandwidth_gbs(std::size_t bytes) {
     return best;
 }
 
-std::map<std::pair<std::string, int>, Timing> run_torch(const std::string& script, const std::string& presets_csv,
-                                                        const std::string& depths, int threads, double budget_s,
-                                                        std::string& error) {
-    std::map<std::pair<std::string, int>, Timing> out;
+TorchRun run_torch(const std::string& script, const std::string& presets_csv, const std::string& depths, int threads,
+                   double budget_s) {
+    TorchRun run;
     const std::string cmd = "/usr/bin/python3 \"" + script + "\" --threads " + std::to_string(threads) +
                             " --presets " + presets_csv + " --depths " + depths + " --budget " +
                             std::to_string(budget_s) + " 2>&1";
     FILE* p = popen(cmd.c_str(), "r");
     if (!p) {
-        error = "cannot start python3";
-        return out;
+        run.error = "cannot start python3";
+        return run;
     }
-    char line[512];
+    char line[2048];
     std::string all;
     while (std::fgets(line, sizeof line, p)) {
         all += line;
-        if (line[0] == '#') continue;
         std::string s(line);
+        while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+        if (s.rfind("#", 0) == 0) {
+            s = s.substr(s.size() > 1 && s[1] == ' ' ? 2 : 1);
+            if (s.rfind("blas-kind: ", 0) == 0) run.blas_kind = s.substr(11);
+            run.info.push_back(s);
+            continue;
+        }
         std::stringstream ss(s);
         std::string name, depth, med, p95, steps;
         if (std::getline(ss, name, ',') && std::getline(ss, depth, ',') && std::getline(ss, med, ',') &&
             std::getline(ss, p95, ',') && std::getline(ss, steps)) {
             try {
                 Timing t{std::stod(med), std::stod(p95), std::size_t(std::stoul(steps))};
-                out[{name, std::stoi(depth)}] = t;
+                run.timings[{name, std::stoi(depth)}] = t;
             } catch (const std::exception&) {
             }
         }
     }
     const int rc = pclose(p);
-    if (rc != 0 || out.empty()) {
-        error = "scripts/bench_torch.py failed: " + all.substr(0, 300);
-    }
-    return out;
+    if (rc != 0 || run.timings.empty()) run.error = "scripts/bench_torch.py failed: " + all.substr(0, 300);
+    if (run.blas_kind.empty()) run.blas_kind = "unknown";
+    return run;
 }
 
 }  // namespace colive::bench

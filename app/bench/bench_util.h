@@ -51,10 +51,17 @@ std::string load_average();
 // AVX2 when the CPU has it).
 double read_bandwidth_gbs(std::size_t bytes);
 
-// Runs scripts/bench_torch.py; returns (preset, depth) -> timing. Empty map (and a message in
-// `error`) when Python/torch is unavailable.
-std::map<std::pair<std::string, int>, Timing> run_torch(const std::string& script, const std::string& presets,
-                                                        const std::string& depths, int threads, double budget_s,
-                                                        std::string& error);
+// What scripts/bench_torch.py measured and what it ran on.
+struct TorchRun {
+    std::map<std::pair<std::string, int>, Timing> timings;   // (preset, depth) -> timing
+    std::vector<std::string> info;   // its '#' lines without the '#': torch version and threads, BLAS, config
+    std::string blas_kind;           // openblas | mkl | blis | reference | unknown
+    std::string error;               // non-empty when Python/torch is unavailable or the script failed
+    // netlib's reference BLAS (or a BLAS the script could not identify): ratios against it are not
+    // what PyTorch users see and must be marked as such.
+    bool slow_blas() const { return blas_kind != "openblas" && blas_kind != "mkl" && blas_kind != "blis"; }
+};
+TorchRun run_torch(const std::string& script, const std::string& presets, const std::string& depths, int threads,
+                   double budget_s);
 
 }  // namespace colive::bench

@@ -162,12 +162,9 @@ int main(int argc, char** argv) {
     bool with_torch = false, do_flops = true, do_timing = true, do_memory = true;
     bool only_regular = false, only_continual = false;   // --mode (profiling)
     std::string weights = "both";
-    {
-        // scripts/bench_torch.py next to this source tree (app/bench/main_bench.cpp -> ../../scripts).
-        std::string here = __FILE__;
-        const auto p = here.rfind("/app/bench/");
-        torch_script = (p == std::string::npos ? std::string("scripts") : here.substr(0, p) + "/scripts") + "/bench_torch.py";
-    }
+    // scripts/bench_torch.py of the source tree this was built from (__FILE__ is relative under
+    // ccache's base_dir, so the build passes the directory).
+    torch_script = std::string(COLIVE_SOURCE_DIR) + "/scripts/bench_torch.py";
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         auto need = [&]() -> std::string {
@@ -261,17 +258,24 @@ int main(int argc, char** argv) {
     Table timing;
     Table memory;
     if (do_timing) {
-        std::map<std::pair<std::string, int>, Timing> torch;
-        std::string torch_error;
+        TorchRun torch_run;
         if (with_torch) {
             std::vector<std::string> names;
             for (const auto& p : chosen) names.push_back(p.name);
             std::string pl;
             for (std::size_t i = 0; i < names.size(); ++i) pl += (i ? "," : "") + names[i];
             std::cout << "running " << torch_script << " ..." << std::flush;
-            torch = run_torch(torch_script, pl, depth_list, threads, budget, torch_error);
-            std::cout << (torch_error.empty() ? " done\n" : " failed: " + torch_error + "\n");
+            torch_run = run_torch(torch_script, pl, depth_list, threads, budget);
+            std::cout << (torch_run.error.empty() ? " done\n" : " failed: " + torch_run.error + "\n");
+            for (const auto& l : torch_run.info) std::cout << "  torch: " << l << "\n";
+            if (torch_run.error.empty() && torch_run.slow_blas())
+                std::cout << "\n  WARNING: PyTorch ran on BLAS '" << torch_run.blas_kind
+                          << "' (netlib's reference BLAS or unidentified), not an optimised one: ratios against it are\n"
+                             "  marked REFERENCE BLAS and overstate the engine's lead. Install an optimised BLAS\n"
+                             "  (scripts/setup-deps.sh installs OpenBLAS: libblas.so.3 then points to it).\n\n";
         }
+        const auto& torch = torch_run.timings;
+        const std::string ratio_tag = torch_run.slow_blas() ? " (REFERENCE BLAS!)" : "";
         timing.title = "(b) Time per step: regular (whole window recomputed) vs continual, encoder only, 1 thread per stream";
         timing.header = {"preset", "blocks", "weights", "regular MMAC", "continual MMAC", "MAC ratio", "regular ms (median/p95)",
                          "continual ms (median/p95)", "speed-up", "of MAC ratio", "CPU ms reg/cont", "CPU speed-up"};
@@ -313,8 +317,8 @@ int main(int argc, char** argv) {
                     auto it = torch.find({p.name, depth});
                     if (it != torch.end()) {
                         row.push_back(fmt("%.3f", it->second.median_ms) + " / " + fmt("%.3f", it->second.p95_ms));
-                        row.push_back(fmt("%.1fx", it->second.median_ms / tr.median_ms));
-                        row.push_back(fmt("%.1fx", it->second.median_ms / tc.median_ms));
+                        row.push_back(fmt("%.1fx", it->second.median_ms / tr.median_ms) + ratio_tag);
+                        row.push_back(fmt("%.1fx", it->second.median_ms / tc.median_ms) + ratio_tag);
                     } else {
                         row.insert(row.end(), {"n/a", "n/a", "n/a"});
                     }
@@ -339,7 +343,17 @@ int main(int argc, char** argv) {
                             load_average() + ").",
                         "MACs in the paper's convention (engine count). speed-up = regular median / continual median; 'of MAC ratio' = speed-up / MAC ratio.",
                         "CPU ms = mean thread CPU time per step, which preemption by other processes does not inflate; CPU speed-up is its ratio.",
-                        "torch = Debian python3-torch, regular nn.TransformerEncoder on the (1, n, d) window, same thread count, wall median / p95 (separate run, before the C++ timings)."};
+                        "torch = Debian python3-torch, regular nn.TransformerEncoder on the (1, n, d) window, same thread count "
+                        "(torch and its BLAS), wall median / p95 (separate run, before the C++ timings)."};
+        if (with_torch) {
+            std::string what;
+            for (const auto& l : torch_run.info) what += (what.empty() ? "" : "; ") + l;
+            timing.notes.push_back("torch ran on: " + (what.empty() ? std::string("n/a") : what) + ".");
+            if (torch_run.slow_blas())
+                timing.notes.push_back("**WARNING: PyTorch's BLAS was '" + torch_run.blas_kind +
+                                       "' (netlib's reference BLAS or unidentified), not the optimised BLAS PyTorch users run: "
+                                       "every 'vs torch' ratio marked REFERENCE BLAS overstates the engine's lead.**");
+        }
         memory.notes = {"weights MB = every encoder weight once, at the width a continual step streams it: 4 bytes (f32), 2 bytes for "
                         "Linear weights with a bf16 copy (bf16 rows; biases and norms stay float32). A 1-block continual step "
                         "reads each once; GB/s = weights / continual wall median (and / CPU time). With 2 blocks the n-row "
