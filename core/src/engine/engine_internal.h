@@ -109,25 +109,26 @@ void f32(const float* w, int rows, int cols, const float* x, const float* b, flo
 void bf16(const std::uint16_t* w, int rows, int cols, const float* x, const float* b, float* y);
 }  // namespace gemv
 
-// Y (rows x l.out, row stride ldy) = X (rows x l.in, row stride ldx) W^T + b, using a GEMM whose
-// packing buffers were allocated up front (see GemmPlan).
+// ---- GEMM (gemm.cpp): OpenBLAS's cblas_sgemm, kernels chosen at run time for the CPU, one thread.
+// C (m x n, row-major, row stride ldc) = A (m x k, row-major) * op(B) + beta C, op(B) = B^T (B is
+// n x k) when trans_b, else B (k x n). Never allocates (after the first call of the process).
+void gemm(bool trans_b, int m, int n, int k, const float* a, int lda, const float* b, int ldb, float beta, float* c,
+          int ldc);
+// Sets the BLAS up once per process (one thread per call); GemmPlan's constructor calls it too.
+void gemm_init();
+
+// Y (rows x l.out, row stride ldy) = X (rows x l.in, row stride ldx) W^T + b. A plan is created
+// when the stream is (it sets the BLAS up); the BLAS keeps its packing buffers per process.
 class GemmPlan {
 public:
-    GemmPlan();
+    GemmPlan() = default;
     // Plans Y = X W^T for up to max_rows rows of X, W being (out x in). With transposed_out the
     // plan is for run_t, which writes Y^T instead.
     GemmPlan(int max_rows, int out, int in, bool transposed_out = false);
-    ~GemmPlan();
-    GemmPlan(GemmPlan&&) noexcept;
-    GemmPlan& operator=(GemmPlan&&) noexcept;
     void run(const LinearW& l, const float* x, int ldx, int rows, float* y, int ldy) const;
     // Z (l.out x rows, row stride ldz) = W X^T + b, i.e. the transpose of run()'s Y.
     void run_t(const LinearW& l, const float* x, int ldx, int rows, float* z, int ldz) const;
-    std::size_t bytes() const;
-
-private:
-    struct Blocking;
-    std::unique_ptr<Blocking> m_blocking;
+    std::size_t bytes() const { return 0; }
 };
 
 // Row-wise LayerNorm in place over `rows` rows of width n.dim with stride ld.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Maths kernels of the engine: GEMV/GEMM on row-major weight maps, LayerNorm, activations.
-// Nothing here allocates after construction (GemmPlan allocates its packing buffers up front).
+// Maths kernels of the engine: aligned storage, the GEMV entry point, LayerNorm, activations.
+// Nothing here allocates after construction. The GEMMs are in gemm.cpp, the GEMV kernels in gemv.cpp.
 #include "engine_internal.h"
 
 #include <Eigen/Core>
@@ -11,7 +11,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
-#include <mutex>
 #include <new>
 
 #ifdef __linux__
@@ -71,66 +70,6 @@ void linear_vec(const LinearW& l, const float* x, float* y) {
         gemv::bf16(l.w16, l.out, l.in, x, l.b, y);
     else
         gemv::f32(l.w, l.out, l.in, x, l.b, y);
-}
-
-// Y^T (out x rows, col-major, stride ldy) = W (out x in, row-major) * X^T (in x rows, col-major,
-// stride ldx): Eigen's GEBP kernel with packing buffers allocated once per plan.
-using Blk = Eigen::internal::gemm_blocking_space<Eigen::ColMajor, float, float, Eigen::Dynamic, Eigen::Dynamic,
-                                                 Eigen::Dynamic, 1, false>;
-struct GemmPlan::Blocking {
-    Blk space;
-    std::size_t bytes = 0;
-    Blocking(int out, int rows, int in) : space(out, rows, in, 1, true) {
-        space.allocateAll();
-        bytes = (std::size_t(space.mc()) + std::size_t(space.nc())) * std::size_t(space.kc()) * sizeof(float);
-    }
-};
-
-namespace {
-// Eigen caches the CPU's cache sizes in function-local statics on first use; initialise them once so
-// that streams created concurrently on several threads do not race on that first use.
-void init_eigen_once() {
-    static std::once_flag flag;
-    std::call_once(flag, [] { Eigen::initParallel(); });
-}
-}  // namespace
-
-GemmPlan::GemmPlan(int max_rows, int out, int in, bool transposed_out) {
-    init_eigen_once();
-    m_blocking = transposed_out ? std::make_unique<Blocking>(max_rows, out, in) : std::make_unique<Blocking>(out, max_rows, in);
-}
-GemmPlan::GemmPlan() = default;
-GemmPlan::~GemmPlan() = default;
-GemmPlan::GemmPlan(GemmPlan&&) noexcept = default;
-GemmPlan& GemmPlan::operator=(GemmPlan&&) noexcept = default;
-
-std::size_t GemmPlan::bytes() const { return m_blocking ? m_blocking->bytes : 0; }
-
-void GemmPlan::run(const LinearW& l, const float* x, int ldx, int rows, float* y, int ldy) const {
-    if (rows <= 0) return;
-    using Gemm = Eigen::internal::general_matrix_matrix_product<Eigen::Index, float, Eigen::RowMajor, false, float,
-                                                                Eigen::ColMajor, false, Eigen::ColMajor, 1>;
-    // The product accumulates, so clear (or preset with the bias) first.
-    for (int r = 0; r < rows; ++r) {
-        float* yr = y + std::size_t(r) * std::size_t(ldy);
-        if (l.b)
-            std::memcpy(yr, l.b, sizeof(float) * std::size_t(l.out));
-        else
-            std::memset(yr, 0, sizeof(float) * std::size_t(l.out));
-    }
-    Gemm::run(l.out, rows, l.in, l.w, l.in, x, ldx, y, 1, ldy, 1.0f, m_blocking->space, nullptr);
-}
-
-void GemmPlan::run_t(const LinearW& l, const float* x, int ldx, int rows, float* z, int ldz) const {
-    if (rows <= 0) return;
-    using Gemm = Eigen::internal::general_matrix_matrix_product<Eigen::Index, float, Eigen::RowMajor, false, float,
-                                                                Eigen::ColMajor, false, Eigen::ColMajor, 1>;
-    for (int o = 0; o < l.out; ++o) {
-        float* zr = z + std::size_t(o) * std::size_t(ldz);
-        std::fill(zr, zr + rows, l.b ? l.b[o] : 0.0f);
-    }
-    // Y (rows x out, col-major, column stride ldz) = X (row-major) * W^T (col-major view of W).
-    Gemm::run(rows, l.out, l.in, x, ldx, l.w, l.in, z, 1, ldz, 1.0f, m_blocking->space, nullptr);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: MIT
+// The engine's matrix-matrix products (regular mode, and the n-row GEMMs of the retroactive and
+// multi-block continual paths) through OpenBLAS's cblas_sgemm.
+//
+// Why OpenBLAS: Debian builds it with DYNAMIC_ARCH, so its kernels are picked at run time for the
+// CPU (SkylakeX AVX-512, Haswell AVX2, ...) while this build stays baseline x86-64; it is the BLAS
+// PyTorch users get, and OpenCV (which the app links) already loads the same libopenblas.so.0.
+// Measured against Eigen 3.4's GEBP (SSE2 in the default build) on the bench presets: see
+// docs/benchmarks.md.
+//
+// Threads: every Stream is single-threaded. OpenBLAS's own thread pool is set to one thread once,
+// before the first product (process-wide; OpenBLAS then runs each GEMM on the calling thread and
+// never wakes its workers), so no thread is spawned or signalled per step. Concurrent calls from
+// several streams' threads are supported by OpenBLAS (its work buffers come from a locked pool
+// that is filled on first use and then reused: no allocation per step).
+#include "engine_internal.h"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+
+namespace colive {
+
+namespace {
+void init_blas_once() {
+    static std::once_flag flag;
+    std::call_once(flag, [] { openblas_set_num_threads(1); });
+}
+}  // namespace
+
+void gemm_init() { init_blas_once(); }
+
+void gemm(bool trans_b, int m, int n, int k, const float* a, int lda, const float* b, int ldb, float beta, float* c,
+          int ldc) {
+    if (m <= 0 || n <= 0) return;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, a, lda, b, ldb, beta, c,
+                ldc);
+}
+
+GemmPlan::GemmPlan(int /*max_rows*/, int /*out*/, int /*in*/, bool /*transposed_out*/) { init_blas_once(); }
+
+void GemmPlan::run(const LinearW& l, const float* x, int ldx, int rows, float* y, int ldy) const {
+    if (rows <= 0) return;
+    // Preset with the bias (beta = 1) or let the product overwrite (beta = 0).
+    if (l.b)
+        for (int r = 0; r < rows; ++r) std::memcpy(y + std::size_t(r) * std::size_t(ldy), l.b, sizeof(float) * std::size_t(l.out));
+    gemm(true, rows, l.out, l.in, x, ldx, l.w, l.in, l.b ? 1.0f : 0.0f, y, ldy);
+}
+
+void GemmPlan::run_t(const LinearW& l, const float* x, int ldx, int rows, float* z, int ldz) const {
+    if (rows <= 0) return;
+    if (l.b)
+        for (int o = 0; o < l.out; ++o) {
+            float* zr = z + std::size_t(o) * std::size_t(ldz);
+            std::fill(zr, zr + rows, l.b[o]);
+        }
+    gemm(true, l.out, rows, l.in, l.w, l.in, x, ldx, l.b ? 1.0f : 0.0f, z, ldz);
+}
+
+}  // namespace colive
