@@ -138,6 +138,10 @@ void layer_norm(const NormW& n, float eps, const float* x, float* y);
 void activate(Activation a, float* x, std::size_t count);
 // Softmax in place (max-subtracted). Returns false if the input holds a NaN.
 void softmax(float* x, int count);
+// Row-wise softmax (max-subtracted) in place of the (r x c) row-major block S (row stride ld), each
+// row with `pad` extra scores equal to zero that only add to its denominator. A row holding a NaN
+// or +inf becomes NaN. Vectorised with the ISA gemv::active() picked (softmax.cpp).
+void softmax_rows(float* S, int r, int c, int ld, int pad);
 bool all_finite(const float* x, std::size_t count);
 
 // Exact GELU, vectorised: 0.5 x (1 + erf(x / sqrt 2)).

@@ -216,21 +216,7 @@ struct Stream::State {
 
     // Row-wise softmax of the (r x c) row-major block S with `pad` extra zero scores per row whose
     // values are zero (they only add to the denominators).
-    void softmax_rows_padded(float* S, int r, int c, int ld, int pad) {
-        // Row by row on contiguous maps, so that Eigen's vectorised exp is used.
-        for (int i = 0; i < r; ++i) {
-            Eigen::Map<Eigen::ArrayXf> a(S + std::size_t(i) * std::size_t(ld), c);
-            float m = c > 0 ? a.maxCoeff() : 0.0f;
-            if (pad > 0) m = std::max(m, 0.0f);
-            if (!std::isfinite(m)) {
-                a.setConstant(std::numeric_limits<float>::quiet_NaN());
-                continue;
-            }
-            a = (a - m).exp();
-            const float den = a.sum() + (pad > 0 ? float(pad) * std::exp(-m) : 0.0f);
-            a *= 1.0f / den;
-        }
-    }
+    void softmax_rows_padded(float* S, int r, int c, int ld, int pad) { softmax_rows(S, r, c, ld, pad); }
 
     // One query q (d, already scaled) against nk keys: KT/VT are (d x nk) blocks of row stride ld
     // (head hh = rows hh*dh ...), `pad` extra zero keys/values. Writes the concatenated heads.
@@ -258,14 +244,10 @@ struct Stream::State {
             for (int i = 0; i < d; ++i) qr[i] *= scale;
         }
         for (int hh = 0; hh < h; ++hh) {
-            ConstRowMatMap Qh(QKVw.data() + hh * dh, rows, dh, Eigen::OuterStride<>(ld));
-            ConstRowMatMap Kh(QKVw.data() + d + hh * dh, rows, dh, Eigen::OuterStride<>(ld));
-            ConstRowMatMap Vh(QKVw.data() + 2 * d + hh * dh, rows, dh, Eigen::OuterStride<>(ld));
-            RowMatMap S(Sw.data(), rows, rows, Eigen::OuterStride<>(rows));
-            S.noalias() = Qh * Kh.transpose();
+            const float* Qh = QKVw.data() + hh * dh;   // (rows x dh), row stride ld, and K, V after it
+            gemm(true, rows, rows, dh, Qh, ld, Qh + d, ld, 0.0f, Sw.data(), rows);   // S = Q K^T
             softmax_rows_padded(Sw.data(), rows, rows, rows, pad);
-            RowMatMap Oh(Ow.data() + hh * dh, rows, dh, Eigen::OuterStride<>(d));
-            Oh.noalias() = S * Vh;
+            gemm(false, rows, dh, rows, Sw.data(), rows, Qh + 2 * d, ld, 0.0f, Ow.data() + hh * dh, d);   // O = S V
         }
         block_tail_rows(Lw, Xin, Ow.data(), rows, Y);
     }
