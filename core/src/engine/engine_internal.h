@@ -131,6 +131,12 @@ public:
     std::size_t bytes() const { return 0; }
 };
 
+// Attention of one scaled query q (h heads of dh) over nk cached keys/values stored transposed:
+// KT, VT are (h*dh x nk) blocks of row stride ld; `pad` extra zero keys/values; S (h x nk) is
+// scratch for the weights. Writes the concatenated heads to out (attention.cpp; ISA of gemv).
+void attend_one_query(const float* q, const float* KT, const float* VT, int h, int dh, int nk, int ld, int pad, float* S,
+                      float* out);
+
 // Row-wise LayerNorm in place over `rows` rows of width n.dim with stride ld.
 void layer_norm_rows(const NormW& n, float eps, float* x, int rows, int ld);
 void layer_norm(const NormW& n, float eps, const float* x, float* y);

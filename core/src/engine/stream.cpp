@@ -221,17 +221,7 @@ struct Stream::State {
     // One query q (d, already scaled) against nk keys: KT/VT are (d x nk) blocks of row stride ld
     // (head hh = rows hh*dh ...), `pad` extra zero keys/values. Writes the concatenated heads.
     void attend_one(const float* q, const float* KTp, const float* VTp, int nk, int ld, int pad, float* out) {
-        for (int hh = 0; hh < h; ++hh) {
-            ConstRowMatMap Kh(KTp + std::size_t(hh) * std::size_t(dh) * std::size_t(ld), dh, nk, Eigen::OuterStride<>(ld));
-            Eigen::Map<Eigen::RowVectorXf> srow(Sh.data() + std::size_t(hh) * std::size_t(nk), nk);
-            srow.noalias() = Eigen::Map<const Eigen::RowVectorXf>(q + hh * dh, dh) * Kh;
-        }
-        softmax_rows_padded(Sh.data(), h, nk, nk, pad);
-        for (int hh = 0; hh < h; ++hh) {
-            ConstRowMatMap Vh(VTp + std::size_t(hh) * std::size_t(dh) * std::size_t(ld), dh, nk, Eigen::OuterStride<>(ld));
-            VecMap o(out + hh * dh, dh);
-            o.noalias() = Vh * ConstVecMap(Sh.data() + std::size_t(hh) * std::size_t(nk), nk);
-        }
+        attend_one_query(q, KTp, VTp, h, dh, nk, ld, pad, Sh.data(), out);
     }
 
     // A regular post-norm encoder block over `rows` rows of Xin (slot order), pad = n - rows.
