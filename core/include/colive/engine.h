@@ -71,6 +71,7 @@ struct ModelConfig {
     bool has_input_proj = true;       // Linear d_in -> d_model before the encoder
     bool in_proj_bias = true;         // attention in_proj/out_proj biases
     bool final_norm = true;           // LayerNorm after the encoder
+    bool norm_first = false;          // pre-norm blocks: x + Attn(LN1(x)), then + FFN(LN2(.)) (docs/prenorm.md)
     Activation activation = Activation::GELU;
     float ln_eps = 1e-5f;
     double token_rate_hz = 0.0;       // tokens per second the model expects (0 = unknown)
@@ -139,6 +140,8 @@ private:
 // Regular: every block on all n rows, input projection of all n tokens. Continual: 1 block =
 // single-output; deeper = retroactive first block (all n rows out-projected and FFN'd), regular
 // middle blocks, and a last block that projects keys/values of all n rows but only the newest query.
+// Pre-norm blocks (norm_first) move LayerNorm work: the retroactive block normalises the new token
+// (LN1) and all n rows (LN2), the last block all n rows (LN1, for its keys/values) and the newest (LN2).
 MacCount macs_per_step(const ModelConfig& cfg, Mode mode);
 
 // The count the paper's tooling reports for the same model (ptflops 0.6.8 hooks + the co library's

@@ -22,13 +22,21 @@ i64 sdpa_single_output(i64 n, i64 e) { return 2 * n * e + 2 * e; }
 
 struct Dims {
     i64 d_in, d, h, e, n, f, C;
-    bool ipb, has_in, final_norm;
+    bool ipb, has_in, final_norm, prenorm;
 };
 
 Dims dims(const ModelConfig& c) {
     return Dims{c.d_in, c.d_model, c.heads, c.d_model / (c.heads > 0 ? c.heads : 1), c.window, c.d_ff,
-                i64(c.classes.size()), c.in_proj_bias, c.has_input_proj, c.final_norm};
+                i64(c.classes.size()), c.in_proj_bias, c.has_input_proj, c.final_norm, c.norm_first};
 }
+
+// LayerNorm inputs of the continual retroactive first block and single-output last block with r
+// rows in the window (docs/prenorm.md): post-norm normalises what each block outputs (all r rows
+// in the first block, the newest in the last); pre-norm normalises the block's attention input
+// (the new token in the first block, all r rows in the last, whose keys and values all changed)
+// and the residual stream that feeds the FFN (all r rows in the first block, the newest in the last).
+i64 retroactive_norms(const Dims& k, i64 r) { return k.prenorm ? k.d + r * k.d : 2 * r * k.d; }
+i64 last_block_norms(const Dims& k, i64 r) { return k.prenorm ? r * k.d + k.d : 2 * k.d; }
 
 void head_part(const Dims& k, MacCount& m, bool ref) {
     if (k.final_norm) m.head += k.d;
@@ -62,7 +70,7 @@ MacCount macs_for_rows(const ModelConfig& cfg, Mode mode, int rows_in) {
             m.attention += linear(1, k.d, 3 * k.d, k.ipb) + k.h * sdpa_retroactive_step(k.n, k.e) +
                            linear(r, k.d, k.d, k.ipb);
             m.feed_forward += linear(r, k.d, k.f, true) + linear(r, k.f, k.d, true);
-            m.norm_act += 2 * r * k.d;
+            m.norm_act += retroactive_norms(k, r);
             // Regular middle blocks.
             for (int l = 1; l + 1 < cfg.blocks; ++l) {
                 m.attention +=
@@ -74,7 +82,7 @@ MacCount macs_for_rows(const ModelConfig& cfg, Mode mode, int rows_in) {
             m.attention += linear(1, k.d, k.d, k.ipb) + linear(r, k.d, 2 * k.d, k.ipb) +
                            k.h * sdpa_single_output(r, k.e) + linear(1, k.d, k.d, k.ipb);
             m.feed_forward += linear(1, k.d, k.f, true) + linear(1, k.f, k.d, true);
-            m.norm_act += 2 * k.d;
+            m.norm_act += last_block_norms(k, r);
         }
     }
     head_part(k, m, false);
@@ -116,7 +124,7 @@ MacCount reference_macs_per_step(const ModelConfig& cfg, Mode mode) {
     } else {
         m.attention += mha(1, sdpa_retroactive_step(n, k.e), n);
         m.feed_forward += linear_ref(n, k.d, k.f, true) + linear_ref(n, k.f, k.d, true);
-        m.norm_act += 2 * n * k.d;
+        m.norm_act += retroactive_norms(k, n);
         for (int l = 1; l + 1 < cfg.blocks; ++l) {
             m.attention += mha(n, sdpa_regular(n, n, k.e), n);
             m.feed_forward += linear_ref(n, k.d, k.f, true) + linear_ref(n, k.f, k.d, true);
@@ -125,7 +133,7 @@ MacCount reference_macs_per_step(const ModelConfig& cfg, Mode mode) {
         // co's last block (single_output_forward) in-projects q, k and v for all n rows.
         m.attention += mha(n, sdpa_single_output(n, k.e), 1);
         m.feed_forward += linear_ref(1, k.d, k.f, true) + linear_ref(1, k.f, k.d, true);
-        m.norm_act += 2 * k.d;
+        m.norm_act += last_block_norms(k, n);
     }
     head_part(k, m, true);
     return m;

@@ -263,6 +263,7 @@ public:
         c.ln_eps = float(eps);
         c.in_proj_bias = cfg_bool("in_proj_bias", true);
         c.final_norm = cfg_bool("final_norm", true);
+        c.norm_first = cfg_bool("norm_first", false);
         c.token_rate_hz = cfg_double("token_rate_hz", 0.0);
         if (c.token_rate_hz < 0.0) fail("config 'token_rate_hz' must be >= 0");
         if (const json::Value* cl = m_cfg_json.find("classes")) {
@@ -276,7 +277,7 @@ public:
         static const char* known[] = {"name",     "modality", "features",   "d_in",         "d_model",
                                       "heads",    "d_ff",     "window",     "blocks",       "pe_rows",
                                       "activation", "ln_eps", "in_proj_bias", "final_norm", "token_rate_hz",
-                                      "classes",  "input_proj"};
+                                      "classes",  "input_proj", "norm_first"};
         for (const auto& [k, v] : m_cfg_json.object) {
             const std::string& key = k;   // clang 14 cannot capture structured bindings
             if (std::find_if(std::begin(known), std::end(known), [&](const char* s) { return key == s; }) !=

@@ -16,6 +16,12 @@
 // softmax). If D_i drops below mag_i / 64 (the leaving key dominated the row, so the
 // subtraction cancelled), the row is recomputed exactly from the caches in O(n d_h). Rows touched
 // while a non-finite token is in the window are recomputed once it has left.
+//
+// Pre-norm blocks (ModelConfig::norm_first, docs/prenorm.md) reuse the same attention: it consumes
+// LN1 of the block input instead of the input itself, and the block tail becomes
+// y = x1 + FFN(LN2(x1)), x1 = x + out_proj(o). Only where LN1 runs changes per depth: on the new
+// token in the 1-block and retroactive paths, on every row in regular blocks and in the deep
+// single-output last block (its keys and values come from rows that all changed).
 #include "engine_internal.h"
 
 #include <algorithm>
@@ -44,6 +50,7 @@ struct Stream::State {
     Mode mode = Mode::Continual;
 
     int d_in = 0, d = 0, h = 0, dh = 0, n = 0, f = 0, C = 0, L = 0, M = 0;
+    bool prenorm = false;
     float scale = 1.0f;
     std::int64_t t = 0;           // tokens seen since reset
     std::int64_t first = 0;       // stream index of the first token after reset (PE phase offset)
@@ -53,10 +60,12 @@ struct Stream::State {
     AlignedFloats logits, probs, encoded, normed;
     // Single-token scratch.
     AlignedFloats emb, qkv, att, x1, hid, tmp, kold, vold, col;
+    AlignedFloats zin;  // pre-norm: LN1 of the newest block input (d)
     AlignedFloats Sh;   // (h x n) scores
 
     // Window buffers (n rows, slot order).
     AlignedFloats Xw, Yw, QKVw, Ow, Aw, Hw, Sw, KVT;
+    AlignedFloats Zw;   // pre-norm: LayerNorm'd rows (LN1 before attention, LN2 before the FFN)
     std::vector<unsigned char> bad;   // per slot: token (or its projections) not finite
     int bad_count = 0;
 
@@ -88,6 +97,7 @@ struct Stream::State {
         C = cfg->num_classes();
         L = cfg->blocks;
         M = cfg->pe_rows;
+        prenorm = cfg->norm_first;
         scale = float(1.0 / std::sqrt(double(dh)));
         const auto un = std::size_t(n), ud = std::size_t(d), uf = std::size_t(f), uh = std::size_t(h);
 
@@ -118,7 +128,9 @@ struct Stream::State {
             g_out = GemmPlan(n, d, d);
             g_l1 = GemmPlan(n, f, d);
             g_l2 = GemmPlan(n, d, f);
+            if (prenorm) Zw = AlignedFloats(un * ud);
         }
+        if (prenorm) zin = AlignedFloats(ud);
         if (mode == Mode::Regular || L >= 3) {
             QKVw = AlignedFloats(un * 3 * ud);
             Sw = AlignedFloats(un * un);
@@ -164,7 +176,7 @@ struct Stream::State {
     std::size_t bytes() const {
         std::size_t b = 0;
         for (const AlignedFloats* a : {&logits, &probs, &encoded, &normed, &emb, &qkv, &att, &x1, &hid, &tmp, &kold, &vold,
-                                       &col, &Sh, &Xw, &Yw, &QKVw, &Ow, &Aw, &Hw, &Sw, &KVT, &raw, &KT,
+                                       &col, &zin, &Zw, &Sh, &Xw, &Yw, &QKVw, &Ow, &Aw, &Hw, &Sw, &KVT, &raw, &KT,
                                        &VT, &QT, &AVT, &rowm, &rowD, &rowmag, &Xr, &R0, &So, &Sn})
             b += AlignedFloats::padded(a->size()) * sizeof(float);
         b += bad.size() + dirty.size() + phase.size() * sizeof(int);
@@ -214,6 +226,58 @@ struct Stream::State {
         layer_norm_rows(Lw.norm2, cfg->ln_eps, Y, rows, d);
     }
 
+    // Pre-norm single row: y = x1 + FFN(LN2(x1)), x1 = x + out_proj(o). y must not alias x or o.
+    void prenorm_tail_one(const LayerW& Lw, const float* x, const float* o, float* y) {
+        linear_vec(Lw.out_proj, o, tmp.data());
+        for (int i = 0; i < d; ++i) x1.data()[i] = x[i] + tmp.data()[i];
+        layer_norm(Lw.norm2, cfg->ln_eps, x1.data(), tmp.data());
+        linear_vec(Lw.linear1, tmp.data(), hid.data());
+        activate(cfg->activation, hid.data(), std::size_t(f));
+        linear_vec(Lw.linear2, hid.data(), y);
+        for (int i = 0; i < d; ++i) y[i] += x1.data()[i];
+    }
+
+    // Pre-norm rows: Y = X1 + FFN(LN2(X1)), X1 = X + out_proj(O). Uses Aw, Zw and Hw. Y may alias O or X.
+    void prenorm_tail_rows(const LayerW& Lw, const float* X, const float* O, int rows, float* Y) {
+        const std::size_t count = std::size_t(rows) * std::size_t(d);
+        g_out.run(Lw.out_proj, O, d, rows, Aw.data(), d);
+        float* X1 = Aw.data();
+        for (std::size_t k = 0; k < count; ++k) X1[k] += X[k];
+        float* Z = norm_rows(Lw.norm2, X1, rows);
+        g_l1.run(Lw.linear1, Z, d, rows, Hw.data(), f);
+        activate(cfg->activation, Hw.data(), std::size_t(rows) * std::size_t(f));
+        g_l2.run(Lw.linear2, Hw.data(), f, rows, Y, d);
+        for (std::size_t k = 0; k < count; ++k) Y[k] += X1[k];
+    }
+
+    // LayerNorm of `rows` rows of X into Zw (pre-norm blocks); returns Zw.
+    float* norm_rows(const NormW& nw, const float* X, int rows) {
+        for (int r = 0; r < rows; ++r)
+            layer_norm(nw, cfg->ln_eps, X + std::size_t(r) * std::size_t(d), Zw.data() + std::size_t(r) * std::size_t(d));
+        return Zw.data();
+    }
+
+    // What a block's attention consumes for the newest input x: LN1(x) (in zin) when pre-norm, else x.
+    const float* attention_input(const LayerW& Lw, const float* x) {
+        if (!prenorm) return x;
+        layer_norm(Lw.norm1, cfg->ln_eps, x, zin.data());
+        return zin.data();
+    }
+
+    // The block tail of either kind, for one row or for `rows` rows.
+    void tail_one(const LayerW& Lw, const float* x, const float* o, float* y) {
+        if (prenorm)
+            prenorm_tail_one(Lw, x, o, y);
+        else
+            block_tail_one(Lw, x, o, y);
+    }
+    void tail_rows(const LayerW& Lw, const float* X, const float* O, int rows, float* Y) {
+        if (prenorm)
+            prenorm_tail_rows(Lw, X, O, rows, Y);
+        else
+            block_tail_rows(Lw, X, O, rows, Y);
+    }
+
     // Row-wise softmax of the (r x c) row-major block S with `pad` extra zero scores per row whose
     // values are zero (they only add to the denominators).
     void softmax_rows_padded(float* S, int r, int c, int ld, int pad) { softmax_rows(S, r, c, ld, pad); }
@@ -224,8 +288,22 @@ struct Stream::State {
         attend_one_query(q, KTp, VTp, h, dh, nk, ld, pad, Sh.data(), out);
     }
 
-    // A regular post-norm encoder block over `rows` rows of Xin (slot order), pad = n - rows.
+    // A regular encoder block over `rows` rows of Xin (slot order), pad = n - rows: post-norm here,
+    // pre-norm models go to prenorm_block_rows.
     void regular_block_rows(const LayerW& Lw, const float* Xin, int rows, float* Y) {
+        if (prenorm) return prenorm_block_rows(Lw, Xin, rows, Y);
+        attention_rows(Lw, Xin, rows);
+        block_tail_rows(Lw, Xin, Ow.data(), rows, Y);
+    }
+
+    // A regular pre-norm block: Y = X1 + FFN(LN2(X1)), X1 = X + Attn(LN1(X)).
+    void prenorm_block_rows(const LayerW& Lw, const float* Xin, int rows, float* Y) {
+        attention_rows(Lw, norm_rows(Lw.norm1, Xin, rows), rows);
+        prenorm_tail_rows(Lw, Xin, Ow.data(), rows, Y);
+    }
+
+    // Multi-head attention of `rows` rows of Xin among themselves (before out_proj), into Ow.
+    void attention_rows(const LayerW& Lw, const float* Xin, int rows) {
         const int pad = n - rows;
         const int ld = 3 * d;
         g_inproj.run(Lw.in_proj, Xin, d, rows, QKVw.data(), ld);
@@ -239,22 +317,23 @@ struct Stream::State {
             softmax_rows_padded(Sw.data(), rows, rows, rows, pad);
             gemm(false, rows, dh, rows, Sw.data(), rows, Qh + 2 * d, ld, 0.0f, Ow.data() + hh * dh, d);   // O = S V
         }
-        block_tail_rows(Lw, Xin, Ow.data(), rows, Y);
     }
 
     // Last block of a deep continual encoder: only the newest row (slot s) is computed; keys and
     // values are projected (transposed, d x rows) for every row.
     void single_output_last_block(const LayerW& Lw, const float* Xin, int rows, int s, float* y) {
         const float* xs = Xin + std::size_t(s) * std::size_t(d);
-        // q = W_q x_s + b_q (first d rows of in_proj), scaled.
+        // Pre-norm: the attention sees LN1 of every row (all changed), the residual the rows themselves.
+        const float* A = prenorm ? norm_rows(Lw.norm1, Xin, rows) : Xin;
+        // q = W_q a_s + b_q (first d rows of in_proj), scaled.
         LinearW wq{Lw.in_proj.w, Lw.in_proj.b, d, d, Lw.in_proj.w16};   // the first d rows (queries)
-        linear_vec(wq, xs, qkv.data());
+        linear_vec(wq, A + std::size_t(s) * std::size_t(d), qkv.data());
         for (int i = 0; i < d; ++i) qkv.data()[i] *= scale;
         LinearW wkv{Lw.in_proj.w + std::size_t(d) * std::size_t(d), Lw.in_proj.b ? Lw.in_proj.b + d : nullptr, 2 * d,
                     d};
-        g_kvt.run_t(wkv, Xin, d, rows, KVT.data(), n);
+        g_kvt.run_t(wkv, A, d, rows, KVT.data(), n);
         attend_one(qkv.data(), KVT.data(), KVT.data() + std::size_t(d) * std::size_t(n), rows, n, n - rows, att.data());
-        block_tail_one(Lw, xs, att.data(), y);
+        tail_one(Lw, xs, att.data(), y);
     }
 
     // ---- continual caches ---------------------------------------------------------------------
@@ -297,7 +376,7 @@ struct Stream::State {
     int retroactive_step(const LayerW& Lw, const float* e, bool token_bad) {
         const int s = int(t % n);
         const auto un = std::size_t(n);
-        linear_vec(Lw.in_proj, e, qkv.data());
+        linear_vec(Lw.in_proj, attention_input(Lw, e), qkv.data());
         float* q = qkv.data();
         const float* k = qkv.data() + d;
         const float* v = qkv.data() + 2 * d;
@@ -400,7 +479,7 @@ struct Stream::State {
             O.middleCols(hh * dh, dh).transpose() =
                 (head_block(AVT, hh).leftCols(rows).array().rowwise() / Dh.array()).matrix();
         }
-        block_tail_rows(Lw, Xr.data(), Ow.data(), rows, R0.data());
+        tail_rows(Lw, Xr.data(), Ow.data(), rows, R0.data());
         return rows;
     }
 
@@ -414,7 +493,7 @@ struct Stream::State {
         embed(token, ph, emb.data());
         if (L == 1) {
             const LayerW& Lw = W->layers[0];
-            linear_vec(Lw.in_proj, emb.data(), qkv.data());
+            linear_vec(Lw.in_proj, attention_input(Lw, emb.data()), qkv.data());
             for (int i = 0; i < d; ++i) qkv.data()[i] *= scale;
             const bool new_bad = token_bad || !all_finite(qkv.data(), 3 * std::size_t(d));
             bad_count += int(new_bad) - int(bad[std::size_t(s)]);
@@ -422,7 +501,7 @@ struct Stream::State {
             put_col(KT, s, qkv.data() + d);
             put_col(VT, s, qkv.data() + 2 * d);
             attend_one(qkv.data(), KT.data(), VT.data(), n, n, 0, att.data());
-            block_tail_one(Lw, emb.data(), att.data(), encoded.data());
+            tail_one(Lw, emb.data(), att.data(), encoded.data());
             return;
         }
         const int rows = retroactive_step(W->layers[0], emb.data(), token_bad);
