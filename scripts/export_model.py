@@ -24,7 +24,20 @@ The continual library's (`co`) models are accepted as a state_dict: keys such as
 `layers.0.0.self_attn.in_proj_weight`, `layers.0.1.fn._ff_block.fn.linear1.weight`,
 `layers.layers.1.fn.1.norm2.weight` or `norm.fn.weight` are mapped to the PyTorch names
 (`layers.{i}.self_attn.in_proj_weight`, `layers.{i}.linear1.weight`, `norm.weight`). With a
-state_dict the config must give "heads" and "activation" (they are not stored in weights).
+state_dict the config must give "heads" and "activation" (they are not stored in weights), and
+"norm_first": true if the blocks are pre-norm.
+
+Pre-norm blocks (nn.TransformerEncoderLayer(norm_first=True), x + Attn(LN1(x)), then + FFN(LN2(.)))
+are exported with "norm_first": true; an nn.TransformerEncoder's own `norm` becomes the final norm.
+What the engine cannot compute is refused with one line (UnsupportedModel, a ValueError): custom
+attention modules or overridden forward(), stored attention masks, layers that mix batch_first or
+norm_first, add_bias_kv / add_zero_attn, kdim/vdim, activations other than ReLU and exact GELU,
+LayerNorms with different eps or without affine parameters.
+
+From the command line, a whole torch.save()d module (or a dict with keys encoder, input_proj, pe,
+final_norm, head, config) is exported with
+    /usr/bin/python3 scripts/export_model.py --from-torch model.pt my.safetensors --window 64
+which prints one line and exits with status 2 when the model cannot be expressed.
 
 Model file (see /tmp or docs): 8-byte little-endian header length, JSON header with the tensors
 (dtype F32, shape, data_offsets) and "__metadata__": {"colive": "<config JSON>"}, raw float32 data.
@@ -189,19 +202,88 @@ def _activation_name(layer):
     raise ValueError(f"unsupported activation {act!r} (relu or exact gelu only)")
 
 
+class UnsupportedModel(ValueError):
+    """A PyTorch model CoLive's engine cannot express; the message is one line saying what."""
+
+
+def _custom_forward(module, base):
+    """True if `module` is a subclass of `base` that replaces its forward (custom computation)."""
+    return type(module) is not base and type(module).forward is not base.forward
+
+
+def _mask_tensors(module):
+    """Names of tensor attributes/buffers that look like attention masks stored on the module."""
+    names = [k for k, v in vars(module).items() if torch.is_tensor(v) and "mask" in k.lower()]
+    names += [k for k, _ in module.named_buffers(recurse=False) if "mask" in k.lower()]
+    return sorted(set(names))
+
+
+def _check_layer(i, layer):
+    """Refuses (UnsupportedModel) what the engine's encoder block cannot compute."""
+    where = f"layer {i}"
+    if not isinstance(layer, nn.TransformerEncoderLayer):
+        raise UnsupportedModel(f"{where} is {type(layer).__name__}; only nn.TransformerEncoderLayer blocks are supported")
+    if _custom_forward(layer, nn.TransformerEncoderLayer):
+        raise UnsupportedModel(f"{where} ({type(layer).__name__}) overrides forward(); custom block computations are not supported")
+    attn = layer.self_attn
+    if type(attn) is not nn.MultiheadAttention:
+        raise UnsupportedModel(f"{where}: custom attention {type(attn).__name__} is not supported (nn.MultiheadAttention only)")
+    if not attn._qkv_same_embed_dim or attn.in_proj_weight is None:
+        raise UnsupportedModel(f"{where}: separate q/k/v projection weights (kdim/vdim) are not supported")
+    if attn.bias_k is not None or attn.bias_v is not None:
+        raise UnsupportedModel(f"{where}: add_bias_kv=True is not supported")
+    if attn.add_zero_attn:
+        raise UnsupportedModel(f"{where}: add_zero_attn=True is not supported")
+    if (attn.in_proj_bias is None) != (attn.out_proj.bias is None):
+        raise UnsupportedModel(f"{where}: attention with an in-projection bias but no out-projection bias "
+                               "(or the reverse) is not supported")
+    for name in ("norm1", "norm2"):
+        ln = getattr(layer, name)
+        if type(ln) is not nn.LayerNorm or tuple(ln.normalized_shape) != (attn.embed_dim,):
+            raise UnsupportedModel(f"{where}: {name} must be nn.LayerNorm over d_model, got {ln!r}")
+        if ln.weight is None:
+            raise UnsupportedModel(f"{where}: {name} without elementwise affine is not supported")
+    for name in ("linear1", "linear2"):
+        if type(getattr(layer, name)) is not nn.Linear:
+            raise UnsupportedModel(f"{where}: {name} is {type(getattr(layer, name)).__name__}, not nn.Linear")
+    masks = _mask_tensors(layer) + _mask_tensors(attn)
+    if masks:
+        raise UnsupportedModel(f"{where}: stored attention mask(s) {', '.join(masks)} are not supported "
+                               "(the continual window attends to every token in it)")
+    try:
+        _activation_name(layer)
+    except ValueError as e:
+        raise UnsupportedModel(f"{where}: {e}") from None
+
+
 def _layers_from_encoder(encoder):
     if isinstance(encoder, nn.TransformerEncoder):
+        if _custom_forward(encoder, nn.TransformerEncoder):
+            raise UnsupportedModel(f"{type(encoder).__name__} overrides forward(); custom encoder computations "
+                                   "are not supported")
+        masks = _mask_tensors(encoder)
+        if masks:
+            raise UnsupportedModel(f"encoder: stored attention mask(s) {', '.join(masks)} are not supported "
+                                   "(the continual window attends to every token in it)")
         layers = list(encoder.layers)
         norm = encoder.norm
+        if norm is not None and (type(norm) is not nn.LayerNorm or norm.weight is None):
+            raise UnsupportedModel(f"encoder norm must be nn.LayerNorm with elementwise affine, got {norm!r}")
     elif isinstance(encoder, nn.TransformerEncoderLayer):
         layers, norm = [encoder], None
-    else:
+    elif isinstance(encoder, (list, tuple, nn.ModuleList, nn.Sequential)):
         layers, norm = list(encoder), None
+    else:
+        raise UnsupportedModel(f"{type(encoder).__name__} is not an nn.TransformerEncoder, a list of "
+                               "nn.TransformerEncoderLayer or a state_dict")
+    if not layers:
+        raise UnsupportedModel("the encoder has no layers")
     for i, layer in enumerate(layers):
-        if not isinstance(layer, nn.TransformerEncoderLayer):
-            raise TypeError(f"layer {i} is {type(layer).__name__}, expected nn.TransformerEncoderLayer")
-        if getattr(layer, "norm_first", False):
-            raise ValueError("norm_first=True (pre-norm) is not supported; CoLive blocks are post-norm")
+        _check_layer(i, layer)
+    for attr, what in (("batch_first", "batch_first"), ("norm_first", "norm_first (pre- and post-norm blocks)")):
+        values = {bool(getattr(layer, attr, False)) for layer in layers}
+        if len(values) > 1:
+            raise UnsupportedModel(f"layers mix {what}=True and False; every block must agree")
     return layers, norm
 
 
@@ -258,10 +340,16 @@ def export_model(path, encoder, input_proj=None, pe_table=None, final_norm=None,
         l0 = layers[0]
         acts = {_activation_name(l) for l in layers}
         if len(acts) != 1:
-            raise ValueError("all layers must use the same activation")
+            raise UnsupportedModel("layers use different activations; every block must use the same")
         eps = {float(l.norm1.eps) for l in layers} | {float(l.norm2.eps) for l in layers}
+        if enc_norm_mod is not None:
+            eps.add(float(enc_norm_mod.eps))
         if len(eps) != 1:
-            raise ValueError("all LayerNorms must use the same eps")
+            raise UnsupportedModel(f"LayerNorms use different eps ({sorted(eps)}); one eps for every norm is supported")
+        shapes = {(l.self_attn.embed_dim, l.self_attn.num_heads, l.linear1.out_features,
+                   l.self_attn.in_proj_bias is not None) for l in layers}
+        if len(shapes) != 1:
+            raise UnsupportedModel("layers differ in d_model, heads, d_ff or attention biases; every block must agree")
         derived = {
             "d_model": l0.self_attn.embed_dim,
             "heads": l0.self_attn.num_heads,
@@ -270,11 +358,10 @@ def export_model(path, encoder, input_proj=None, pe_table=None, final_norm=None,
             "activation": acts.pop(),
             "ln_eps": eps.pop(),
             "in_proj_bias": l0.self_attn.in_proj_bias is not None,
+            "norm_first": bool(getattr(l0, "norm_first", False)),
         }
         layer_tensors = OrderedDict()
         for i, layer in enumerate(layers):
-            if layer.self_attn.in_proj_weight is None:
-                raise ValueError("separate q/k/v projection weights (kdim/vdim) are not supported")
             for key, value in layer.state_dict().items():
                 if key in LAYER_KEYS:
                     layer_tensors[f"layers.{i}.{key}"] = _np(value)
@@ -341,6 +428,7 @@ def export_model(path, encoder, input_proj=None, pe_table=None, final_norm=None,
     config.setdefault("modality", "")
     config.setdefault("features", "")
     config.setdefault("token_rate_hz", 0.0)
+    config.setdefault("norm_first", False)
     config = {k: (int(v) if isinstance(v, (np.integer,)) else v) for k, v in config.items()}
     save_safetensors(path, tensors, {"colive": json.dumps(config)}, dtype=dtype)
     return config
@@ -355,7 +443,8 @@ def build_torch_model(path, dtype=torch.float64):
     d, h = c["d_model"], c["heads"]
     act = "gelu" if c["activation"] == "gelu" else "relu"
     layer = nn.TransformerEncoderLayer(d, h, c["d_ff"], dropout=0.0, activation=act,
-                                       layer_norm_eps=c["ln_eps"], batch_first=True)
+                                       layer_norm_eps=c["ln_eps"], batch_first=True,
+                                       norm_first=bool(c.get("norm_first", False)))
     enc = nn.TransformerEncoder(layer, c["blocks"], enable_nested_tensor=False)
     sd = {}
     for i in range(c["blocks"]):
@@ -406,6 +495,21 @@ def reference_outputs(path, tokens, dtype=torch.float64, retro_rows=False):
     return out
 
 
+def export_from_torch_file(src, out, window=None, dtype="F32"):
+    """Exports a torch.save()d module, or a dict {encoder, input_proj, pe, final_norm, head, config}."""
+    obj = torch.load(src, map_location="cpu")
+    if not isinstance(obj, dict) or "encoder" not in obj:
+        obj = {"encoder": obj}
+    unknown = set(obj) - {"encoder", "input_proj", "pe", "final_norm", "head", "config"}
+    if unknown:
+        raise ValueError(f"{src}: unknown keys {sorted(unknown)} (encoder, input_proj, pe, final_norm, head, config)")
+    config = dict(obj.get("config") or {})
+    if window is not None:
+        config["window"] = window
+    return export_model(out, obj["encoder"], input_proj=obj.get("input_proj"), pe_table=obj.get("pe"),
+                        final_norm=obj.get("final_norm"), head=obj.get("head"), config=config, dtype=dtype)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--reference", nargs=3, metavar=("MODEL", "TOKENS", "OUT"),
@@ -413,9 +517,23 @@ def main(argv=None):
     ap.add_argument("--info", metavar="MODEL", help="print a model file's config and tensor shapes")
     ap.add_argument("--demo", metavar="OUT", help="write a small random model (d=16, 4 heads, n=8, 3 classes)")
     ap.add_argument("--dtype", choices=DTYPES, default="F32",
-                    help="storage format of the weights written by --demo (default F32)")
+                    help="storage format of the weights written by --demo or --from-torch (default F32)")
+    ap.add_argument("--from-torch", nargs=2, metavar=("MODULE_PT", "OUT"),
+                    help="export a torch.save()d nn.TransformerEncoder (or a dict with keys encoder, input_proj, "
+                         "pe, final_norm, head, config) to OUT")
+    ap.add_argument("--window", type=int, help="tokens in the attention window (with --from-torch)")
     a = ap.parse_args(argv)
-    if a.reference:
+    if a.from_torch:
+        try:
+            cfg = export_from_torch_file(a.from_torch[0], a.from_torch[1], a.window, a.dtype)
+        except UnsupportedModel as e:
+            print(f"export_model.py: not supported: {e}", file=sys.stderr)
+            return 2
+        except (ValueError, TypeError, OSError) as e:
+            print(f"export_model.py: {e}", file=sys.stderr)
+            return 2
+        print(json.dumps(cfg))
+    elif a.reference:
         model, tok, outp = a.reference
         tokens = np.load(tok) if tok.endswith(".npy") else np.fromfile(tok, dtype="<f4")
         _, c = load_safetensors(model)

@@ -17,6 +17,11 @@ Two kinds of model:
     offset + scale * u(seed, i), u from splitmix64 (24-bit uniform in [-1, 1)), scale a power of
     two, so that C++ regenerates the identical float32 file bit for bit (tests/core/golden_util.cpp).
 
+Pre-norm cases (prefix "pre_", nn.TransformerEncoderLayer(norm_first=True) with the encoder's own
+final LayerNorm): tiny real modules at odd sizes (d = 21, 3 heads of width 7, d_ff 34, n = 7) for
+1, 2 and 3 blocks, ReLU and GELU, tokens x1/x10/x50, and recipes at d = 140 (20 heads of width 7).
+`--only prenorm` regenerates just those (keeping the others in index.json).
+
 index.json lists every case: model, tokens, outputs, and torch's own float32 error for reference.
 """
 
@@ -93,11 +98,14 @@ def write_recipe_model(path, recipe):
     save_safetensors(path, tensors, {"colive": json.dumps(recipe["config"])})
 
 
-def config(name, d_in, d, h, f, n, blocks, act, classes, pe_rows, in_proj_bias=True):
-    return {"name": name, "modality": "", "features": "", "d_in": d_in, "d_model": d, "heads": h, "d_ff": f,
-            "window": n, "blocks": blocks, "pe_rows": pe_rows, "activation": act, "ln_eps": 1e-5,
-            "in_proj_bias": in_proj_bias, "final_norm": True, "token_rate_hz": 0.0, "input_proj": True,
-            "classes": [f"c{i}" for i in range(classes)]}
+def config(name, d_in, d, h, f, n, blocks, act, classes, pe_rows, in_proj_bias=True, norm_first=False):
+    c = {"name": name, "modality": "", "features": "", "d_in": d_in, "d_model": d, "heads": h, "d_ff": f,
+         "window": n, "blocks": blocks, "pe_rows": pe_rows, "activation": act, "ln_eps": 1e-5,
+         "in_proj_bias": in_proj_bias, "final_norm": True, "token_rate_hz": 0.0, "input_proj": True,
+         "classes": [f"c{i}" for i in range(classes)]}
+    if norm_first:
+        c["norm_first"] = True
+    return c
 
 
 def tiny_model(path, blocks, act, seed, style):
@@ -135,14 +143,38 @@ def tiny_model(path, blocks, act, seed, style):
     return mods
 
 
+def prenorm_tiny_model(path, blocks, act, seed, batch_first, final_norm=True, sharp=1.0):
+    """A pre-norm nn.TransformerEncoder at odd sizes (d = 21, 3 heads of width 7), the final LayerNorm
+    inside the encoder (its `norm`), exported with export_model.py. `sharp` scales LN1's gain (and so
+    the attention scores) to make the attention nearly one-hot."""
+    torch.manual_seed(seed)
+    d, h, f, n, din, C = 21, 3, 34, 7, 10, 5
+    layer = nn.TransformerEncoderLayer(d, h, f, dropout=0.0, activation=act, batch_first=batch_first, norm_first=True)
+    enc = nn.TransformerEncoder(layer, blocks, norm=nn.LayerNorm(d) if final_norm else None,
+                                enable_nested_tensor=False)
+    with torch.no_grad():
+        for p in enc.parameters():  # non-trivial LayerNorm affine and biases
+            if p.dim() == 1:
+                p.add_(0.1 * torch.randn_like(p))
+        for l in enc.layers:
+            l.norm1.weight.mul_(sharp)
+    inp, head = nn.Linear(din, d), nn.Linear(d, C)
+    pe = 0.2 * torch.randn(2 * n - 1, d)
+    cfg = {"window": n, "classes": [f"c{i}" for i in range(C)], "name": os.path.basename(path)}
+    export_model(path, enc, input_proj=inp, pe_table=pe, head=head, config=cfg)
+    return {"encoder": enc, "input_proj": inp, "pe": pe, "norm": None, "head": head, "batch_first": batch_first,
+            "window": n}
+
+
 @torch.no_grad()
 def module_reference(mods, tokens, retro_steps=()):
     """The same outputs as export_model.reference_outputs, but from the original torch modules
-    (float64 copies), independent of the exported file."""
+    (float64 copies), independent of the exported file. `encoded` is the last layer's output; the
+    probabilities come from the whole encoder (with its own norm, if any), then mods["norm"] and the head."""
     import copy
     enc = copy.deepcopy(mods["encoder"]).double().eval()
     inp = copy.deepcopy(mods["input_proj"]).double()
-    norm = copy.deepcopy(mods["norm"]).double()
+    norm = copy.deepcopy(mods["norm"]).double() if mods["norm"] is not None else (lambda z: z)
     head = copy.deepcopy(mods["head"]).double()
     pe = mods["pe"].double()
     n, bf = mods["window"], mods["batch_first"]
@@ -159,7 +191,13 @@ def module_reference(mods, tokens, retro_steps=()):
     for s in range(n - 1, T):
         win = emb[s - n + 1 : s + 1]
         y = run(enc, win)[-1]
-        out["encoded"][s] = y.numpy()
+        if enc.norm is not None:
+            h = win
+            for layer in enc.layers:
+                h = run(layer, h)
+            out["encoded"][s] = h[-1].numpy()
+        else:
+            out["encoded"][s] = y.numpy()
         out["probs"][s] = torch.softmax(head(norm(y)), -1).numpy()
         if s in retro_steps:
             rows.append(run(enc.layers[0], win).numpy())
@@ -171,7 +209,8 @@ def module_reference(mods, tokens, retro_steps=()):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "tests", "golden", "engine"))
-    ap.add_argument("--only", choices=["tiny"], help="regenerate only the tiny cases (keeps the others in index.json)")
+    ap.add_argument("--only", choices=["tiny", "prenorm"],
+                    help="regenerate only the tiny or the pre-norm cases (keeps the others in index.json)")
     a = ap.parse_args()
     out = os.path.abspath(a.out)
     os.makedirs(out, exist_ok=True)
@@ -223,6 +262,20 @@ def main():
         cases.append(case)
         print(f"{case['name']:28s} torch-f32 err {err32:.2e}", flush=True)
 
+    def keep_others_and_write(prefix, what):
+        with open(os.path.join(out, "index.json")) as fh:
+            old_cases = json.load(fh)["cases"]
+        kept = [c for c in old_cases if not c["name"].startswith(prefix)]
+        with open(os.path.join(out, "index.json"), "w") as fh:
+            json.dump({"generator": "scripts/make_golden.py", "torch": torch.__version__, "cases": kept + cases}, fh,
+                      indent=1)
+        print(f"rewrote the {what} cases in {out}")
+
+    if a.only == "prenorm":
+        prenorm_cases(out, save, run_case)
+        keep_others_and_write("pre_", "pre-norm")
+        return
+
     rng = np.random.default_rng(1234)
     # ---- tiny: exported torch modules ------------------------------------------------------
     tiny_tokens = rng.standard_normal((40, 10)).astype(np.float32)
@@ -241,12 +294,7 @@ def main():
                          mp, tiny_tokens, scale, retro_steps=(7, 20, 39) if (blocks >= 2 and scale == 1.0) else (),
                          mods=mods)
     if a.only == "tiny":
-        with open(os.path.join(out, "index.json")) as fh:
-            old_cases = json.load(fh)["cases"]
-        cases += [c for c in old_cases if not c["name"].startswith("tiny")]
-        with open(os.path.join(out, "index.json"), "w") as fh:
-            json.dump({"generator": "scripts/make_golden.py", "torch": torch.__version__, "cases": cases}, fh, indent=1)
-        print(f"rewrote the tiny cases in {out}")
+        keep_others_and_write("tiny", "tiny")
         return
 
     # ---- GTZAN-like and OadTR-like: recipes -------------------------------------------------
@@ -284,10 +332,65 @@ def main():
                   "window": 64, "blocks": blocks}, mp, oad_tokens, 1.0,
                  retro_steps=(69,) if blocks >= 2 else ())
 
+    prenorm_cases(out, save, run_case)
+
     with open(os.path.join(out, "index.json"), "w") as fh:
         json.dump({"generator": "scripts/make_golden.py", "torch": torch.__version__, "cases": cases}, fh, indent=1)
     total = sum(os.path.getsize(os.path.join(out, x)) for x in os.listdir(out))
     print(f"wrote {len(cases)} cases, {total / 1e6:.2f} MB in {out}")
+
+
+def prenorm_cases(out, save, run_case):
+    """Pre-norm golden cases (names start with "pre_")."""
+    rng = np.random.default_rng(4321)
+    tokens = rng.standard_normal((48, 10)).astype(np.float32)
+    save("pre.tokens.npy", tokens)
+    n = 7
+    layouts = {1: True, 2: False, 3: True}  # batch_first per depth (seq-first exercised at 2 blocks)
+    for blocks in (1, 2, 3):
+        for act in ("gelu", "relu"):
+            name = f"pre_b{blocks}_{act}"
+            final_norm = not (blocks == 2 and act == "relu")  # one encoder without a final norm
+            mp = os.path.join(out, name + ".safetensors")
+            mods = prenorm_tiny_model(mp, blocks, act, seed=50 + 10 * blocks + (act == "relu"),
+                                      batch_first=layouts[blocks], final_norm=final_norm)
+            for scale in (1.0, 10.0, 50.0):
+                if scale != 1.0 and act == "relu":
+                    continue
+                suffix = "" if scale == 1.0 else f"_x{int(scale)}"
+                run_case({"name": name + suffix, "model": name + ".safetensors", "tokens": "pre.tokens.npy",
+                          "window": n, "blocks": blocks, "expect_recomputes": False},
+                         mp, tokens, scale, retro_steps=(n - 1, 20, 47) if (blocks >= 2 and scale == 1.0) else (),
+                         mods=mods)
+    # Pre-norm attention does not sharpen with the token scale (LN1 removes it), so the x50 streams
+    # above need no recomputes. Nearly one-hot attention (LN1 gain x6): the leaving key dominates
+    # rows of the retroactive block, whose exact-recompute guard must then fire, at any token scale.
+    name = "pre_b2_gelu_sharp"
+    mp = os.path.join(out, name + ".safetensors")
+    mods = prenorm_tiny_model(mp, 2, "gelu", seed=77, batch_first=True, sharp=6.0)
+    for scale in (1.0, 50.0):
+        suffix = "" if scale == 1.0 else "_x50"
+        case = {"name": name + suffix, "model": name + ".safetensors", "tokens": "pre.tokens.npy", "window": n,
+                "blocks": 2, "expect_recomputes": True}
+        run_case(case, mp, tokens, scale, retro_steps=(n - 1, 47) if scale == 1.0 else (), mods=mods)
+
+    # Recipes at d = 140 (not a multiple of 8), 20 heads of width 7, n = 40, streams of > 3 windows.
+    tmp = tempfile.mkdtemp()
+    mid_tokens = rng.standard_normal((130, 64)).astype(np.float32)
+    save("pre_mid.tokens.npy", mid_tokens)
+    for blocks, act, scales in ((2, "gelu", (1.0, 10.0)), (3, "relu", (1.0,))):
+        name = f"pre_mid_b{blocks}_{act}"
+        recipe = {"config": config(name, 64, 140, 20, 150, 40, blocks, act, 6, 79, norm_first=True)}
+        recipe["tensors"] = recipe_tensors(recipe["config"], seed=300 + blocks)
+        with open(os.path.join(out, name + ".recipe.json"), "w") as fh:
+            json.dump(recipe, fh, indent=0)
+        mp = os.path.join(tmp, name + ".safetensors")
+        write_recipe_model(mp, recipe)
+        for scale in scales:
+            suffix = "" if scale == 1.0 else f"_x{int(scale)}"
+            run_case({"name": name + suffix, "recipe": name + ".recipe.json", "tokens": "pre_mid.tokens.npy",
+                      "steps": 130, "window": 40, "blocks": blocks, "expect_recomputes": False},
+                     mp, mid_tokens, scale, retro_steps=(39, 129) if scale == 1.0 else ())
 
 
 if __name__ == "__main__":

@@ -49,6 +49,8 @@ std::vector<GoldenCase> parse_index() {
         g.scale = num(c, "scale", 1.0);
         g.torch_f32_err_encoded = num(c, "torch_f32_err_encoded", 0.0);
         g.torch_f32_err_probs = num(c, "torch_f32_err_probs", 0.0);
+        const json::Value* er = c.find("expect_recomputes");
+        g.expect_recomputes = er && er->is_bool() ? er->boolean : (g.blocks >= 2 && g.scale >= 50.0);
         out.push_back(std::move(g));
     }
     return out;

@@ -21,6 +21,7 @@ struct Edge {
     int d_in, d, heads, d_ff, window, blocks, pe_rows, classes;
     bool input_proj, final_norm, bias;
     const char* act;
+    bool prenorm;
 };
 
 // Appends every piece (operator+ chains on temporaries trip GCC 12's -Wrestrict false positive).
@@ -79,7 +80,8 @@ std::string recipe(const Edge& e) {
         cat("{\"name\":\"", e.name, "\",\"d_in\":", num(e.d_in), ",\"d_model\":", num(e.d), ",\"heads\":", num(e.heads),
             ",\"d_ff\":", num(e.d_ff), ",\"window\":", num(e.window), ",\"blocks\":", num(e.blocks), ",\"pe_rows\":",
             num(e.pe_rows), ",\"activation\":\"", e.act, "\",\"in_proj_bias\":", e.bias ? "true" : "false",
-            ",\"final_norm\":", e.final_norm ? "true" : "false", ",\"classes\":[", classes, "]}");
+            ",\"final_norm\":", e.final_norm ? "true" : "false", ",\"norm_first\":", e.prenorm ? "true" : "false",
+            ",\"classes\":[", classes, "]}");
     return cat("{\"config\":", cfg, ",\"tensors\":[", ts, "]}");
 }
 
@@ -90,6 +92,7 @@ TEST_P(EdgeConfig, ContinualAgreesWithRegularOnEveryStep) {
     const auto bytes = expand_recipe_text(recipe(e));
     auto model = Model::load_from_memory(bytes, e.name);
     EXPECT_EQ(model->config().has_input_proj, e.input_proj);
+    EXPECT_EQ(model->config().norm_first, e.prenorm);
     Stream reg(model, Mode::Regular), con(model, Mode::Continual);
     std::mt19937 rng(7);
     std::normal_distribution<float> g;
@@ -122,11 +125,16 @@ TEST_P(EdgeConfig, ContinualAgreesWithRegularOnEveryStep) {
 
 INSTANTIATE_TEST_SUITE_P(
     Engine, EdgeConfig,
-    ::testing::Values(Edge{"window1_b1", 3, 4, 2, 8, 1, 1, 0, 2, true, true, true, "gelu"},
-                      Edge{"window1_b2", 3, 4, 2, 8, 1, 2, 1, 2, true, true, true, "relu"},
-                      Edge{"window2_b4_onewide_heads", 5, 6, 6, 7, 2, 4, 3, 3, true, true, false, "gelu"},
-                      Edge{"bare_encoder_b3", 8, 8, 2, 16, 5, 3, 0, 0, false, false, true, "relu"},
-                      Edge{"deep_b5", 4, 8, 4, 8, 6, 5, 11, 4, true, false, true, "gelu"}),
+    ::testing::Values(Edge{"window1_b1", 3, 4, 2, 8, 1, 1, 0, 2, true, true, true, "gelu", false},
+                      Edge{"window1_b2", 3, 4, 2, 8, 1, 2, 1, 2, true, true, true, "relu", false},
+                      Edge{"window2_b4_onewide_heads", 5, 6, 6, 7, 2, 4, 3, 3, true, true, false, "gelu", false},
+                      Edge{"bare_encoder_b3", 8, 8, 2, 16, 5, 3, 0, 0, false, false, true, "relu", false},
+                      Edge{"deep_b5", 4, 8, 4, 8, 6, 5, 11, 4, true, false, true, "gelu", false},
+                      Edge{"prenorm_window1_b1", 3, 4, 2, 8, 1, 1, 0, 2, true, true, true, "gelu", true},
+                      Edge{"prenorm_window1_b2", 3, 4, 2, 8, 1, 2, 1, 2, true, false, true, "relu", true},
+                      Edge{"prenorm_window2_b4_onewide_heads", 5, 6, 6, 7, 2, 4, 3, 3, true, true, false, "gelu", true},
+                      Edge{"prenorm_bare_encoder_b3", 8, 8, 2, 16, 5, 3, 0, 0, false, false, true, "relu", true},
+                      Edge{"prenorm_deep_b5", 4, 9, 3, 8, 6, 5, 11, 4, true, true, true, "gelu", true}),
     [](const ::testing::TestParamInfo<Edge>& i) { return i.param.name; });
 
 }  // namespace

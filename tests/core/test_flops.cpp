@@ -87,4 +87,40 @@ TEST(Flops, PerHeadAttentionFormulas) {
     (void)re;
 }
 
+TEST(Flops, PreNormMovesOnlyTheLayerNorms) {
+    // docs/prenorm.md: a pre-norm block does the same projections, attention and FFN as a post-norm
+    // one; only the rows its two LayerNorms see change in the continual deep encoder. Counted by
+    // hand at d = 21, 3 heads of width 7, d_ff 34, n = 7 (LayerNorm = its input elements).
+    const std::int64_t d = 21, e = 7, h = 3, f = 34, n = 7;
+    for (int blocks : {1, 2, 3}) {
+        ModelConfig post = encoder_only(int(d), int(h), int(f), int(n), blocks), pre = post;
+        pre.norm_first = true;
+        for (Mode m : {Mode::Regular, Mode::Continual}) {
+            const MacCount a = macs_per_step(post, m), b = macs_per_step(pre, m);
+            EXPECT_EQ(b.attention, a.attention);
+            EXPECT_EQ(b.feed_forward, a.feed_forward);
+            EXPECT_EQ(b.input_proj, a.input_proj);
+            EXPECT_EQ(b.head, a.head);
+            std::int64_t norms = 0;
+            if (m == Mode::Regular)
+                norms = blocks * 2 * n * d;                      // LN1 and LN2 on every row of every block
+            else if (blocks == 1)
+                norms = 2 * d;                                   // LN1(new token), LN2(its residual row)
+            else
+                norms = (d + n * d)                              // retroactive: LN1(new token), LN2(all n rows)
+                        + (blocks - 2) * 2 * n * d               // regular middle blocks
+                        + (n * d + d);                           // last: LN1(all n rows) for K/V, LN2(newest)
+            EXPECT_EQ(b.norm_act, norms) << blocks << " " << to_string(m);
+        }
+    }
+    // The whole pre-norm 2-block continual step, by hand (biases included, SDPA per head as co counts).
+    ModelConfig pre2 = encoder_only(int(d), int(h), int(f), int(n), 2);
+    pre2.norm_first = true;
+    const std::int64_t retro = (d * 3 * d + 3 * d) + h * (7 * n * e + 2 * n - 3 * e) + n * (d * d + d) +
+                               n * (d * f + f) + n * (f * d + d) + (d + n * d);
+    const std::int64_t last = (d * d + d) + n * (d * 2 * d + 2 * d) + h * (2 * n * e + 2 * e) + (d * d + d) +
+                              (d * f + f) + (f * d + d) + (n * d + d);
+    EXPECT_EQ(macs_per_step(pre2, Mode::Continual).total(), retro + last);
+}
+
 }  // namespace

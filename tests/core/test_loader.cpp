@@ -91,6 +91,23 @@ TEST(Loader, LoadsTheGoldenModels) {
     EXPECT_EQ(std::string(to_string(Activation::ReLU)), "relu");
 }
 
+TEST(Loader, NormFirstFlag) {
+    EXPECT_FALSE(load_case_model(golden_case("tiny_b2_gelu"))->config().norm_first);
+    const auto pre = load_case_model(golden_case("pre_b2_gelu"));
+    EXPECT_TRUE(pre->config().norm_first);
+    EXPECT_TRUE(pre->config().final_norm);                                           // the encoder's own norm
+    EXPECT_FALSE(load_case_model(golden_case("pre_b2_relu"))->config().final_norm);  // exported without one
+    EXPECT_EQ(pre->config().metadata.count("norm_first"), 0u);
+    Parts p = split(tiny_bytes());
+    json::Value cfg = config_of(p);
+    json::Value s;
+    s.type = json::Value::Type::String;
+    s.text = "yes";
+    set_key(cfg, "norm_first", s);
+    set_config(p, cfg);
+    expect_refused(join(p), {"norm_first", "true or false"});
+}
+
 TEST(Loader, LoadFromFileAndUnknownConfigKeysAreKept) {
     Parts p = split(tiny_bytes());
     json::Value cfg = config_of(p);
