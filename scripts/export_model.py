@@ -188,6 +188,8 @@ def _np(t):
 
 def _activation_name(layer):
     act = getattr(layer, "activation", None)
+    if isinstance(act, nn.GELU) and getattr(act, "approximate", "none") != "none":
+        raise ValueError("tanh-approximated GELU is not supported (use exact GELU)")
     code = getattr(layer, "activation_relu_or_gelu", None)
     if code == 1:
         return "relu"
@@ -199,7 +201,8 @@ def _activation_name(layer):
         if isinstance(act, nn.GELU) and getattr(act, "approximate", "none") != "none":
             raise ValueError("tanh-approximated GELU is not supported (use exact GELU)")
         return "gelu"
-    raise ValueError(f"unsupported activation {act!r} (relu or exact gelu only)")
+    name = getattr(act, "__name__", None) or type(act).__name__
+    raise ValueError(f"unsupported activation {name} (relu or exact gelu only)")
 
 
 class UnsupportedModel(ValueError):
@@ -280,9 +283,10 @@ def _layers_from_encoder(encoder):
         raise UnsupportedModel("the encoder has no layers")
     for i, layer in enumerate(layers):
         _check_layer(i, layer)
-    for attr, what in (("batch_first", "batch_first"), ("norm_first", "norm_first (pre- and post-norm blocks)")):
-        values = {bool(getattr(layer, attr, False)) for layer in layers}
-        if len(values) > 1:
+    # torch 1.13 keeps batch_first on the layer's attention only.
+    for what, get in (("batch_first", lambda l: getattr(l, "batch_first", l.self_attn.batch_first)),
+                      ("norm_first", lambda l: getattr(l, "norm_first", False))):
+        if len({bool(get(layer)) for layer in layers}) > 1:
             raise UnsupportedModel(f"layers mix {what}=True and False; every block must agree")
     return layers, norm
 
