@@ -98,6 +98,16 @@ def write_recipe_model(path, recipe):
     save_safetensors(path, tensors, {"colive": json.dumps(recipe["config"])})
 
 
+def recipe_model(out, tmp, cfg, seed):
+    """Writes <name>.recipe.json into `out` and the model it describes into `tmp`; returns its path."""
+    recipe = {"config": cfg, "tensors": recipe_tensors(cfg, seed)}
+    with open(os.path.join(out, cfg["name"] + ".recipe.json"), "w") as fh:
+        json.dump(recipe, fh, indent=0)
+    mp = os.path.join(tmp, cfg["name"] + ".safetensors")
+    write_recipe_model(mp, recipe)
+    return mp
+
+
 def config(name, d_in, d, h, f, n, blocks, act, classes, pe_rows, in_proj_bias=True, norm_first=False):
     c = {"name": name, "modality": "", "features": "", "d_in": d_in, "d_model": d, "heads": h, "d_ff": f,
          "window": n, "blocks": blocks, "pe_rows": pe_rows, "activation": act, "ln_eps": 1e-5,
@@ -304,13 +314,7 @@ def main():
     for blocks, act, T, scales in ((1, "gelu", 370, (1.0, 10.0, 50.0)), (2, "gelu", 370, (1.0, 10.0, 50.0)),
                                    (3, "relu", 370, (1.0,))):
         name = f"gtzan_b{blocks}_{act}"
-        recipe = {"config": config(name, 128, 192, 16, 192, 120, blocks, act, 10, 192),
-                  }
-        recipe["tensors"] = recipe_tensors(recipe["config"], seed=100 + blocks)
-        with open(os.path.join(out, name + ".recipe.json"), "w") as fh:
-            json.dump(recipe, fh, indent=0)
-        mp = os.path.join(tmp, name + ".safetensors")
-        write_recipe_model(mp, recipe)
+        mp = recipe_model(out, tmp, config(name, 128, 192, 16, 192, 120, blocks, act, 10, 192), seed=100 + blocks)
         for scale in scales:
             suffix = "" if scale == 1.0 else f"_x{int(scale)}"
             toks = gtz_tokens[:T] if scale == 1.0 else gtz_tokens[:250]
@@ -322,12 +326,8 @@ def main():
     save("oadtr.tokens.npy", oad_tokens)
     for blocks in (1, 2):
         name = f"oadtr_b{blocks}_gelu"
-        recipe = {"config": config(name, 256, 1024, 8, 1024, 64, blocks, "gelu", 22, 127, in_proj_bias=False)}
-        recipe["tensors"] = recipe_tensors(recipe["config"], seed=200 + blocks)
-        with open(os.path.join(out, name + ".recipe.json"), "w") as fh:
-            json.dump(recipe, fh, indent=0)
-        mp = os.path.join(tmp, name + ".safetensors")
-        write_recipe_model(mp, recipe)
+        mp = recipe_model(out, tmp, config(name, 256, 1024, 8, 1024, 64, blocks, "gelu", 22, 127, in_proj_bias=False),
+                          seed=200 + blocks)
         run_case({"name": name, "recipe": name + ".recipe.json", "tokens": "oadtr.tokens.npy", "steps": 70,
                   "window": 64, "blocks": blocks}, mp, oad_tokens, 1.0,
                  retro_steps=(69,) if blocks >= 2 else ())
@@ -380,12 +380,8 @@ def prenorm_cases(out, save, run_case):
     save("pre_mid.tokens.npy", mid_tokens)
     for blocks, act, scales in ((2, "gelu", (1.0, 10.0)), (3, "relu", (1.0,))):
         name = f"pre_mid_b{blocks}_{act}"
-        recipe = {"config": config(name, 64, 140, 20, 150, 40, blocks, act, 6, 79, norm_first=True)}
-        recipe["tensors"] = recipe_tensors(recipe["config"], seed=300 + blocks)
-        with open(os.path.join(out, name + ".recipe.json"), "w") as fh:
-            json.dump(recipe, fh, indent=0)
-        mp = os.path.join(tmp, name + ".safetensors")
-        write_recipe_model(mp, recipe)
+        mp = recipe_model(out, tmp, config(name, 64, 140, 20, 150, 40, blocks, act, 6, 79, norm_first=True),
+                          seed=300 + blocks)
         for scale in scales:
             suffix = "" if scale == 1.0 else f"_x{int(scale)}"
             run_case({"name": name + suffix, "recipe": name + ".recipe.json", "tokens": "pre_mid.tokens.npy",

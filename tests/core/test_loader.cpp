@@ -52,6 +52,18 @@ void set_key(json::Value& obj, const std::string& key, json::Value v) {
 
 std::vector<std::uint8_t> tiny_bytes() { return case_model_bytes(golden_case("tiny_b2_gelu")); }
 
+// The tiny model with config key `key` set to the JSON string `text`.
+std::vector<std::uint8_t> tiny_with_string(const std::string& key, const std::string& text) {
+    Parts p = split(tiny_bytes());
+    json::Value cfg = config_of(p);
+    json::Value s;
+    s.type = json::Value::Type::String;
+    s.text = text;
+    set_key(cfg, key, s);
+    set_config(p, cfg);
+    return join(p);
+}
+
 // Expects a ModelError whose single-line message contains every `needles` entry.
 void expect_refused(const std::vector<std::uint8_t>& bytes, std::initializer_list<const char*> needles) {
     try {
@@ -98,25 +110,11 @@ TEST(Loader, NormFirstFlag) {
     EXPECT_TRUE(pre->config().final_norm);                                           // the encoder's own norm
     EXPECT_FALSE(load_case_model(golden_case("pre_b2_relu"))->config().final_norm);  // exported without one
     EXPECT_EQ(pre->config().metadata.count("norm_first"), 0u);
-    Parts p = split(tiny_bytes());
-    json::Value cfg = config_of(p);
-    json::Value s;
-    s.type = json::Value::Type::String;
-    s.text = "yes";
-    set_key(cfg, "norm_first", s);
-    set_config(p, cfg);
-    expect_refused(join(p), {"norm_first", "true or false"});
+    expect_refused(tiny_with_string("norm_first", "yes"), {"norm_first", "true or false"});
 }
 
 TEST(Loader, LoadFromFileAndUnknownConfigKeysAreKept) {
-    Parts p = split(tiny_bytes());
-    json::Value cfg = config_of(p);
-    json::Value s;
-    s.type = json::Value::Type::String;
-    s.text = "backbone.onnx";
-    set_key(cfg, "backbone", s);
-    set_config(p, cfg);
-    const auto bytes = join(p);
+    const auto bytes = tiny_with_string("backbone", "backbone.onnx");
     const auto path = std::filesystem::temp_directory_path() / "colive_loader_test.safetensors";
     {
         std::ofstream out(path, std::ios::binary);
