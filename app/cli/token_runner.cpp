@@ -94,9 +94,10 @@ TokenRunResult run_tokens(const TokenRunOptions& opt, std::ostream& log) {
 
     if (!opt.quiet) {
         char line[256];
-        std::snprintf(line, sizeof line, "model %s: d_in %d, d_model %d, %d heads, d_ff %d, window %d, %d block(s), %zu classes\n",
+        std::snprintf(line, sizeof line,
+                      "model %s: d_in %d, d_model %d, %d heads, d_ff %d, window %d, %d %s block(s), %zu classes\n",
                       cfg.name.empty() ? opt.model.filename().string().c_str() : cfg.name.c_str(), cfg.d_in, cfg.d_model,
-                      cfg.heads, cfg.d_ff, cfg.window, cfg.blocks, C);
+                      cfg.heads, cfg.d_ff, cfg.window, cfg.blocks, cfg.norm_first ? "pre-norm" : "post-norm", C);
         log << line;
         for (const ModeStats& s : result.modes) {
             std::snprintf(line, sizeof line,

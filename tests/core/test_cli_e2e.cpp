@@ -38,7 +38,7 @@ int run(const std::string& args, std::string* output = nullptr) {
     return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
-void check_against_golden(const std::string& case_name, bool raw_tokens) {
+void check_against_golden(const std::string& case_name, bool raw_tokens, const char* block_kind = "post-norm") {
     const GoldenCase& c = golden_case(case_name);
     ASSERT_FALSE(c.model.empty());
     const fs::path dir = fs::temp_directory_path() / ("colive_e2e_" + std::to_string(::getpid()));
@@ -58,6 +58,7 @@ void check_against_golden(const std::string& case_name, bool raw_tokens) {
               0)
         << log;
     EXPECT_NE(log.find("p95"), std::string::npos) << log;
+    EXPECT_NE(log.find(block_kind), std::string::npos) << log;
     const npy::Array got = npy::load(out);
     const npy::Array golden = npy::load(golden_dir() + "/" + c.probs);
     const std::size_t T = golden.rows(), C = golden.cols();
@@ -73,7 +74,7 @@ void check_against_golden(const std::string& case_name, bool raw_tokens) {
                 worst = std::max(worst, std::abs(double(row[k]) - double(golden.data[t * C + k])));
         }
     EXPECT_LE(worst, 1e-4);
-    EXPECT_EQ(npy::load(enc).shape, (std::vector<std::size_t>{2, T, 16}));
+    EXPECT_EQ(npy::load(enc).shape, (std::vector<std::size_t>{2, T, std::size_t(load_case_model(c)->config().d_model)}));
     std::printf("[ e2e    ] colive-cli %s (%s tokens): max |probs - torch| %.2e\n", case_name.c_str(),
                 raw_tokens ? ".f32" : ".npy", worst);
     fs::remove_all(dir);
@@ -81,6 +82,7 @@ void check_against_golden(const std::string& case_name, bool raw_tokens) {
 
 TEST(CliE2E, MatchesTorchGoldenNpyTokens) { check_against_golden("tiny_b2_gelu", false); }
 TEST(CliE2E, MatchesTorchGoldenRawTokens) { check_against_golden("tiny_b3_relu", true); }
+TEST(CliE2E, MatchesTorchGoldenPreNorm) { check_against_golden("pre_b3_gelu", false, "pre-norm"); }
 
 TEST(CliE2E, HelpVersionAndErrors) {
     std::string log;
