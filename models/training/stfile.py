@@ -39,7 +39,8 @@ class FileModel(nn.Module):
         self.pe = t["pe.weight"]
         act = cfg.get("activation", "gelu")
         layer = nn.TransformerEncoderLayer(d, cfg["heads"], cfg["d_ff"], 0.0, activation=act, batch_first=True,
-                                           norm_first=False, layer_norm_eps=cfg.get("ln_eps", 1e-5))
+                                           norm_first=bool(cfg.get("norm_first", False)),
+                                           layer_norm_eps=cfg.get("ln_eps", 1e-5))
         self.encoder = nn.TransformerEncoder(layer, cfg["blocks"], enable_nested_tensor=False)
         sd = {k[len("layers."):]: v for k, v in t.items() if k.startswith("layers.")}
         self.encoder.layers.load_state_dict(sd, strict=True)
