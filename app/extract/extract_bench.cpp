@@ -3,6 +3,7 @@
 #include "extract_bench.h"
 
 #include "colive/features.h"
+#include "colive/pose.h"
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
@@ -84,9 +85,36 @@ void bench_video(double seconds, const char* method, double fps, const char* des
                 "cost / tokens)  %5.1f%% of one core\n",
                 fps, method, descriptor, frames, tokens, 1e3 * cpu_s / nt, 1e3 * push_s / nt, 100.0 * cpu_s / seconds);
 }
+double process_cpu_s() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+// PoseNet::run on a 640x480 frame (the whole frame: one network pass, sampling and decode) with
+// 1 and 2 OpenCV threads. Process CPU time counts both threads.
+void bench_pose(const std::string& model, double seconds) {
+    cv::Mat frame(480, 640, CV_8UC3);
+    cv::randu(frame, 0, 255);
+    cv::GaussianBlur(frame, frame, cv::Size(0, 0), 2.0);
+    const int frames = std::max(20, static_cast<int>(seconds * 10));
+    for (const int threads : {1, 2}) {
+        cv::setNumThreads(threads);
+        PoseNet net = PoseNet::load(model, 0);
+        for (int i = 0; i < 3; ++i) net.run(frame);  // warm-up
+        const auto t0 = Clock::now();
+        const double c0 = process_cpu_s();
+        for (int i = 0; i < frames; ++i) net.run(frame);
+        const double cpu = process_cpu_s() - c0;
+        const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
+        std::printf("pose   640x480 MoveNet Lightning (PoseNet::run)  %d thread%s  %4d frames  cpu %7.3f ms/frame  wall %7.3f ms/frame\n",
+                    threads, threads == 1 ? " " : "s", frames, 1e3 * cpu / frames, 1e3 * wall / frames);
+    }
+    cv::setNumThreads(1);
+}
 }  // namespace
 
-int run_bench(double seconds) {
+int run_bench(double seconds, const std::string& pose_model) {
     if (!(seconds > 1.0 && seconds < 3600.0)) {
         std::fprintf(stderr, "colive-extract: --seconds must be in (1, 3600)\n");
         return 2;
@@ -102,6 +130,16 @@ int run_bench(double seconds) {
     bench_video(seconds, "dis", 60.0);
     bench_video(seconds, "dis", 30.0, "video-motion-v5");   // the bundled action model's tokens
     bench_video(seconds, "dis", 60.0, "video-motion-v5");
+    if (!pose_model.empty()) {
+        try {
+            bench_pose(pose_model, seconds);
+        } catch (const FeatureError& e) {
+            std::fprintf(stderr, "colive-extract: %s\n", e.what());
+            return 1;
+        }
+    } else {
+        std::printf("pose   (not timed: pass --pose-model models/pose/movenet-lightning.onnx)\n");
+    }
     return 0;
 }
 

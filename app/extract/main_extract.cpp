@@ -26,7 +26,7 @@ namespace {
 const char* kUsage =
     "usage: colive-extract (--video FILE | --audio FILE) --out TOKENS.npy [options]\n"
     "       colive-extract --keypoints KP.npy --fps F --size WxH --out TOKENS.npy [options]\n"
-    "       colive-extract --bench [--seconds S]\n"
+    "       colive-extract --bench [--seconds S] [--pose-model ONNX]\n"
     "\n"
     "Turns a media file into the tokens CoLive's feature extractors produce live, for training:\n"
     "writes a T x dim float32 .npy (C order), one row per token, and prints one summary line:\n"
@@ -54,6 +54,8 @@ const char* kUsage =
     "  --quiet             no summary line\n"
     "  --bench             measure ms per token (audio; video at 640x480, DIS and Farneback) on\n"
     "                      synthetic input and exit\n"
+    "  --pose-model ONNX   with --bench: also time the pose network (PoseNet, 1 and 2 threads),\n"
+    "                      e.g. models/pose/movenet-lightning.onnx (scripts/setup-pose-models.sh)\n"
     "\n"
     "Feature ids: pose-kp-v1 (120 floats at 10 Hz, --keypoints), video-motion-v3 (196 floats at 10 Hz; -v2 / -v1 = its first 170 / 88; -v4 / -v5: 206 / 210),\n"
     "audio-logmel-v2 (276 floats every 0.25 s; audio-logmel-v1: 324).\n"
@@ -84,7 +86,7 @@ struct Collected {
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string video, audio, keypoints, out, times, backbone, features;
+    std::string video, audio, keypoints, out, times, backbone, features, pose_model;
     double token_rate = 0.0, bench_seconds = 20.0, kp_fps = 0.0;
     int kp_w = 0, kp_h = 0;
     int work_width = 160;
@@ -114,6 +116,7 @@ int main(int argc, char** argv) {
             else if (a == "--features") features = need(i, "--features");
             else if (a == "--token-rate") token_rate = std::stod(need(i, "--token-rate"));
             else if (a == "--work-width") work_width = std::stoi(need(i, "--work-width"));
+            else if (a == "--pose-model") pose_model = need(i, "--pose-model");
             else if (a == "--seconds") bench_seconds = std::stod(need(i, "--seconds"));
             else if (a == "--quiet") quiet = true;
             else if (a == "--bench") bench = true;
@@ -125,7 +128,7 @@ int main(int argc, char** argv) {
     }
     cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
     ::setenv("OPENCV_FFMPEG_LOGLEVEL", "-8", 0);   // AV_LOG_QUIET: our own one-line errors only
-    if (bench) return colive::extract::run_bench(bench_seconds);
+    if (bench) return colive::extract::run_bench(bench_seconds, pose_model);
     if (int(!video.empty()) + int(!audio.empty()) + int(!keypoints.empty()) != 1)
         return usage_error("give exactly one of --video FILE, --audio FILE or --keypoints FILE");
     if (!keypoints.empty() && !print_id && (!(kp_fps > 0.0) || kp_w <= 0))
