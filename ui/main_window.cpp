@@ -89,6 +89,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
     }
     m_modeAction[static_cast<int>(m_mode)]->setChecked(true);
     if (!m_opts.model.isEmpty()) m_modelPath = m_opts.model;
+    if (m_opts.mirror >= 0) setMirrorPreview(m_opts.mirror == 1);
 
     refreshDevices();
     m_mediaDevices = new QMediaDevices(this);
@@ -140,6 +141,12 @@ void MainWindow::buildUi() {
     connect(m_loopAction, &QAction::toggled, this, [this] {
         if (m_sourceSpec.startsWith(QStringLiteral("file:"))) restart();
     });
+    m_mirrorAction = tb->addAction(tr("Mirror"));
+    m_mirrorAction->setCheckable(true);
+    m_mirrorAction->setChecked(m_mirror);
+    m_mirrorAction->setToolTip(tr("Mirror the preview of cameras and of the pose model (selfie view); "
+                                  "the model always sees the camera's own, unmirrored frames"));
+    connect(m_mirrorAction, &QAction::toggled, this, &MainWindow::setMirrorPreview);
     tb->addSeparator();
 
     tb->addWidget(new QLabel(tr(" Mode "), this));
@@ -160,8 +167,10 @@ void MainWindow::buildUi() {
     tb->addWidget(new QLabel(tr(" Model "), this));
     m_modelCombo = new QComboBox(this);
     m_modelCombo->setObjectName(QStringLiteral("modelCombo"));
-    m_modelCombo->addItem(tr("Auto (action / genre)"), QString());
-    for (const char* n : {"action", "genre"}) {
+    m_modelCombo->addItem(tr("Auto (pose / action / genre)"), QString());
+    m_modelCombo->setToolTip(tr("Auto: the pose model for cameras and video files (the motion model when the "
+                                "keypoint network is missing, and on the hands demo), genre for audio"));
+    for (const char* n : {"action-pose", "action", "genre"}) {
         for (const auto& d : model_dirs()) {
             const auto p = d / (std::string(n) + ".safetensors");
             if (std::filesystem::exists(p)) {
@@ -257,6 +266,7 @@ void MainWindow::loadSettings() {
     setSmoothing(s.value(QStringLiteral("smoothing"), 0.0).toDouble());
     m_recentFiles = s.value(QStringLiteral("recentFiles")).toStringList();
     m_loopAction->setChecked(s.value(QStringLiteral("loopFiles"), false).toBool());
+    setMirrorPreview(s.value(QStringLiteral("mirrorPreview"), true).toBool());
     m_modelPath = s.value(QStringLiteral("model")).toString();
     const int mi = m_modelCombo->findData(m_modelPath);
     if (mi >= 0) m_modelCombo->setCurrentIndex(mi);
@@ -271,6 +281,7 @@ void MainWindow::saveSettings() {
     s.setValue(QStringLiteral("smoothing"), m_smoothing);
     s.setValue(QStringLiteral("recentFiles"), m_recentFiles);
     s.setValue(QStringLiteral("loopFiles"), m_loopAction->isChecked());
+    s.setValue(QStringLiteral("mirrorPreview"), m_mirror);
     s.setValue(QStringLiteral("model"), m_modelPath);
 }
 
@@ -322,6 +333,7 @@ void MainWindow::rebuildSourceCombo() {
     QSignalBlocker block(m_sourceCombo);
     m_sourceCombo->clear();
     m_sourceCombo->addItem(tr("Demo video"), QStringLiteral("demo-video"));
+    if (find_demo_clip_named("demo-pose")) m_sourceCombo->addItem(tr("Demo person (pose)"), QStringLiteral("demo-pose"));
     m_sourceCombo->addItem(tr("Demo audio"), QStringLiteral("demo-audio"));
     m_sourceCombo->insertSeparator(m_sourceCombo->count());
     if (m_cameras.empty()) {
@@ -432,6 +444,13 @@ void MainWindow::setPaused(bool paused) {
     m_pauseAction->setText(paused ? tr("Resume") : tr("Pause"));
 }
 
+void MainWindow::setMirrorPreview(bool on) {
+    m_mirror = on;
+    if (m_mirrorAction && m_mirrorAction->isChecked() != on) m_mirrorAction->setChecked(on);
+    const bool camera = m_snap.source.kind == "camera";
+    m_preview->setMirrored(on && (camera || m_snap.pose_enabled));
+}
+
 void MainWindow::setDisplayFrozen(bool frozen) {
     if (frozen) {
         m_timer->stop();
@@ -536,6 +555,11 @@ void MainWindow::tick() {
             m_lastFrameData = m_snap.preview.data;
             m_preview->setFrame(toQImage(m_snap.preview));
         }
+        if (m_snap.pose_enabled && m_snap.pose.width > 0)
+            m_preview->setPose(m_snap.pose);
+        else if (m_preview->hasPose())
+            m_preview->clearPose();
+        setMirrorPreview(m_mirror);
     } else if (m_sessionConfigured) {
         m_preview->setLevel(m_snap.audio_rms_db, m_snap.audio_peak_db);
         if (m_snap.logmel_rows > 0 && m_snap.logmel_time_s > m_lastSpecTime) {
@@ -584,6 +608,8 @@ void MainWindow::tick() {
     } else {
         m_preview->setMessage(m_snap.state == PipelineState::Starting ? tr("Opening %1 …").arg(m_sourceSpec) : QString());
     }
+    if (!err && m_snap.state == PipelineState::Running && m_snap.nobody_in_view)
+        msg = tr("Nobody in view — step in front of the camera · %1").arg(msg);
     if (!msg.isEmpty() && msg != m_statusLabel->text()) setStatus(msg, err || m_snap.state == PipelineState::Ended);
     QString state = QString::fromLatin1(to_string(m_snap.state));
     if (!m_snap.model_name.empty()) state += QStringLiteral(" · ") + QString::fromStdString(m_snap.model_name);
@@ -707,6 +733,12 @@ QJsonObject MainWindow::displayedState() const {
     c[QStringLiteral("e2e_p95_ms")] = m_snap.e2e_p95_ms;
     o[QStringLiteral("counters")] = c;
     o[QStringLiteral("preview_has_frame")] = m_preview->hasFrame();
+    o[QStringLiteral("preview_mirrored")] = m_preview->mirrored();
+    o[QStringLiteral("pose_enabled")] = m_snap.pose_enabled;
+    o[QStringLiteral("nobody_in_view")] = m_snap.nobody_in_view;
+    o[QStringLiteral("pose_keypoints_drawn")] = m_preview->poseKeypointsDrawn();
+    o[QStringLiteral("feature_id")] = QString::fromStdString(m_snap.feature_id);
+    o[QStringLiteral("model_note")] = QString::fromStdString(m_snap.model_note);
     o[QStringLiteral("preview_spectrogram_columns")] = m_preview->spectrogramColumns();
     return o;
 }

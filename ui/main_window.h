@@ -39,6 +39,7 @@ struct MainWindowOptions {
     bool fast = false;           // files read as fast as possible (tests, screenshots)
     bool persistSettings = true; // read/write QSettings
     bool listMicrophones = true; // enumerate PortAudio inputs in the background at start
+    int mirror = -1;             // mirrored preview: 1 on, 0 off, -1 from settings (default on)
 };
 
 class MainWindow : public QMainWindow {
@@ -53,6 +54,9 @@ public:
     QString currentSource() const { return m_sourceSpec; }
     void setSmoothing(double seconds);       // 0 = off
     void setPaused(bool paused);
+    // Selfie view: the preview of cameras and of the pose model is shown mirrored (display only).
+    void setMirrorPreview(bool on);
+    bool mirrorPreview() const { return m_mirror; }
     // Stops/starts the repaint timer (the pipeline keeps running): a still picture for screenshots.
     void setDisplayFrozen(bool frozen);
 
@@ -102,6 +106,7 @@ private:
     QAction* m_modeAction[3]{};
     QAction* m_pauseAction = nullptr;
     QAction* m_loopAction = nullptr;
+    QAction* m_mirrorAction = nullptr;
 
     // views
     PreviewWidget* m_preview = nullptr;
@@ -116,6 +121,7 @@ private:
     QString m_sourceSpec;
     QString m_modelPath;
     double m_smoothing = 0.0;
+    bool m_mirror = true;
     QStringList m_recentFiles;
     bool m_implicitSource = false;           // the source was chosen by default, not by the user
 

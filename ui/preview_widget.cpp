@@ -18,6 +18,18 @@ QRgb colormap(double v) {
     auto ch = [&](int k) { return static_cast<int>(stops[i][k] + (stops[i + 1][k] - stops[i][k]) * f); };
     return qRgb(ch(0), ch(1), ch(2));
 }
+
+// Bones between COCO keypoints; side: -1 the person's right, +1 their left, 0 the middle.
+struct Bone { int a, b, side; };
+constexpr Bone kBones[] = {{0, 1, 1}, {0, 2, -1}, {1, 3, 1}, {2, 4, -1}, {5, 6, 0}, {5, 7, 1}, {7, 9, 1}, {6, 8, -1},
+                           {8, 10, -1}, {5, 11, 1}, {6, 12, -1}, {11, 12, 0}, {11, 13, 1}, {13, 15, 1}, {12, 14, -1},
+                           {14, 16, -1}};
+int keypointSide(int k) { return k == 0 ? 0 : (k % 2 == 1 ? 1 : -1); }
+QColor sideColor(int side) {
+    return side > 0 ? QColor(255, 170, 40) : (side < 0 ? QColor(40, 200, 255) : QColor(240, 240, 240));
+}
+// Opacity of a keypoint from its score: invisible below 0.1, fully drawn from 0.5.
+double scoreAlpha(float score) { return std::clamp((static_cast<double>(score) - 0.1) / 0.4, 0.0, 1.0); }
 }  // namespace
 
 PreviewWidget::PreviewWidget(QWidget* parent) : QWidget(parent) {
@@ -56,7 +68,27 @@ void PreviewWidget::setMessage(const QString& msg) {
     m_message = msg;
     update();
 }
+void PreviewWidget::setPose(const colive::PoseFrame& pose) {
+    m_pose = pose;
+    m_hasPose = true;
+    update();
+}
+void PreviewWidget::clearPose() {
+    m_hasPose = false;
+    update();
+}
+void PreviewWidget::setMirrored(bool mirrored) {
+    m_mirrored = mirrored;
+    update();
+}
+int PreviewWidget::poseKeypointsDrawn() const {
+    if (!m_hasPose || !m_pose.present) return 0;
+    int n = 0;
+    for (const auto& k : m_pose.kp) n += scoreAlpha(k.score) > 0.0 ? 1 : 0;
+    return n;
+}
 void PreviewWidget::clear() {
+    m_hasPose = false;
     m_frame = QImage();
     m_label.clear();
     m_spec.clear();
@@ -77,8 +109,22 @@ void PreviewWidget::paintEvent(QPaintEvent*) {
         QSize s = m_frame.size().scaled(content.size(), Qt::KeepAspectRatio);
         QRect target(QPoint(0, 0), s);
         target.moveCenter(content.center());
+        p.save();
+        if (m_mirrored) {   // flip about the picture's vertical centre line: picture and skeleton alike
+            p.translate(target.left() + target.right() + 1, 0);
+            p.scale(-1, 1);
+        }
         p.drawImage(target, m_frame);
+        if (m_hasPose) paintPose(p, target);
+        p.restore();
         content = target;
+        if (m_hasPose && !m_pose.present) {
+            const QString badge = tr("nobody in view");
+            const QRect br(target.left() + 8, target.top() + 8, fm.horizontalAdvance(badge) + 16, fm.height() + 8);
+            p.fillRect(br, QColor(0, 0, 0, 160));
+            p.setPen(QColor(255, 210, 90));
+            p.drawText(br, Qt::AlignCenter, badge);
+        }
     } else if (m_kind == Kind::Audio) {
         paintAudio(p, content);
     }
@@ -103,6 +149,38 @@ void PreviewWidget::paintEvent(QPaintEvent*) {
         QRect r = rect().adjusted(16, 16, -16, -16);
         p.drawText(r, Qt::AlignCenter | Qt::TextWordWrap, m_message);
     }
+}
+
+void PreviewWidget::paintPose(QPainter& p, const QRect& target) {
+    if (!m_pose.present || m_pose.width <= 0 || m_pose.height <= 0) return;
+    const double sx = static_cast<double>(target.width()) / m_pose.width;
+    const double sy = static_cast<double>(target.height()) / m_pose.height;
+    auto at = [&](int k) {
+        const auto& kp = m_pose.kp[static_cast<std::size_t>(k)];
+        return QPointF(target.left() + kp.x * sx, target.top() + kp.y * sy);
+    };
+    const double unit = std::max(2.0, std::min(target.width(), target.height()) / 120.0);
+    for (const Bone& b : kBones) {
+        const double a = std::min(scoreAlpha(m_pose.kp[static_cast<std::size_t>(b.a)].score),
+                                  scoreAlpha(m_pose.kp[static_cast<std::size_t>(b.b)].score));
+        if (a <= 0.0) continue;
+        QColor c = sideColor(b.side);
+        c.setAlphaF(static_cast<float>(0.25 + 0.75 * a));
+        p.setPen(QPen(QColor(0, 0, 0, static_cast<int>(120 * a)), 1.6 * unit + 2, Qt::SolidLine, Qt::RoundCap));
+        p.drawLine(at(b.a), at(b.b));
+        p.setPen(QPen(c, 1.6 * unit, Qt::SolidLine, Qt::RoundCap));
+        p.drawLine(at(b.a), at(b.b));
+    }
+    for (int k = 0; k < colive::kPoseKeypoints; ++k) {
+        const double a = scoreAlpha(m_pose.kp[static_cast<std::size_t>(k)].score);
+        if (a <= 0.0) continue;
+        QColor c = sideColor(keypointSide(k));
+        c.setAlphaF(static_cast<float>(0.25 + 0.75 * a));
+        p.setPen(QPen(QColor(0, 0, 0, static_cast<int>(160 * a)), 1.0));
+        p.setBrush(c);
+        p.drawEllipse(at(k), 1.4 * unit, 1.4 * unit);
+    }
+    p.setBrush(Qt::NoBrush);
 }
 
 void PreviewWidget::paintAudio(QPainter& p, const QRect& r) {

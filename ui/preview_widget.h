@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: MIT
 // Live preview: the video frame with the current top-1 label, or for audio a level meter and a
 // scrolling log-mel spectrogram. Also shows a message when there is no source.
+// With the pose model, the body keypoints are drawn over the frame (bones between them, faded by
+// their scores, so what the model sees is visible). The frame can be shown mirrored (selfie view):
+// only the picture and the skeleton drawn on it are flipped, never what the features see.
 #pragma once
+
+#include "colive/pose.h"
 
 #include <QColor>
 #include <QImage>
@@ -26,6 +31,14 @@ public:
     // Appends spectrogram columns: `rows` frames of `cols` mel bands (row-major, oldest first).
     void appendSpectrogram(const std::vector<float>& frames, int rows, int cols);
     void setMessage(const QString& msg);        // shown when there is nothing to preview
+    // Keypoints in pixels of a pose.width x pose.height frame (any size: scaled to the shown frame);
+    // nobody = a pose frame was analysed and nobody was in it (a badge says so).
+    void setPose(const colive::PoseFrame& pose);
+    void clearPose();
+    void setMirrored(bool mirrored);
+    bool mirrored() const { return m_mirrored; }
+    bool hasPose() const { return m_hasPose; }
+    int poseKeypointsDrawn() const;             // keypoints opaque enough to be drawn
     void clear();
 
     int spectrogramColumns() const { return static_cast<int>(m_spec.size()); }
@@ -37,6 +50,7 @@ protected:
 
 private:
     void paintAudio(class QPainter& p, const QRect& r);
+    void paintPose(class QPainter& p, const QRect& target);
 
     Kind m_kind = Kind::None;
     QImage m_frame;
@@ -47,6 +61,9 @@ private:
     std::deque<std::vector<float>> m_spec;   // newest last
     int m_specCap = 400;                     // ~4 s at 10 ms per frame
     QString m_message;
+    colive::PoseFrame m_pose;
+    bool m_hasPose = false;
+    bool m_mirrored = false;
 };
 
 }  // namespace colive::ui

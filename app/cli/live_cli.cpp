@@ -30,9 +30,11 @@ constexpr const char* kLiveUsage =
     "                  [--export OUT.csv|OUT.jsonl] [--loop] [--realtime] [--duration S] [--quiet]\n"
     "       colive-cli --list-devices\n"
     "\n"
-    "  --source     camera[:name|index] | mic[:name] | file:PATH | demo-video | demo-audio\n"
+    "  --source     camera[:name|index] | mic[:name] | file:PATH | demo-video | demo-pose | demo-audio\n"
     "  --mode       regular, continual or both (default both: the same tokens go to both)\n"
-    "  --model      model file (.safetensors); default: action for video, genre for audio\n"
+    "  --model      model file (.safetensors); default: genre for audio; for video the pose model\n"
+    "               (action-pose) when it and models/pose/movenet-lightning.onnx load, else action\n"
+    "               (always action on demo-video)\n"
     "  --frames N   stop after N steps (tokens); default: until the file ends / --duration\n"
     "  --export     per-step predictions, CSV or JSON Lines by extension: time, step, mode,\n"
     "               per-class probabilities, latency, MACs, warm-up flag\n"
@@ -78,7 +80,7 @@ int list_devices() {
     } catch (const std::exception& e) {
         std::cout << "  (unavailable: " << e.what() << ")\n";
     }
-    std::cout << "Demo clips: --source demo-video, --source demo-audio\n";
+    std::cout << "Demo clips: --source demo-video (motion model), --source demo-pose (pose model), --source demo-audio\n";
     return 0;
 }
 
@@ -206,10 +208,18 @@ int run_live(int argc, char** argv) {
 
     const auto t0 = std::chrono::steady_clock::now();
     PipelineState st = PipelineState::Starting;
+    bool noted = false;   // Auto's note (why not the pose model) is printed once, as soon as it is known
+    auto note = [&](const Snapshot& sn) {
+        if (noted || sn.model_note.empty() || o.quiet) return;
+        noted = true;
+        std::cerr << "colive-cli: note: " << sn.model_note << "\n";
+    };
     for (;;) {
         const long long target = o.frames >= 0 ? o.frames : (1LL << 62);
         if (pipeline->wait_steps(target, std::chrono::milliseconds(100))) break;
-        st = pipeline->snapshot().state;
+        const Snapshot now = pipeline->snapshot();
+        note(now);
+        st = now.state;
         if (st == PipelineState::Ended || st == PipelineState::Error || st == PipelineState::Idle) break;
         if (o.duration_s > 0 &&
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() >= o.duration_s)
@@ -218,6 +228,7 @@ int run_live(int argc, char** argv) {
         if (!export_error.empty()) break;
     }
     const Snapshot snap = pipeline->snapshot();
+    note(snap);
     pipeline->stop();
     pipeline->wait_finished(std::chrono::seconds(10));
     pipeline.reset();   // joins all threads; on_record is no longer called

@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
     parser.addHelpOption();
     parser.addVersionOption();
     QCommandLineOption source(QStringLiteral("source"),
-                              QStringLiteral("camera[:name|index] | mic[:name] | file:PATH | demo-video | demo-audio."), QStringLiteral("spec"));
+                              QStringLiteral("camera[:name|index] | mic[:name] | file:PATH | demo-video | demo-pose | demo-audio."), QStringLiteral("spec"));
     QCommandLineOption mode(QStringLiteral("mode"), QStringLiteral("regular | continual | both (default: last used, else both)."), QStringLiteral("mode"));
     QCommandLineOption model(QStringLiteral("model"), QStringLiteral("Model file (.safetensors); default: action for video, genre for audio."), QStringLiteral("path"));
     QCommandLineOption list(QStringLiteral("list-devices"), QStringLiteral("List cameras and microphones, then exit."));
@@ -91,7 +91,11 @@ int main(int argc, char** argv) {
     QCommandLineOption fast(QStringLiteral("fast"), QStringLiteral("Read files as fast as possible instead of in real time (tests)."));
     QCommandLineOption noSettings(QStringLiteral("no-settings"), QStringLiteral("Do not read or write remembered settings."));
     QCommandLineOption smoothing(QStringLiteral("smoothing"), QStringLiteral("Display smoothing time constant in seconds (0 = off)."), QStringLiteral("s"));
-    parser.addOptions({source, mode, model, list, screenshot, frames, fast, noSettings, smoothing});
+    QCommandLineOption mirror(QStringLiteral("mirror"),
+                              QStringLiteral("Mirror the preview of cameras and of the pose model (selfie view): on | off "
+                                             "(default: last used, else on). Display only; the model sees raw frames."),
+                              QStringLiteral("on|off"));
+    parser.addOptions({source, mode, model, list, screenshot, frames, fast, noSettings, smoothing, mirror});
     parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("Optional video or audio file to open (same as --source file:PATH)."), QStringLiteral("[file]"));
     parser.process(app);
 
@@ -111,9 +115,17 @@ int main(int argc, char** argv) {
         return 2;
     }
     if (!opts.model.isEmpty() && !QFileInfo::exists(opts.model) && !opts.model.endsWith(QStringLiteral("action")) &&
-        !opts.model.endsWith(QStringLiteral("genre"))) {
+        !opts.model.endsWith(QStringLiteral("action-pose")) && !opts.model.endsWith(QStringLiteral("genre"))) {
         std::fprintf(stderr, "colive: model file not found: %s\n", qPrintable(opts.model));
         return 2;
+    }
+    if (parser.isSet(mirror)) {
+        const QString m = parser.value(mirror);
+        if (m != QLatin1String("on") && m != QLatin1String("off")) {
+            std::fprintf(stderr, "colive: --mirror takes on or off, not '%s'\n", qPrintable(m));
+            return 2;
+        }
+        opts.mirror = m == QLatin1String("on") ? 1 : 0;
     }
     bool framesOk = false;
     const int nFrames = parser.value(frames).toInt(&framesOk);

@@ -67,6 +67,10 @@ fs::path resolve_model_path(const std::string& model_path, Modality modality) {
     return *found;
 }
 
+bool auto_tries_pose_model(const SourceInfo& source, Modality modality) {
+    return modality == Modality::Video && source.kind != "demo-video";
+}
+
 // ------------------------------------------------------------------------------------------------
 struct TokenMsg {
     Token token;
@@ -212,7 +216,8 @@ void features_loop(Pipeline::Shared& sh, Pipeline::Session& s) {
                 } else {
                     small = f.clone();
                 }
-                {
+                const bool pose = s.video->uses_pose();
+                if (!pose) {
                     std::lock_guard lock(sh.mutex);
                     if (sh.snap.session == s.id) {
                         sh.snap.preview = small;
@@ -220,6 +225,18 @@ void features_loop(Pipeline::Shared& sh, Pipeline::Session& s) {
                     }
                 }
                 s.video->push(it->frame, it->media_time_s, emit);
+                // With keypoints, the preview shows the frames they were found on (the skeleton
+                // then always matches the picture; ~20 frames/s, see VideoFeatureParams::pose_rate_hz).
+                double pose_t = -1.0;
+                if (const auto kp = pose ? s.video->latest_pose(&pose_t) : std::nullopt; kp && pose_t == it->media_time_s) {
+                    std::lock_guard lock(sh.mutex);
+                    if (sh.snap.session == s.id) {
+                        sh.snap.preview = small;
+                        sh.snap.media_time_s = it->media_time_s;
+                        sh.snap.pose = *kp;
+                        sh.snap.nobody_in_view = !kp->present;
+                    }
+                }
             } else {
                 double sum = 0.0, peak = 0.0;
                 for (float v : it->samples) {
@@ -384,13 +401,77 @@ void engine_loop(Pipeline::Shared& sh, Pipeline::Session& s) {
     sh.cv.notify_all();
 }
 
-// The extractor computes the token layout the model was trained on ("video-motion-v2", ...),
-// when the model names one of the built-in layouts and the extractor offers a choice.
+// The extractor computes the token layout the model was trained on ("video-motion-v2", ...,
+// "pose-kp-v1"), when the model names one of the built-in layouts of one of the extractor's
+// families and the extractor offers a choice.
 template <typename Params>
-void set_descriptor(Params& p, const std::string& model_features, const char* family) {
+void set_descriptor(Params& p, const std::string& model_features, std::initializer_list<const char*> families) {
     if constexpr (requires { p.descriptor; }) {
-        if (p.backbone_manifest.empty() && model_features.rfind(family, 0) == 0) p.descriptor = model_features;
+        for (const char* family : families)
+            if (p.backbone_manifest.empty() && model_features.rfind(family, 0) == 0) p.descriptor = model_features;
     }
+}
+
+// A model and the extractor that computes its tokens, ready to run.
+struct Prepared {
+    fs::path path;
+    std::shared_ptr<const Model> model;
+    std::unique_ptr<VideoFeatures> video;
+    std::unique_ptr<AudioFeatures> audio;
+    std::string feature_id;
+};
+
+// Loads the model and builds its extractor; throws (one line) when either cannot be used.
+Prepared prepare_model(const fs::path& model_path, Modality modality, const PipelineConfig& c) {
+    Prepared pr;
+    pr.path = model_path;
+    pr.model = Model::load(model_path);
+    const ModelConfig& mc = pr.model->config();
+    if (!mc.modality.empty() && mc.modality != to_string(modality))
+        throw ModelError("model " + model_path.filename().string() + " is a " + mc.modality +
+                         " model but the source gives " + to_string(modality));
+    if (mc.num_classes() == 0)
+        throw ModelError("model " + model_path.filename().string() + " has no classes (no classifier head)");
+    int dim = 0;
+    // A model may name an ONNX feature network (manifest path, relative to the model file).
+    std::string backbone;
+    if (auto b = mc.metadata.find("backbone"); b != mc.metadata.end() && !b->second.empty()) {
+        fs::path bp(b->second);
+        if (bp.is_relative()) bp = model_path.parent_path() / bp;
+        backbone = bp.string();
+    }
+    if (modality == Modality::Video) {
+        VideoFeatureParams vp;
+        if (mc.token_rate_hz > 0.0) vp.token_rate_hz = mc.token_rate_hz;
+        vp.backbone_manifest = backbone;
+        set_descriptor(vp, mc.features, {"video-motion-", "pose-kp-"});
+        if (vp.descriptor.rfind("pose-kp-", 0) == 0) {
+            if (!c.pose_network.empty()) {
+                vp.pose_model = c.pose_network.string();
+            } else if (auto net = find_model_file(kPoseNetworkFile)) {
+                vp.pose_model = net->string();
+            } else {
+                throw FeatureError(std::string("body keypoint network models/") + kPoseNetworkFile +
+                                   " not found (run scripts/setup-pose-models.sh)");
+            }
+        }
+        pr.video = std::make_unique<VideoFeatures>(vp);
+        dim = pr.video->dim();
+        pr.feature_id = pr.video->feature_id();
+    } else {
+        AudioFeatureParams ap;
+        if (mc.token_rate_hz > 0.0) ap.token_hop_s = 1.0 / mc.token_rate_hz;
+        ap.backbone_manifest = backbone;
+        set_descriptor(ap, mc.features, {"audio-logmel-"});
+        pr.audio = std::make_unique<AudioFeatures>(ap);
+        dim = pr.audio->dim();
+        pr.feature_id = pr.audio->feature_id();
+    }
+    if (dim != mc.d_in)
+        throw ModelError("model " + model_path.filename().string() + " expects tokens of width " +
+                         std::to_string(mc.d_in) + " but the " + to_string(modality) + " features (" +
+                         pr.feature_id + ") give " + std::to_string(dim));
+    return pr;
 }
 
 void teardown(Pipeline::Shared& sh, const std::shared_ptr<Pipeline::Session>& s) {
@@ -561,44 +642,28 @@ void Pipeline::start_session(PipelineConfig cfg) {
         }
         s->source->open();
         const Modality modality = s->source->modality();
-        const fs::path model_path = resolve_model_path(c.model_path, modality);
-        s->model = Model::load(model_path);
+        // Auto on video: the pose model when it and the keypoint network load, else the motion model.
+        Prepared pr;
+        std::string note;
+        if (c.model_path.empty() && auto_tries_pose_model(s->source->info(), modality)) {
+            if (auto pose_model = find_model_file(kPoseModelFile)) {
+                try {
+                    pr = prepare_model(*pose_model, modality, c);
+                } catch (const std::exception& e) {
+                    note = e.what();
+                }
+            } else {
+                note = std::string("models/") + kPoseModelFile + " not found";
+            }
+            if (!note.empty()) note = "pose model not used: " + note + "; using the motion model";
+        }
+        if (!pr.model) pr = prepare_model(resolve_model_path(c.model_path, modality), modality, c);
+        const fs::path model_path = pr.path;
+        s->model = std::move(pr.model);
+        s->video = std::move(pr.video);
+        s->audio = std::move(pr.audio);
+        const std::string feature_id = pr.feature_id;
         const ModelConfig& mc = s->model->config();
-        if (!mc.modality.empty() && mc.modality != to_string(modality))
-            throw ModelError("model " + model_path.filename().string() + " is a " + mc.modality +
-                             " model but the source gives " + to_string(modality));
-        if (mc.num_classes() == 0)
-            throw ModelError("model " + model_path.filename().string() + " has no classes (no classifier head)");
-        int dim = 0;
-        std::string feature_id;
-        // A model may name an ONNX feature network (manifest path, relative to the model file).
-        std::string backbone;
-        if (auto b = mc.metadata.find("backbone"); b != mc.metadata.end() && !b->second.empty()) {
-            fs::path bp(b->second);
-            if (bp.is_relative()) bp = model_path.parent_path() / bp;
-            backbone = bp.string();
-        }
-        if (modality == Modality::Video) {
-            VideoFeatureParams vp;
-            if (mc.token_rate_hz > 0.0) vp.token_rate_hz = mc.token_rate_hz;
-            vp.backbone_manifest = backbone;
-            set_descriptor(vp, mc.features, "video-motion-");
-            s->video = std::make_unique<VideoFeatures>(vp);
-            dim = s->video->dim();
-            feature_id = s->video->feature_id();
-        } else {
-            AudioFeatureParams ap;
-            if (mc.token_rate_hz > 0.0) ap.token_hop_s = 1.0 / mc.token_rate_hz;
-            ap.backbone_manifest = backbone;
-            set_descriptor(ap, mc.features, "audio-logmel-");
-            s->audio = std::make_unique<AudioFeatures>(ap);
-            dim = s->audio->dim();
-            feature_id = s->audio->feature_id();
-        }
-        if (dim != mc.d_in)
-            throw ModelError("model " + model_path.filename().string() + " expects tokens of width " +
-                             std::to_string(mc.d_in) + " but the " + to_string(modality) + " features (" +
-                             feature_id + ") give " + std::to_string(dim));
         for (int slot = 0; slot < 2; ++slot) {
             if (!runs_slot(c.mode, slot)) continue;
             s->streams.push_back(new_stream(*s, slot));
@@ -619,6 +684,8 @@ void Pipeline::start_session(PipelineConfig cfg) {
         snap.model_name = mc.name.empty() ? model_path.stem().string() : mc.name;
         snap.model_path = model_path.string();
         snap.feature_id = feature_id;
+        snap.model_note = note;
+        snap.pose_enabled = s->video && s->video->uses_pose();
         snap.classes = mc.classes;
         snap.window = mc.window;
         snap.warm_n = mc.window;
@@ -629,7 +696,7 @@ void Pipeline::start_session(PipelineConfig cfg) {
         snap.modes[1].macs_per_step = macs_per_step(mc, Mode::Continual).total();
         snap.state = PipelineState::Running;
         snap.message = "Playing " + snap.source.name + (snap.source.detail.empty() ? "" : " (" + snap.source.detail + ")") +
-                       " with model " + snap.model_name;
+                       " with model " + snap.model_name + (note.empty() ? "" : " (" + note + ")");
     } catch (const std::exception& e) {
         if (s->source) s->source->close();
         std::lock_guard lock(sh.mutex);

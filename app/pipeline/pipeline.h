@@ -15,6 +15,7 @@
 #include "sources/source.h"
 
 #include "colive/engine.h"
+#include "colive/pose.h"
 
 #include <opencv2/core/mat.hpp>
 
@@ -47,7 +48,12 @@ struct StepRecord;
 struct PipelineConfig {
     std::string source = "demo-video";            // see parse_source_spec()
     RunMode mode = RunMode::Both;
-    std::string model_path;                       // empty: the bundled model for the modality
+    // Empty ("Auto"): audio -> genre; video -> the pose model (action-pose) when it and the body
+    // keypoint network load, else the motion model (action) with one status line saying why; the
+    // motion model's own demo clip (demo-video, rendered hands the keypoint network cannot see)
+    // always gets the motion model.
+    std::string model_path;
+    std::filesystem::path pose_network;           // empty: <model dir>/pose/movenet-lightning.onnx
     bool loop = false;                            // files and demo clips
     bool realtime = true;                         // files paced to the media clock
     std::filesystem::path resources_dir;          // optional preferred demo directory
@@ -98,6 +104,7 @@ struct Snapshot {
     Modality modality = Modality::Video;
     RunMode mode = RunMode::Both;
     std::string model_name, model_path, feature_id;
+    std::string model_note;                       // why Auto did not pick the pose model (else empty)
     std::vector<std::string> classes;
     int window = 0;
     double token_rate_hz = 0.0;
@@ -113,6 +120,9 @@ struct Snapshot {
     double e2e_p50_ms = 0.0, e2e_p95_ms = 0.0;
     std::int64_t warm_k = 0, warm_n = 0;          // tokens in the window / window size
     cv::Mat preview;                              // latest video frame, downscaled (BGR or grey)
+    bool pose_enabled = false;                    // the features run the body keypoint network
+    PoseFrame pose;                               // its latest keypoints, in pixels of pose.width x pose.height
+    bool nobody_in_view = false;                  // pose_enabled, a frame was analysed, nobody in it
     float audio_rms_db = -120.0f, audio_peak_db = -120.0f;
     std::vector<float> logmel;                    // rows x cols, newest row last
     int logmel_rows = 0, logmel_cols = 0;
@@ -159,7 +169,10 @@ private:
     std::thread m_control;
 };
 
-// Where a model comes from: --model, else the bundled one for the modality.
+// Where a model comes from: --model, else the bundled one for the modality (action / genre).
 std::filesystem::path resolve_model_path(const std::string& model_path, Modality modality);
+// Whether Auto (empty model_path) tries the pose model for this source: video, except the motion
+// model's demo clip.
+bool auto_tries_pose_model(const SourceInfo& source, Modality modality);
 
 }  // namespace colive

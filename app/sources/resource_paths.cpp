@@ -98,13 +98,33 @@ std::optional<fs::path> find_demo_clip(Modality m, const fs::path& preferred_dir
     return std::nullopt;
 }
 
-std::optional<fs::path> find_default_model(Modality m) {
-    const char* name = m == Modality::Video ? "action.safetensors" : "genre.safetensors";
-    for (const auto& d : model_dirs()) {
+std::optional<fs::path> find_demo_clip_named(const std::string& stem, const fs::path& preferred_dir) {
+    std::vector<fs::path> dirs;
+    if (is_dir(preferred_dir)) dirs.push_back(preferred_dir);
+    for (auto& d : demo_dirs()) dirs.push_back(d);
+    for (const auto& dir : dirs) {
+        std::vector<fs::path> files;
         std::error_code ec;
-        if (fs::is_regular_file(d / name, ec)) return d / name;
+        for (const auto& e : fs::directory_iterator(dir, ec)) {
+            const std::string ext = lower(e.path().extension().string());
+            if (e.is_regular_file(ec) && e.path().stem() == stem && ext != ".json" && ext != ".md") files.push_back(e.path());
+        }
+        std::sort(files.begin(), files.end());
+        if (!files.empty()) return files.front();
     }
     return std::nullopt;
+}
+
+std::optional<fs::path> find_model_file(const fs::path& relative) {
+    for (const auto& d : model_dirs()) {
+        std::error_code ec;
+        if (fs::is_regular_file(d / relative, ec)) return d / relative;
+    }
+    return std::nullopt;
+}
+
+std::optional<fs::path> find_default_model(Modality m) {
+    return find_model_file(m == Modality::Video ? "action.safetensors" : "genre.safetensors");
 }
 
 }  // namespace colive

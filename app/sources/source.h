@@ -67,7 +67,7 @@ struct MediaItem {
 enum class ReadStatus { Ok, Timeout, End };
 
 struct SourceInfo {
-    std::string kind;                    // "camera", "mic", "file", "demo-video", "demo-audio"
+    std::string kind;                    // "camera", "mic", "file", "demo-video", "demo-pose", "demo-audio"
     std::string name;                    // device name or file name
     std::string detail;                  // e.g. "640x480 @ 30 fps" or "48000 Hz, 1 ch (ALSA)"
 };
@@ -91,9 +91,11 @@ public:
 };
 
 // "camera", "camera:0", "camera:/dev/video2", "camera:Integrated Webcam", "mic", "mic:Name",
-// "file:/path/x.mp4", "demo-video", "demo-audio". A bare existing path is taken as file:PATH.
+// "file:/path/x.mp4", "demo-video", "demo-pose", "demo-audio". A bare existing path is taken as file:PATH.
+// demo-video: rendered hands (the motion model's clip); demo-pose: a rendered person at a desk (the
+// pose model's clip, resources/demo/demo-pose.*).
 struct SourceSpec {
-    enum class Kind { Camera, Mic, File, DemoVideo, DemoAudio };
+    enum class Kind { Camera, Mic, File, DemoVideo, DemoAudio, DemoPose };
     Kind kind = Kind::DemoVideo;
     std::string arg;                     // camera index/path/name, mic name, file path (may be empty)
     std::string text() const;            // canonical spelling, parseable again

@@ -26,6 +26,7 @@ std::string SourceSpec::text() const {
         case Kind::File: return "file:" + arg;
         case Kind::DemoVideo: return "demo-video";
         case Kind::DemoAudio: return "demo-audio";
+        case Kind::DemoPose: return "demo-pose";
     }
     return {};
 }
@@ -34,12 +35,13 @@ SourceSpec parse_source_spec(const std::string& text_in) {
     std::string text = text_in;
     while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
     while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.erase(text.begin());
-    if (text.empty()) throw SourceError("empty --source; expected camera[:name|index], mic[:name], file:PATH, demo-video or demo-audio");
+    if (text.empty()) throw SourceError("empty --source; expected camera[:name|index], mic[:name], file:PATH, demo-video, demo-pose or demo-audio");
 
     SourceSpec s;
     auto starts = [&](const char* p) { return text.rfind(p, 0) == 0; };
     if (text == "demo-video" || text == "demo") { s.kind = SourceSpec::Kind::DemoVideo; return s; }
     if (text == "demo-audio") { s.kind = SourceSpec::Kind::DemoAudio; return s; }
+    if (text == "demo-pose") { s.kind = SourceSpec::Kind::DemoPose; return s; }
     if (text == "camera" || text == "cam") { s.kind = SourceSpec::Kind::Camera; return s; }
     if (text == "mic" || text == "microphone") { s.kind = SourceSpec::Kind::Mic; return s; }
     if (starts("camera:")) { s.kind = SourceSpec::Kind::Camera; s.arg = text.substr(7); return s; }
@@ -53,7 +55,7 @@ SourceSpec parse_source_spec(const std::string& text_in) {
     std::error_code ec;
     if (fs::exists(text, ec)) { s.kind = SourceSpec::Kind::File; s.arg = text; return s; }
     throw SourceError("unknown source '" + text +
-                      "'; expected camera[:name|index], mic[:name], file:PATH, demo-video or demo-audio");
+                      "'; expected camera[:name|index], mic[:name], file:PATH, demo-video, demo-pose or demo-audio");
 }
 
 Modality guess_file_modality(const fs::path& path) {
@@ -95,6 +97,11 @@ std::unique_ptr<Source> make_source(const SourceSpec& spec, const SourceOptions&
             // The GUI asks demo clips to loop (they are the "always shows something" source).
             if (m == Modality::Audio)
                 return std::make_unique<AudioFileSource>(*clip, options.loop, options.realtime, spec.text());
+            return std::make_unique<VideoFileSource>(*clip, options.loop, options.realtime, spec.text());
+        }
+        case SourceSpec::Kind::DemoPose: {
+            auto clip = find_demo_clip_named("demo-pose", options.resources_dir);
+            if (!clip) throw SourceError("no bundled demo-pose clip found (looked in share/colive/demo and resources/demo)");
             return std::make_unique<VideoFileSource>(*clip, options.loop, options.realtime, spec.text());
         }
     }

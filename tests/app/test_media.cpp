@@ -82,5 +82,6 @@ void write_bytes(const fs::path& path, const std::string& bytes) {
 fs::path tiny_video_model() { return write_tiny_models() / "tiny_video.safetensors"; }
 fs::path tiny_audio_model() { return write_tiny_models() / "tiny_audio.safetensors"; }
 fs::path tiny_badwidth_model() { return write_tiny_models() / "tiny_video_badwidth.safetensors"; }
+fs::path tiny_pose_model() { return write_tiny_models() / "tiny_pose.safetensors"; }
 
 }  // namespace colive::test

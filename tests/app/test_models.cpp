@@ -2,6 +2,7 @@
 #include "test_models.h"
 
 #include "colive/features.h"
+#include "colive/pose_tokens.h"
 
 #include <cmath>
 #include <cstdint>
@@ -138,6 +139,13 @@ fs::path write_tiny_models(const fs::path& dir_in) {
     a.classes = {"quiet", "tone", "noise"};
     a.seed = 2;
     write_tiny_model(dir / "tiny_audio.safetensors", a);
+    TinyModelSpec pz = v;   // body keypoint tokens (pose-kp-v1)
+    pz.name = "tiny_pose";
+    pz.features = PoseTokenizer::id();
+    pz.d_in = PoseTokenizer::kDim;
+    pz.classes = {"none", "swipe_left", "swipe_right", "wave"};
+    pz.seed = 4;
+    write_tiny_model(dir / "tiny_pose.safetensors", pz);
     TinyModelSpec b = v;
     b.name = "tiny_video_badwidth";
     b.d_in = v.d_in + 7;

@@ -23,7 +23,8 @@ struct TinyModelSpec {
 
 void write_tiny_model(const std::filesystem::path& path, const TinyModelSpec& spec);
 
-// tiny_video.safetensors / tiny_audio.safetensors / tiny_video_badwidth.safetensors in `dir`
+// tiny_video.safetensors / tiny_audio.safetensors / tiny_pose.safetensors (pose-kp-v1) /
+// tiny_video_badwidth.safetensors in `dir`
 // (created once per process in a temp dir when `dir` is empty). Returns the directory.
 std::filesystem::path write_tiny_models(const std::filesystem::path& dir = {});
 

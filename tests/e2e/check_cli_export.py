@@ -6,6 +6,10 @@ has one regular and one continual row per step, probabilities sum to 1, and MACs
 MACs(continual).
 
     check_cli_export.py COLIVE_CLI --source SPEC [--model PATH] [--frames N] [--tol 1e-4] [--format csv|jsonl]
+                        [--needs FILE] [--expect-features ID]
+
+--needs FILE: exit 77 (skipped) when FILE is missing (e.g. the body keypoint network, which
+scripts/setup-pose-models.sh makes); --expect-features: the summary must name this token layout.
 """
 import argparse
 import csv
@@ -48,7 +52,13 @@ def main():
     ap.add_argument("--tol", type=float, default=1e-4)
     ap.add_argument("--format", default="csv", choices=["csv", "jsonl"])
     ap.add_argument("--min-steps", type=int, default=10)
+    ap.add_argument("--needs", action="append", default=[])
+    ap.add_argument("--expect-features")
     a = ap.parse_args()
+    for f in a.needs:
+        if not os.path.exists(f):
+            print(f"SKIP: {f} is missing")
+            sys.exit(77)
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, "pred." + a.format)
         cmd = [a.cli, "--source", a.source, "--mode", "both", "--export", out]
@@ -61,6 +71,10 @@ def main():
         if p.returncode != 0:
             print(p.stderr, file=sys.stderr)
             print("FAIL: colive-cli exited with", p.returncode)
+            return 1
+        if a.expect_features and f"({a.expect_features}," not in p.stdout:
+            print(p.stderr, file=sys.stderr)
+            print("FAIL: the model did not run on", a.expect_features, "tokens")
             return 1
         classes, rows = read_rows(out, a.format)
     steps = {}

@@ -145,6 +145,66 @@ private slots:
         p.setLevel(-20.f, -6.f);
         QVERIFY(!render(p, {320, 240}).isNull());
     }
+
+    // The skeleton is drawn where the keypoints are in the picture, mirrored with it (selfie view);
+    // keypoints with low scores fade out; nobody in view is said on the picture.
+    void previewSkeletonFollowsTheMirroredPicture() {
+        PreviewWidget p;
+        p.setKind(PreviewWidget::Kind::Video);
+        QImage f(64, 48, QImage::Format_RGB32);
+        f.fill(QColor(40, 40, 40));
+        for (int y = 0; y < 48; ++y)
+            for (int x = 0; x < 16; ++x) f.setPixel(x, y, qRgb(200, 30, 200));   // a magenta band on the image left
+        p.setFrame(f);
+        colive::PoseFrame pose;
+        pose.width = 640;   // keypoints in pixels of the analysed frame (10x the preview here)
+        pose.height = 480;
+        pose.present = true;
+        pose.kp[9] = {80.f, 240.f, 0.95f};   // the person's left wrist, inside the band
+        p.setPose(pose);
+        QCOMPARE(p.poseKeypointsDrawn(), 1);
+        const QColor left(255, 170, 40);      // the person's left side is drawn orange
+        // Where the orange dot is: mean x of its pixels, in a 320x240 widget (the picture fills it).
+        auto dotX = [&](const QImage& img) {
+            const QImage im = img.convertToFormat(QImage::Format_RGB32);
+            double sx = 0;
+            int n = 0;
+            for (int y = 0; y < im.height(); ++y)
+                for (int x = 0; x < im.width(); ++x) {
+                    const QColor c = QColor::fromRgb(im.pixel(x, y));
+                    if (std::abs(c.red() - left.red()) + std::abs(c.green() - left.green()) + std::abs(c.blue() - left.blue()) < 40) {
+                        sx += x;
+                        ++n;
+                    }
+                }
+            return n >= 3 ? sx / n : -1.0;
+        };
+        auto bandOnLeft = [](const QImage& img) {
+            const QColor l = img.pixelColor(20, 120), r = img.pixelColor(300, 120);
+            return l.blue() > 150 && r.blue() < 100;
+        };
+        const QImage plain = render(p, {320, 240});
+        QVERIFY(bandOnLeft(plain));
+        QVERIFY(std::abs(dotX(plain) - 40.0) < 6.0);
+        p.setMirrored(true);
+        QVERIFY(p.mirrored());
+        const QImage mirrored = render(p, {320, 240});
+        QVERIFY(!bandOnLeft(mirrored));
+        QVERIFY(mirrored.pixelColor(300, 120).blue() > 150);   // the band moved to the right ...
+        QVERIFY(std::abs(dotX(mirrored) - 280.0) < 6.0);       // ... and the wrist with it
+        // A keypoint the network is unsure of is not drawn; nobody in view draws nothing but the badge.
+        pose.kp[9].score = 0.05f;
+        p.setPose(pose);
+        QCOMPARE(p.poseKeypointsDrawn(), 0);
+        QCOMPARE(dotX(render(p, {320, 240})), -1.0);
+        pose.kp[9].score = 0.95f;
+        pose.present = false;
+        p.setPose(pose);
+        QCOMPARE(p.poseKeypointsDrawn(), 0);
+        QCOMPARE(dotX(render(p, {320, 240})), -1.0);
+        p.clearPose();
+        QVERIFY(!p.hasPose());
+    }
 };
 
 QTEST_MAIN(TestWidgets)

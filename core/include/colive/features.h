@@ -7,10 +7,12 @@
 #pragma once
 
 #include "colive/engine.h"
+#include "colive/pose.h"
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -43,8 +45,20 @@ struct VideoFeatureParams {
     std::string flow_method = "dis";
     // Token layout: "video-motion-v3" (default, 196 floats), its prefixes "video-motion-v2"
     // (first 170 floats) and "video-motion-v1" (first 88), or its extensions "video-motion-v4"
-    // (206 floats) and "video-motion-v5" (210; the bundled action model's), for models trained on those.
+    // (206 floats) and "video-motion-v5" (210; the bundled action model's), for models trained on those;
+    // or "pose-kp-v1" (120 floats, colive/pose_tokens.h): body keypoints of the person in view.
     std::string descriptor = "video-motion-v3";
+    // pose-kp-v1 only: the converted MoveNet Lightning network (models/pose/movenet-lightning.onnx,
+    // made by scripts/setup-pose-models.sh); required for that descriptor.
+    std::string pose_model;
+    // pose-kp-v1 only: frames given to the keypoint network per second of media time, at most
+    // (0 = twice the token rate: 20 Hz for the usual 10 tokens/s). MoveNet Lightning takes ~19 ms a
+    // frame on 2 cores here, so analysing every frame of a 30 fps camera would cost ~0.57 s of CPU
+    // per second; 20 Hz costs ~0.38 s and still gives every token interval two keypoint frames, one
+    // of them at the slot's end (the analysed frames are on a grid anchored at the first frame, as
+    // the token slots are), so a token is complete as soon as its last frame is analysed. The
+    // frames in between are skipped by the network only (the preview still shows them).
+    double pose_rate_hz = 0.0;
 };
 
 // video-motion-v3 token (196 floats) = video-motion-v2 ([0,170)) + a frame-difference block; and
@@ -113,6 +127,9 @@ struct VideoFeatureParams {
 // region that appears, changes size and vanishes:
 //   206 fraction of the tokens with a region, 207 std of the region area [196],
 //   208 mean |radial speed| [198], 209 mean |d log spread / dt| [203]
+// pose-kp-v1: each frame due on the pose-rate grid (see pose_rate_hz) goes through PoseNet
+// (colive/pose.h) and the keypoints through PoseTokenizer (colive/pose_tokens.h, which documents the
+// layout and its token timing). A change of frame size resets the tracking and the tokenizer.
 // The first token is due one token period after the first frame (or after a restart: a timestamp
 // going backwards, a gap over max(2 s, 3 periods), or a change of the working size).
 // A frame is used for the token slot it is nearest to (a tolerance of half the measured camera
@@ -134,6 +151,11 @@ public:
     // the model always sees token_rate_hz tokens per second of media time.
     void push(const cv::Mat& frame, double t_s, const std::function<void(const Token&)>& on_token);
     void reset();
+    // pose-kp-v1: the keypoints of the latest analysed frame (a copy; safe to call from any thread),
+    // in pixels of that frame; present = false when nobody was in view. nullopt for the other
+    // descriptors and before the first analysed frame. frame_time_s (optional) gets that frame's t_s.
+    std::optional<PoseFrame> latest_pose(double* frame_time_s = nullptr) const;
+    bool uses_pose() const;           // descriptor "pose-kp-v1"
 
 private:
     struct Impl;

@@ -5,6 +5,7 @@
 // 88, 170 and 196 floats).
 #include "colive/backbone.h"
 #include "colive/features.h"
+#include "pose_video.h"
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
@@ -82,6 +83,7 @@ struct VideoFeatures::Impl {
     std::vector<float> desc;
     Token tok;
     std::optional<OnnxBackbone> backbone;
+    std::unique_ptr<PoseVideo> pose;            // descriptor pose-kp-v1
     int dimension = kDimV3;
 
     explicit Impl(VideoFeatureParams params) : p(std::move(params)) {
@@ -95,11 +97,17 @@ struct VideoFeatures::Impl {
         else if (p.descriptor.empty() || p.descriptor == "video-motion-v3") version = 3;
         else if (p.descriptor == "video-motion-v4") version = 4;
         else if (p.descriptor == "video-motion-v5") version = 5;
+        else if (p.descriptor == PoseTokenizer::id()) version = 0;
         else
             throw FeatureError("video features: unknown descriptor \"" + p.descriptor +
-                               "\" (known: video-motion-v5, -v4, -v3, -v2, -v1)");
-        constexpr int dims[] = {0, kDimV1, kDimV2, kDimV3, kDimV4, kDimV5};
+                               "\" (known: video-motion-v5, -v4, -v3, -v2, -v1, pose-kp-v1)");
+        constexpr int dims[] = {PoseTokenizer::kDim, kDimV1, kDimV2, kDimV3, kDimV4, kDimV5};
         dimension = dims[version];
+        if (version == 0) {
+            if (!p.backbone_manifest.empty())
+                throw FeatureError("video features: pose-kp-v1 does not take a backbone manifest");
+            pose = std::make_unique<PoseVideo>(p.pose_model, p.token_rate_hz, p.pose_rate_hz);
+        }
         if (!p.flow_method.empty() && p.flow_method != "dis" && p.flow_method != "farneback")
             throw FeatureError("video features: flow_method must be \"dis\" or \"farneback\", got \"" + p.flow_method + "\"");
         dis = cv::DISOpticalFlow::create(cv::DISOpticalFlow::PRESET_ULTRAFAST);
@@ -120,6 +128,7 @@ struct VideoFeatures::Impl {
     }
 
     void reset() {
+        if (pose) pose->reset();
         have_ref = false;
         history.clear();
         have_centroid = false;
@@ -639,6 +648,10 @@ struct VideoFeatures::Impl {
     }
 
     void push(const cv::Mat& frame, double t, const std::function<void(const Token&)>& on_token) {
+        if (pose) {
+            pose->push(frame, t, on_token);
+            return;
+        }
         if (!std::isfinite(t)) throw FeatureError("video features: frame timestamp is not finite");
         to_work(frame);
         if (have_ref) {
@@ -712,6 +725,7 @@ int VideoFeatures::dim() const { return m_impl->dimension; }
 std::string VideoFeatures::feature_id() const {
     if (m_impl->backbone) return "onnx:" + m_impl->backbone->manifest().name;
     switch (m_impl->version) {
+    case 0: return PoseTokenizer::id();
     case 1: return "video-motion-v1";
     case 2: return "video-motion-v2";
     case 3: return "video-motion-v3";
@@ -731,5 +745,9 @@ void VideoFeatures::push(const cv::Mat& frame, double t_s, const std::function<v
     m_impl->push(frame, t_s, on_token);
 }
 void VideoFeatures::reset() { m_impl->reset(); }
+std::optional<PoseFrame> VideoFeatures::latest_pose(double* frame_time_s) const {
+    return m_impl->pose ? m_impl->pose->latest(frame_time_s) : std::nullopt;
+}
+bool VideoFeatures::uses_pose() const { return m_impl->pose != nullptr; }
 
 }  // namespace colive

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: MIT
+#include "pose_video.h"
+
+#include <opencv2/core.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+namespace colive {
+
+PoseVideo::PoseVideo(const std::string& network, double token_rate_hz, double pose_rate_hz)
+    : m_net([&] {
+          if (network.empty())
+              throw FeatureError("video features: pose-kp-v1 needs the body keypoint network "
+                                 "(VideoFeatureParams::pose_model, models/pose/movenet-lightning.onnx)");
+          return PoseNet::load(network);
+      }()),
+      m_tokens([&] {
+          PoseTokenParams tp;
+          tp.token_rate_hz = token_rate_hz;
+          return tp;
+      }()),
+      m_period(1.0 / (pose_rate_hz > 0.0 ? pose_rate_hz : 2.0 * token_rate_hz)),
+      m_restart_gap(std::max(2.0, 3.0 / token_rate_hz)) {
+    if (!(pose_rate_hz == 0.0 || (pose_rate_hz >= 0.5 && pose_rate_hz <= 240.0)))
+        throw FeatureError("video features: pose_rate_hz must be 0 (auto) or in [0.5, 240], got " + std::to_string(pose_rate_hz));
+}
+
+void PoseVideo::push(const cv::Mat& frame, double t, const std::function<void(const Token&)>& on_token) {
+    if (!std::isfinite(t)) throw FeatureError("video features: frame timestamp is not finite");
+    if (frame.empty() || frame.dims != 2 || frame.rows < 1 || frame.cols < 1)
+        throw FeatureError("video features: empty or non-2-D frame");
+    if (const int ch = frame.channels(); ch != 1 && ch != 3 && ch != 4)
+        throw FeatureError("video features: frames must have 1, 3 or 4 channels, got " + std::to_string(ch));
+    // A new frame size is a new camera geometry: the person's scale and place start afresh.
+    const bool resized = m_started && (frame.cols != m_width || frame.rows != m_height);
+    if (!m_started || resized || t < m_last_t || t - m_last_t > m_restart_gap) {
+        if (resized) reset();
+        m_started = true;
+        m_next_due = t;
+        m_frame_dt_ema = 0.0;
+    } else if (t > m_last_t) {
+        const double dt = t - m_last_t;
+        m_frame_dt_ema = m_frame_dt_ema <= 0.0 ? dt : 0.9 * m_frame_dt_ema + 0.1 * dt;
+    }
+    m_width = frame.cols;
+    m_height = frame.rows;
+    m_last_t = t;
+    // A frame is analysed when it is the first at or (within 0.45 frame intervals: a grid time
+    // half-way between two frames goes to the later one, whatever the rounding) before the next
+    // grid time, so the analysed frames stay on a grid anchored at the first frame.
+    const double tol = std::min(0.45 * m_frame_dt_ema, 0.5 * m_period) + 1e-9;
+    if (t + tol < m_next_due) return;
+    m_next_due += m_period * (std::floor((t + tol - m_next_due) / m_period) + 1.0);
+    const PoseFrame pf = m_net.run(frame);
+    {
+        std::lock_guard lock(m_mutex);
+        m_latest = pf;
+        m_latest_t = t;
+    }
+    m_tokens.push(pf, t, on_token);
+}
+
+void PoseVideo::reset() {
+    m_net.reset();
+    m_tokens.reset();
+    m_started = false;
+    std::lock_guard lock(m_mutex);
+    m_latest.reset();
+}
+
+std::optional<PoseFrame> PoseVideo::latest(double* t_s) const {
+    std::lock_guard lock(m_mutex);
+    if (t_s) *t_s = m_latest_t;
+    return m_latest;
+}
+
+}  // namespace colive

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: MIT
+// The pose path through the pipeline: Auto's model choice (the pose model when it and the body
+// keypoint network load, else the motion model with one status line), the keypoints and the
+// "nobody in view" state in the snapshot, and regular == continual on pose-kp-v1 tokens.
+// Tests that run the real network skip when scripts/setup-pose-models.sh has not made it.
+#include "pipeline/pipeline.h"
+#include "test_media.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+using namespace colive;
+using colive::test::TempDir;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path network() { return fs::path(COLIVE_SOURCE_MODELS_DIR) / "pose" / "movenet-lightning.onnx"; }
+fs::path demo_pose_clip() { return fs::path(COLIVE_SOURCE_RESOURCES_DIR) / "demo" / "demo-pose.mp4"; }
+
+// A data directory ($COLIVE_DATA_DIR, searched before the source tree) whose models/ holds a tiny
+// pose model as action-pose.safetensors and a tiny motion model as action.safetensors, so Auto's
+// choice is visible in the model name.
+struct DataDir {
+    TempDir d;
+    std::string old;
+    bool had_old = false;
+    DataDir() {
+        fs::create_directories(d / "models");
+        fs::copy_file(colive::test::tiny_pose_model(), d / "models" / "action-pose.safetensors");
+        fs::copy_file(colive::test::tiny_video_model(), d / "models" / "action.safetensors");
+        if (const char* e = std::getenv("COLIVE_DATA_DIR")) {
+            old = e;
+            had_old = true;
+        }
+        ::setenv("COLIVE_DATA_DIR", d.path.c_str(), 1);
+    }
+    ~DataDir() {
+        if (had_old) ::setenv("COLIVE_DATA_DIR", old.c_str(), 1);
+        else ::unsetenv("COLIVE_DATA_DIR");
+    }
+};
+
+PipelineConfig auto_config(const fs::path& media, const fs::path& net) {
+    PipelineConfig c;
+    c.source = "file:" + media.string();
+    c.mode = RunMode::Both;
+    c.realtime = false;
+    c.pose_network = net;   // model_path empty: Auto
+    return c;
+}
+
+void expect_fallback(const Snapshot& s, const std::string& net_name) {
+    EXPECT_EQ(s.model_name, "tiny_video");
+    EXPECT_FALSE(s.pose_enabled);
+    EXPECT_FALSE(s.nobody_in_view);
+    EXPECT_NE(s.model_note.find(net_name), std::string::npos) << s.model_note;
+    EXPECT_NE(s.model_note.find("motion model"), std::string::npos) << s.model_note;
+    EXPECT_EQ(s.model_note.find('\n'), std::string::npos) << s.model_note;
+}
+
+}  // namespace
+
+TEST(PipelinePose, AutoTriesThePoseModelOnVideoExceptTheHandsDemo) {
+    EXPECT_TRUE(auto_tries_pose_model({"camera", "cam", ""}, Modality::Video));
+    EXPECT_TRUE(auto_tries_pose_model({"file", "x.mp4", ""}, Modality::Video));
+    EXPECT_TRUE(auto_tries_pose_model({"demo-pose", "demo-pose.mp4", ""}, Modality::Video));
+    EXPECT_FALSE(auto_tries_pose_model({"demo-video", "demo-video.mp4", ""}, Modality::Video));
+    EXPECT_FALSE(auto_tries_pose_model({"file", "x.wav", ""}, Modality::Audio));
+}
+
+TEST(PipelinePose, MissingNetworkFallsBackToTheMotionModelWithOneLine) {
+    DataDir data;
+    TempDir d;
+    colive::test::write_test_video(d / "v.avi", 40, 25.0);
+    Pipeline p;
+    p.start(auto_config(d / "v.avi", d / "nowhere" / "movenet-lightning.onnx"));
+    ASSERT_EQ(p.wait_finished(60s), PipelineState::Ended) << p.snapshot().message;
+    const auto s = p.snapshot();
+    expect_fallback(s, "movenet-lightning.onnx");
+    EXPECT_GT(s.tokens, 10);
+    // While it plays, the status line says why (the GUI's status bar shows Snapshot::message).
+    auto looping = auto_config(d / "v.avi", d / "nowhere" / "movenet-lightning.onnx");
+    looping.loop = true;
+    p.start(looping);
+    ASSERT_TRUE(p.wait_steps(5, 60s));
+    const auto r = p.snapshot();
+    EXPECT_EQ(r.state, PipelineState::Running);
+    EXPECT_NE(r.message.find("Playing"), std::string::npos) << r.message;
+    EXPECT_NE(r.message.find(r.model_note), std::string::npos) << r.message;
+    p.stop();
+}
+
+TEST(PipelinePose, CorruptNetworkFallsBackToTheMotionModelWithOneLine) {
+    DataDir data;
+    TempDir d;
+    colive::test::write_test_video(d / "v.avi", 40, 25.0);
+    colive::test::write_bytes(d / "broken.onnx", std::string(4096, '\x07') + "not a network");
+    Pipeline p;
+    p.start(auto_config(d / "v.avi", d / "broken.onnx"));
+    ASSERT_EQ(p.wait_finished(60s), PipelineState::Ended) << p.snapshot().message;
+    const auto s = p.snapshot();
+    expect_fallback(s, "broken.onnx");
+    EXPECT_GT(s.tokens, 10);
+    // An explicitly chosen pose model with that network is an error (one line), not a fallback.
+    auto explicit_cfg = auto_config(d / "v.avi", d / "broken.onnx");
+    explicit_cfg.model_path = colive::test::tiny_pose_model().string();
+    p.start(explicit_cfg);
+    ASSERT_EQ(p.wait_finished(60s), PipelineState::Error);
+    const auto e = p.snapshot();
+    EXPECT_NE(e.message.find("broken.onnx"), std::string::npos) << e.message;
+    EXPECT_EQ(e.message.find('\n'), std::string::npos) << e.message;
+}
+
+TEST(PipelinePose, AutoPicksThePoseModelAndSaysNobodyIsInView) {
+    if (!fs::exists(network())) GTEST_SKIP() << network() << " missing (run scripts/setup-pose-models.sh)";
+    DataDir data;
+    TempDir d;
+    colive::test::write_test_video(d / "v.avi", 40, 25.0);   // a moving square, nobody there
+    Pipeline p;
+    p.start(auto_config(d / "v.avi", network()));
+    ASSERT_EQ(p.wait_finished(60s), PipelineState::Ended) << p.snapshot().message;
+    const auto s = p.snapshot();
+    EXPECT_EQ(s.model_name, "tiny_pose");
+    EXPECT_EQ(s.feature_id, "pose-kp-v1");
+    EXPECT_TRUE(s.model_note.empty()) << s.model_note;
+    EXPECT_TRUE(s.pose_enabled);
+    EXPECT_TRUE(s.nobody_in_view);
+    EXPECT_FALSE(s.pose.present);
+    EXPECT_EQ(s.pose.width, 160);
+    EXPECT_GT(s.tokens, 10);
+}
+
+TEST(PipelinePose, RenderedPersonThroughThePipelineBothModesAgree) {
+    if (!fs::exists(network())) GTEST_SKIP() << network() << " missing (run scripts/setup-pose-models.sh)";
+    PipelineConfig c;
+    c.source = "file:" + demo_pose_clip().string();
+    c.model_path = colive::test::tiny_pose_model().string();
+    c.mode = RunMode::Both;
+    c.realtime = false;
+    c.pose_network = network();
+    Pipeline p;
+    p.start(c);
+    ASSERT_TRUE(p.wait_steps(40, 120s)) << p.snapshot().message;
+    const auto s = p.snapshot();
+    p.stop();
+    p.wait_finished(30s);
+    EXPECT_TRUE(s.pose_enabled);
+    EXPECT_FALSE(s.nobody_in_view);
+    EXPECT_TRUE(s.pose.present);
+    EXPECT_EQ(s.pose.width, 640);
+    EXPECT_EQ(s.pose.height, 480);
+    EXPECT_FALSE(s.preview.empty());
+    const auto recs = p.records_after(0);
+    ASSERT_GE(recs.size(), 40u);
+    int compared = 0;
+    for (const auto& r : recs) {
+        ASSERT_TRUE(r.out[0].present && r.out[1].present);
+        if (r.out[0].warmup) continue;
+        ASSERT_GE(r.abs_diff, 0.0);
+        EXPECT_LT(r.abs_diff, 1e-4) << "step " << r.step;
+        ++compared;
+    }
+    EXPECT_GT(compared, 20);
+}

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: MIT
+// VideoFeatures with the pose-kp-v1 descriptor: MoveNet keypoints (the converted network, made by
+// scripts/setup-pose-models.sh; tests that need it skip when it is missing) -> PoseTokenizer.
+// The person is the rendered one of resources/demo/demo-pose.mp4 (models/training/gen_pose_demo.py).
+#include "colive/features.h"
+#include "colive/pose_tokens.h"
+
+#include <gtest/gtest.h>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+#include <vector>
+
+using namespace colive;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path network() { return fs::path(COLIVE_SOURCE_MODELS_DIR) / "pose" / "movenet-lightning.onnx"; }
+
+#define REQUIRE_NETWORK()                                                                                   \
+    do {                                                                                                    \
+        if (!fs::exists(network())) GTEST_SKIP() << network() << " missing (run scripts/setup-pose-models.sh)"; \
+    } while (0)
+
+VideoFeatureParams pose_params(const fs::path& net = network()) {
+    VideoFeatureParams p;
+    p.descriptor = "pose-kp-v1";
+    p.pose_model = net.string();
+    return p;
+}
+
+// The first `n` frames of the rendered demo person (640x480, 30 fps).
+std::vector<cv::Mat> demo_frames(int n) {
+    cv::VideoCapture cap((fs::path(COLIVE_SOURCE_RESOURCES_DIR) / "demo" / "demo-pose.mp4").string());
+    std::vector<cv::Mat> out;
+    cv::Mat f;
+    while (static_cast<int>(out.size()) < n && cap.read(f)) out.push_back(f.clone());
+    return out;
+}
+
+void expect_one_line_error(const VideoFeatureParams& p, const std::string& must_contain) {
+    try {
+        VideoFeatures f(p);
+        FAIL() << "expected a FeatureError";
+    } catch (const FeatureError& e) {
+        const std::string msg = e.what();
+        EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+        EXPECT_NE(msg.find(must_contain), std::string::npos) << msg;
+        EXPECT_LT(msg.size(), 300u) << msg;
+    }
+}
+
+struct Collected {
+    std::vector<Token> tokens;
+    void operator()(const Token& t) { tokens.push_back(t); }
+};
+
+void expect_tokens_well_formed(const std::vector<Token>& toks, double rate_hz) {
+    for (std::size_t i = 0; i < toks.size(); ++i) {
+        ASSERT_EQ(toks[i].values.size(), static_cast<std::size_t>(PoseTokenizer::kDim));
+        for (float v : toks[i].values) ASSERT_TRUE(std::isfinite(v)) << "token " << i;
+        if (i > 0) {
+            EXPECT_NEAR(toks[i].time_s - toks[i - 1].time_s, 1.0 / rate_hz, 1e-6) << "token " << i;
+        }
+    }
+}
+
+}  // namespace
+
+TEST(PoseVideoFeatures, MissingNetworkIsOneLineError) {
+    expect_one_line_error(pose_params("/nonexistent/dir/movenet-lightning.onnx"), "movenet-lightning.onnx");
+    expect_one_line_error(pose_params(""), "movenet-lightning.onnx");
+}
+
+TEST(PoseVideoFeatures, CorruptNetworkIsOneLineError) {
+    const fs::path dir = fs::temp_directory_path() / ("colive-pose-corrupt-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
+    fs::create_directories(dir);
+    const fs::path garbage = dir / "garbage.onnx";
+    {
+        std::ofstream f(garbage, std::ios::binary);
+        for (int i = 0; i < 5000; ++i) f.put(static_cast<char>((i * 7919) & 0xff));
+    }
+    expect_one_line_error(pose_params(garbage), "garbage.onnx");
+    const fs::path empty = dir / "empty.onnx";
+    std::ofstream(empty).close();
+    expect_one_line_error(pose_params(empty), "empty.onnx");
+    if (fs::exists(network())) {   // the real file cut in half
+        const fs::path cut = dir / "truncated.onnx";
+        std::ifstream in(network(), std::ios::binary);
+        std::vector<char> bytes((std::istreambuf_iterator<char>(in)), {});
+        std::ofstream(cut, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size() / 2));
+        expect_one_line_error(pose_params(cut), "truncated.onnx");
+    }
+    fs::remove_all(dir);
+}
+
+TEST(PoseVideoFeatures, DescriptorAndRateChecks) {
+    REQUIRE_NETWORK();
+    VideoFeatures f(pose_params());
+    EXPECT_EQ(f.dim(), PoseTokenizer::kDim);
+    EXPECT_EQ(f.feature_id(), "pose-kp-v1");
+    EXPECT_TRUE(f.uses_pose());
+    EXPECT_FALSE(f.latest_pose().has_value());
+    EXPECT_FALSE(VideoFeatures().uses_pose());
+    EXPECT_FALSE(VideoFeatures().latest_pose().has_value());
+    auto bad = pose_params();
+    bad.pose_rate_hz = -3;
+    EXPECT_THROW(VideoFeatures{bad}, FeatureError);
+}
+
+TEST(PoseVideoFeatures, FindsTheRenderedPersonAndAnalysesTwentyFramesPerSecond) {
+    REQUIRE_NETWORK();
+    const auto frames = demo_frames(90);   // 3 s at 30 fps
+    ASSERT_EQ(frames.size(), 90u);
+    VideoFeatures f(pose_params());
+    Collected c;
+    std::set<double> analysed;
+    int present = 0;
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+        const double t = static_cast<double>(i) / 30.0;
+        f.push(frames[i], t, std::ref(c));
+        double pt = -1;
+        const auto pose = f.latest_pose(&pt);
+        ASSERT_TRUE(pose.has_value());
+        if (pt == t) {
+            analysed.insert(t);
+            present += pose->present ? 1 : 0;
+            EXPECT_EQ(pose->width, 640);
+            EXPECT_EQ(pose->height, 480);
+        }
+    }
+    // 20 Hz on a 30 fps stream: two of every three frames, the first one included.
+    EXPECT_NEAR(static_cast<double>(analysed.size()), 60.0, 1.0);
+    EXPECT_EQ(present, static_cast<int>(analysed.size()));
+    EXPECT_NEAR(static_cast<double>(c.tokens.size()), 30.0, 1.0);
+    expect_tokens_well_formed(c.tokens, 10.0);
+    // Sitting at the desk in the middle of the frame: shoulders level, the nose above them.
+    const auto pose = *f.latest_pose();
+    const auto& k = pose.kp;
+    EXPECT_GT(k[5].x, k[6].x) << "the person's left shoulder is on the image right of a raw frame";
+    EXPECT_LT(k[0].y, std::min(k[5].y, k[6].y));
+    EXPECT_NEAR((k[5].x + k[6].x) / 2, 320.0, 64.0);
+}
+
+TEST(PoseVideoFeatures, NobodyInView) {
+    REQUIRE_NETWORK();
+    VideoFeatures f(pose_params());
+    Collected c;
+    cv::Mat wall(480, 640, CV_8UC3, cv::Scalar(200, 210, 215));
+    cv::rectangle(wall, cv::Rect(0, 400, 640, 80), cv::Scalar(70, 110, 150), cv::FILLED);   // an empty desk
+    for (int i = 0; i < 60; ++i) f.push(wall, i / 30.0, std::ref(c));
+    const auto pose = f.latest_pose();
+    ASSERT_TRUE(pose.has_value());
+    EXPECT_FALSE(pose->present) << "person score " << pose->score;
+    EXPECT_NEAR(static_cast<double>(c.tokens.size()), 20.0, 1.0);
+    expect_tokens_well_formed(c.tokens, 10.0);
+    // The tokens differ from those of a person in view (the model can tell the two apart).
+    VideoFeatures g(pose_params());
+    Collected d;
+    const auto frames = demo_frames(60);
+    for (std::size_t i = 0; i < frames.size(); ++i) g.push(frames[i], static_cast<double>(i) / 30.0, std::ref(d));
+    ASSERT_FALSE(d.tokens.empty());
+    double diff = 0;
+    for (int j = 0; j < PoseTokenizer::kDim; ++j)
+        diff += std::fabs(c.tokens.back().values[static_cast<std::size_t>(j)] - d.tokens.back().values[static_cast<std::size_t>(j)]);
+    EXPECT_GT(diff, 1.0);
+}
+
+TEST(PoseVideoFeatures, OddSizesGreyAndDeepFrames) {
+    REQUIRE_NETWORK();
+    const auto person = demo_frames(1).front();
+    cv::Mat grey, grey16, bgra, tall, tiny, flt;
+    cv::cvtColor(person, grey, cv::COLOR_BGR2GRAY);
+    grey.convertTo(grey16, CV_16U, 257.0);
+    cv::cvtColor(person, bgra, cv::COLOR_BGR2BGRA);
+    cv::resize(person, tall, cv::Size(37, 513));
+    cv::resize(person, tiny, cv::Size(3, 2));
+    person.convertTo(flt, CV_32FC3, 1.0 / 255.0);
+    struct Case { const char* name; cv::Mat m; bool person; };
+    const Case cases[] = {{"grey", grey, true}, {"grey16", grey16, true}, {"bgra", bgra, true}, {"float", flt, true},
+                          {"37x513", tall, false}, {"3x2", tiny, false}, {"1x1", cv::Mat(1, 1, CV_8UC3, cv::Scalar::all(90)), false}};
+    for (const auto& cs : cases) {
+        SCOPED_TRACE(cs.name);
+        VideoFeatures f(pose_params());
+        Collected c;
+        for (int i = 0; i < 15; ++i) ASSERT_NO_THROW(f.push(cs.m, i / 30.0, std::ref(c)));
+        const auto pose = f.latest_pose();
+        ASSERT_TRUE(pose.has_value());
+        EXPECT_EQ(pose->width, cs.m.cols);
+        EXPECT_EQ(pose->height, cs.m.rows);
+        for (const auto& k : pose->kp) {
+            EXPECT_TRUE(std::isfinite(k.x) && std::isfinite(k.y) && std::isfinite(k.score));
+            EXPECT_GE(k.score, 0.0f);
+            EXPECT_LE(k.score, 1.0f);
+        }
+        if (cs.person) {
+            EXPECT_TRUE(pose->present) << "person score " << pose->score;
+        }
+        expect_tokens_well_formed(c.tokens, 10.0);
+        EXPECT_GE(c.tokens.size(), 4u);
+    }
+    VideoFeatures f(pose_params());
+    Collected c;
+    EXPECT_THROW(f.push(cv::Mat(), 0.0, std::ref(c)), FeatureError);
+    EXPECT_THROW(f.push(cv::Mat(4, 4, CV_8UC2, cv::Scalar::all(0)), 0.0, std::ref(c)), FeatureError);
+}
+
+TEST(PoseVideoFeatures, FrameSizeChangeMidStream) {
+    REQUIRE_NETWORK();
+    const auto frames = demo_frames(90);
+    ASSERT_EQ(frames.size(), 90u);
+    VideoFeatures f(pose_params());
+    Collected c;
+    std::vector<PoseFrame> big, small;
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+        cv::Mat m = frames[i];
+        if (i >= 45) cv::resize(frames[i], m, cv::Size(320, 240), 0, 0, cv::INTER_AREA);   // the camera switches mode
+        ASSERT_NO_THROW(f.push(m, static_cast<double>(i) / 30.0, std::ref(c)));
+        double pt = -1;
+        const auto pose = f.latest_pose(&pt);
+        if (pose && pt == static_cast<double>(i) / 30.0) (i < 45 ? big : small).push_back(*pose);
+    }
+    ASSERT_FALSE(big.empty());
+    ASSERT_FALSE(small.empty());
+    EXPECT_EQ(small.back().width, 320);
+    EXPECT_EQ(small.back().height, 240);
+    EXPECT_TRUE(small.back().present);
+    // The same person at half the size: shoulders at half the pixel coordinates (within 3 % of the width).
+    const auto& a = big.back().kp;
+    const auto& b = small.front().kp;
+    for (int k : {5, 6}) {
+        EXPECT_NEAR(b[static_cast<std::size_t>(k)].x, a[static_cast<std::size_t>(k)].x / 2, 0.03 * 320) << "keypoint " << k;
+        EXPECT_NEAR(b[static_cast<std::size_t>(k)].y, a[static_cast<std::size_t>(k)].y / 2, 0.03 * 320) << "keypoint " << k;
+    }
+    // Tokens go on after the change (the tokenizer restarts: token times keep increasing).
+    ASSERT_GE(c.tokens.size(), 25u);
+    for (std::size_t i = 1; i < c.tokens.size(); ++i) EXPECT_GT(c.tokens[i].time_s, c.tokens[i - 1].time_s);
+    for (const auto& t : c.tokens)
+        for (float v : t.values) ASSERT_TRUE(std::isfinite(v));
+    EXPECT_GT(c.tokens.back().time_s, 2.5);
+}
+
+TEST(PoseVideoFeatures, ResetForgetsThePose) {
+    REQUIRE_NETWORK();
+    const auto frames = demo_frames(10);
+    VideoFeatures f(pose_params());
+    Collected c;
+    for (std::size_t i = 0; i < frames.size(); ++i) f.push(frames[i], static_cast<double>(i) / 30.0, std::ref(c));
+    ASSERT_TRUE(f.latest_pose().has_value());
+    f.reset();
+    EXPECT_FALSE(f.latest_pose().has_value());
+    f.push(frames[0], 0.0, std::ref(c));   // time going back to 0 after a reset is a fresh start
+    EXPECT_TRUE(f.latest_pose().has_value());
+}
