@@ -30,10 +30,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from export_model import export_model, load_safetensors, reference_outputs  # noqa: E402
 
 CASES = [
-    # name, dtype, blocks, activation, seed
+    # name, dtype, blocks, activation, seed[, pre-norm]
     ("bf16_b1_gelu", "BF16", 1, "gelu", 11),
     ("bf16_b2_relu", "BF16", 2, "relu", 12),
     ("f16_b1_gelu", "F16", 1, "gelu", 13),
+    ("bf16_pre_b2_gelu", "BF16", 2, "gelu", 14, True),
 ]
 D_IN, D, HEADS, D_FF, WINDOW, PE_ROWS, CLASSES, STEPS = 80, 64, 4, 128, 10, 13, 5, 40
 
@@ -45,9 +46,10 @@ def rounded_(module, dtype):
             p.copy_(p.to(tdt).to(torch.float32))
 
 
-def make_case(out_dir, name, dtype, blocks, act, seed):
+def make_case(out_dir, name, dtype, blocks, act, seed, norm_first=False):
     torch.manual_seed(seed)
-    layer = nn.TransformerEncoderLayer(D, HEADS, D_FF, dropout=0.0, activation=act, batch_first=True)
+    layer = nn.TransformerEncoderLayer(D, HEADS, D_FF, dropout=0.0, activation=act, batch_first=True,
+                                       norm_first=norm_first)
     enc = nn.TransformerEncoder(layer, blocks, enable_nested_tensor=False)
     inp, norm, head = nn.Linear(D_IN, D), nn.LayerNorm(D), nn.Linear(D, CLASSES)
     pe = nn.Embedding(PE_ROWS, D)
@@ -92,10 +94,17 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     here = os.path.dirname(os.path.abspath(__file__))
     ap.add_argument("--out", default=os.path.join(here, "..", "tests", "golden", "bf16"))
+    ap.add_argument("--only", metavar="CASE", action="append",
+                    help="regenerate only this case (repeatable; the others stay as they are in index.json)")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     torch.set_num_threads(1)
-    index = [make_case(a.out, *c) for c in CASES]
+    if a.only:
+        with open(os.path.join(a.out, "index.json")) as f:
+            old = {c["name"]: c for c in json.load(f)["cases"]}
+        index = [make_case(a.out, *c) if c[0] in a.only else old[c[0]] for c in CASES]
+    else:
+        index = [make_case(a.out, *c) for c in CASES]
     with open(os.path.join(a.out, "index.json"), "w") as f:
         json.dump({"generator": "scripts/make_golden_bf16.py", "torch": torch.__version__, "cases": index}, f, indent=1)
         f.write("\n")

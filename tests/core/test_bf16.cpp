@@ -121,7 +121,8 @@ TEST_P(Bf16Golden, MatchesTorchWithTheRoundedWeights) {
     EXPECT_LE(max_err(reg.encoded, con.encoded, none, d), kTol);
 }
 
-INSTANTIATE_TEST_SUITE_P(Files, Bf16Golden, ::testing::Values("bf16_b1_gelu", "bf16_b2_relu", "f16_b1_gelu"));
+INSTANTIATE_TEST_SUITE_P(Files, Bf16Golden,
+                         ::testing::Values("bf16_b1_gelu", "bf16_b2_relu", "f16_b1_gelu", "bf16_pre_b2_gelu"));
 
 // ---- malformed 16-bit tensors ----------------------------------------------------------------
 using Parts = SafetensorsParts;
