@@ -55,14 +55,16 @@ def tiny_models(tmp):
     torch.manual_seed(1234)
     out = {}
     specs = [
-        # name, d_in, d, heads, d_ff, window, blocks, pe_rows, act, classes, final_norm
-        ("b1-relu", 5, 8, 2, 12, 4, 1, 0, "relu", 3, True),
-        ("b2-gelu-pe", 6, 8, 2, 16, 5, 2, 7, "gelu", 4, True),
-        ("b3-gelu-nonorm", 4, 8, 4, 8, 3, 3, 4, "gelu", 2, False),
-        ("b1-nohead", 8, 8, 1, 4, 2, 1, 2, "relu", 0, True),
+        # name, d_in, d, heads, d_ff, window, blocks, pe_rows, act, classes, final_norm, pre-norm
+        ("b1-relu", 5, 8, 2, 12, 4, 1, 0, "relu", 3, True, False),
+        ("b2-gelu-pe", 6, 8, 2, 16, 5, 2, 7, "gelu", 4, True, False),
+        ("b3-gelu-nonorm", 4, 8, 4, 8, 3, 3, 4, "gelu", 2, False, False),
+        ("b1-nohead", 8, 8, 1, 4, 2, 1, 2, "relu", 0, True, False),
+        ("b3-prenorm", 5, 9, 3, 10, 4, 3, 7, "gelu", 3, True, True),
     ]
-    for name, d_in, d, h, ff, n, blocks, pe_rows, act, ncls, fnorm in specs:
-        layer = torch.nn.TransformerEncoderLayer(d, h, ff, dropout=0.0, activation=act, batch_first=True)
+    for name, d_in, d, h, ff, n, blocks, pe_rows, act, ncls, fnorm, prenorm in specs:
+        layer = torch.nn.TransformerEncoderLayer(d, h, ff, dropout=0.0, activation=act, batch_first=True,
+                                                 norm_first=prenorm)
         enc = torch.nn.TransformerEncoder(layer, blocks, enable_nested_tensor=False) \
             if "enable_nested_tensor" in torch.nn.TransformerEncoder.__init__.__code__.co_varnames \
             else torch.nn.TransformerEncoder(layer, blocks)
@@ -147,7 +149,8 @@ def model_variants(models):
                      ("window", 65536), ("blocks", 4), ("blocks", 1), ("d_in", 7), ("d_ff", 15),
                      ("pe_rows", 8), ("activation", "swish"), ("ln_eps", 0), ("ln_eps", -1e-5),
                      ("classes", ["a"]), ("classes", "abc"), ("modality", "smell"), ("d_model", 1e300),
-                     ("token_rate_hz", -1), ("d_model", "8"), ("heads", 2.5)]:
+                     ("token_rate_hz", -1), ("d_model", "8"), ("heads", 2.5), ("norm_first", True),
+                     ("norm_first", "yes")]:
         v["cfg-%s-%s" % (key, str(val)[:12].replace("/", "_"))] = edited(cset(key, val))
     # metadata edits that edited() cannot express (the lambda returns bytes)
     h2 = json.loads(json.dumps(header))
