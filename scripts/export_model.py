@@ -32,7 +32,10 @@ are exported with "norm_first": true; an nn.TransformerEncoder's own `norm` beco
 What the engine cannot compute is refused with one line (UnsupportedModel, a ValueError): custom
 attention modules or overridden forward(), stored attention masks, layers that mix batch_first or
 norm_first, add_bias_kv / add_zero_attn, kdim/vdim, activations other than ReLU and exact GELU,
-LayerNorms with different eps or without affine parameters.
+LayerNorms with different eps or without affine parameters. Masks passed to forward() at call time
+are invisible to the exporter: the engine attends over the whole window, unmasked, so a model used
+with a causal mask keeps its newest-token output only with 1 block (the newest token sees every key
+either way), and one used with padding masks computes something else.
 
 From the command line, a whole torch.save()d module (or a dict with keys encoder, input_proj, pe,
 final_norm, head, config) is exported with
