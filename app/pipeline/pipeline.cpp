@@ -673,7 +673,11 @@ void Pipeline::start_session(PipelineConfig cfg) {
         s->history.assign(s->history_cap * static_cast<std::size_t>(mc.d_in), 0.0f);
         const OverflowPolicy pol = lossless_files && !s->source->is_live() ? OverflowPolicy::Block : OverflowPolicy::DropOldest;
         // Audio arrives in ~20 ms chunks: a few hundred ms of slack before the oldest is dropped.
-        const std::size_t item_cap = modality == Modality::Audio ? std::max<std::size_t>(c.item_queue, 32) : c.item_queue;
+        std::size_t item_cap = modality == Modality::Audio ? std::max<std::size_t>(c.item_queue, 32) : c.item_queue;
+        // The keypoint network takes ~20 ms a frame: when it falls behind a live source, a frame that
+        // waited behind several others is stale. At most one frame waits (the newest); the rest are
+        // dropped and counted, so the latency stays about one network run plus one frame.
+        if (s->video && s->video->uses_pose() && pol == OverflowPolicy::DropOldest) item_cap = std::min<std::size_t>(item_cap, 1);
         s->items = std::make_unique<BoundedQueue<MediaItem>>(std::max<std::size_t>(1, item_cap), pol);
         s->tokens = std::make_unique<BoundedQueue<TokenMsg>>(std::max<std::size_t>(1, c.token_queue), pol);
 
