@@ -43,6 +43,30 @@ private slots:
         m_audioModel = QString::fromStdString(colive::test::tiny_audio_model().string());
     }
 
+    // Mirroring (on by default) applies to cameras and the pose model only: a file on the motion
+    // model is shown as recorded (its class names are image directions). Toggling is display only.
+    void mirrorIsForCamerasAndThePoseModel() {
+        auto o = opts(QStringLiteral("file:") + m_video);
+        o.model = m_videoModel;
+        MainWindow w(o);
+        w.show();
+        QVERIFY(w.mirrorPreview());
+        QTRY_VERIFY_WITH_TIMEOUT(w.stepsShown() >= 5, 20000);
+        w.tick();
+        QJsonObject s = w.displayedState();
+        QVERIFY(!s[QStringLiteral("pose_enabled")].toBool());
+        QVERIFY(!s[QStringLiteral("preview_mirrored")].toBool());
+        QVERIFY(!s[QStringLiteral("nobody_in_view")].toBool());
+        QCOMPARE(s[QStringLiteral("pose_keypoints_drawn")].toInt(), 0);
+        w.setMirrorPreview(false);
+        QVERIFY(!w.mirrorPreview());
+        auto off = opts(QStringLiteral("file:") + m_video);
+        off.model = m_videoModel;
+        off.mirror = 0;
+        MainWindow w2(off);
+        QVERIFY(!w2.mirrorPreview());
+    }
+
     void videoBothModeShowsPlotsAndNumbers() {
         auto o = opts(QStringLiteral("file:") + m_video);
         o.model = m_videoModel;
