@@ -279,6 +279,10 @@ int run_live(int argc, char** argv) {
         if (e2e.size())
             std::printf("end-to-end latency (source delivery -> probabilities): p50 %.2f ms  p95 %.2f ms\n", e2e.percentile(0.5),
                         e2e.percentile(0.95));
+        if (snap.pose_enabled && snap.media_time_s > 0)
+            std::printf("keypoints: %llu frames analysed (%.1f per s of media), nobody in view on %llu\n",
+                        static_cast<unsigned long long>(snap.pose_frames), static_cast<double>(snap.pose_frames) / snap.media_time_s,
+                        static_cast<unsigned long long>(snap.pose_nobody_frames));
         std::printf("dropped: frames/chunks %llu  tokens %llu  samples in source %llu\n",
                     static_cast<unsigned long long>(snap.dropped_items), static_cast<unsigned long long>(snap.dropped_tokens),
                     static_cast<unsigned long long>(snap.dropped_in_source));

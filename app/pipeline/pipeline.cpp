@@ -235,6 +235,8 @@ void features_loop(Pipeline::Shared& sh, Pipeline::Session& s) {
                         sh.snap.media_time_s = it->media_time_s;
                         sh.snap.pose = *kp;
                         sh.snap.nobody_in_view = !kp->present;
+                        ++sh.snap.pose_frames;
+                        sh.snap.pose_nobody_frames += kp->present ? 0 : 1;
                     }
                 }
             } else {

@@ -123,6 +123,8 @@ struct Snapshot {
     bool pose_enabled = false;                    // the features run the body keypoint network
     PoseFrame pose;                               // its latest keypoints, in pixels of pose.width x pose.height
     bool nobody_in_view = false;                  // pose_enabled, a frame was analysed, nobody in it
+    std::uint64_t pose_frames = 0;                // frames the keypoint network analysed this session
+    std::uint64_t pose_nobody_frames = 0;         // ... of which with nobody in view
     float audio_rms_db = -120.0f, audio_peak_db = -120.0f;
     std::vector<float> logmel;                    // rows x cols, newest row last
     int logmel_rows = 0, logmel_cols = 0;
