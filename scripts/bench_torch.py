@@ -4,7 +4,8 @@
 
 For each preset and depth: a (1, n, d) window is pushed through nn.TransformerEncoder (eval,
 no_grad, dropout 0, GELU, batch_first) once per "step", as a regular transformer does for every
-new token. Prints CSV lines:  preset,depth,median_ms,p95_ms,steps
+new token. Prints CSV lines:  preset,depth,median_ms,p95_ms,steps,cpu_mean_ms
+(cpu = this thread's CPU time per step, which other processes on a busy machine do not inflate)
 and, first, '#' lines saying what ran: torch version and threads, the BLAS library actually mapped
 into the process (resolved path, OpenBLAS config, core and thread count), and a summary of
 torch.__config__.show(). A line '# blas-kind: reference' means netlib's reference BLAS (what
@@ -51,15 +52,18 @@ def bench(d, h, f, n, depth, budget_s, min_steps, max_steps):
     enc = nn.TransformerEncoder(layer, depth, enable_nested_tensor=False).eval()
     x = torch.randn(1, n, d)
     times = []
+    cpu = 0.0
     with torch.no_grad():
         for _ in range(3):
             enc(x)
         start = time.perf_counter()
         while len(times) < max_steps and (len(times) < min_steps or time.perf_counter() - start < budget_s):
+            c0 = time.thread_time()
             t0 = time.perf_counter()
             enc(x)
             times.append((time.perf_counter() - t0) * 1e3)
-    return float(np.median(times)), float(np.percentile(times, 95)), len(times)
+            cpu += time.thread_time() - c0
+    return float(np.median(times)), float(np.percentile(times, 95)), len(times), cpu * 1e3 / len(times)
 
 
 class _DlInfo(ctypes.Structure):
@@ -144,8 +148,8 @@ def main():
             print(f"unknown preset {p}", file=sys.stderr)
             return 2
         for depth in (int(x) for x in a.depths.split(",")):
-            med, p95, steps = bench(*PRESETS[p], depth, a.budget, a.min_steps, a.max_steps)
-            print(f"{p},{depth},{med:.4f},{p95:.4f},{steps}", flush=True)
+            med, p95, steps, cpu = bench(*PRESETS[p], depth, a.budget, a.min_steps, a.max_steps)
+            print(f"{p},{depth},{med:.4f},{p95:.4f},{steps},{cpu:.4f}", flush=True)
     return 0
 
 

@@ -354,11 +354,11 @@ TorchRun run_torch(const std::string& script, const std::string& presets_csv, co
             continue;
         }
         std::stringstream ss(s);
-        std::string name, depth, med, p95, steps;
+        std::string name, depth, med, p95, steps, cpu;
         if (std::getline(ss, name, ',') && std::getline(ss, depth, ',') && std::getline(ss, med, ',') &&
-            std::getline(ss, p95, ',') && std::getline(ss, steps)) {
+            std::getline(ss, p95, ',') && std::getline(ss, steps, ',') && std::getline(ss, cpu)) {
             try {
-                Timing t{std::stod(med), std::stod(p95), std::size_t(std::stoul(steps))};
+                Timing t{std::stod(med), std::stod(p95), std::size_t(std::stoul(steps)), std::stod(cpu)};
                 run.timings[{name, std::stoi(depth)}] = t;
             } catch (const std::exception&) {
             }

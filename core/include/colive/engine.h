@@ -161,6 +161,9 @@ std::string json_escape(const std::string& s);
 // The matrix-vector kernel continual steps use on this CPU, chosen once at run time
 // ("AVX-512F", "AVX2+FMA" or the portable one; COLIVE_GEMV=scalar|avx2|avx512 caps the choice).
 const char* gemv_kernel_name();
+// The BLAS behind the GEMMs (regular mode, n-row products of deep continual encoders), e.g.
+// "OpenBLAS 0.3.21 ... core SkylakeX, 1 thread".
+std::string gemm_backend_name();
 
 // The result of one step. The spans point into the Stream and stay valid until its next step().
 struct StepResult {

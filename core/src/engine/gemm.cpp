@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cstring>
 #include <mutex>
+#include <string>
 
 namespace colive {
 
@@ -31,6 +32,12 @@ void init_blas_once() {
 }  // namespace
 
 void gemm_init() { init_blas_once(); }
+
+std::string gemm_backend_name() {
+    init_blas_once();
+    return std::string(openblas_get_config()) + ", core " + openblas_get_corename() + ", " +
+           std::to_string(openblas_get_num_threads()) + " thread(s)";
+}
 
 void gemm(bool trans_b, int m, int n, int k, const float* a, int lda, const float* b, int ldb, float beta, float* c,
           int ldc) {
