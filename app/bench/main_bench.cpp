@@ -370,7 +370,7 @@ int main(int argc, char** argv) {
                         "Machine read bandwidth, 1 thread, sum over a buffer: " + fmt("%.1f", bw_big) + " GB/s (512 MiB, DRAM), " +
                             fmt("%.1f", bw_l3) + " GB/s (24 MiB, L3), " + fmt("%.1f", bw_l3h) + " GB/s (12 MiB, L3), " +
                             fmt("%.1f", bw_l2) + " GB/s (1 MiB, L2).",
-                        "state = everything a Stream allocates (caches, rings, window buffers, GEMM packing buffers).",
+                        "state = everything a Stream allocates (caches, rings, window buffers); OpenBLAS's GEMM work buffers are per process and not counted.",
                         "spec cache = the first block's attention caches by the spec's section 6 formula (CoSi 2 n d_h, CoRe (4n-2) d_h + n - 1 floats per head)."};
         tables.push_back(timing);
         if (do_memory) tables.push_back(memory);
