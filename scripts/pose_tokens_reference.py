@@ -8,7 +8,7 @@ exponential time constants) per frame; the token loop works on whole arrays of t
 
 Writes (small, float32 .npy) into tests/golden/features/ (default):
   pose_kp_<name>.npy       (T, 17, 3) keypoints: x px, y px, score (a row of zero scores = nobody)
-  pose_tokens_<name>.npy   (K, 120) expected tokens
+  pose_tokens_<name>.npy   (K, 128) expected tokens
 for trajectories: "gestures" (30 fps, 640x480: a swipe, a push, a wave, a missing wrist, a gap with
 nobody), "fps15" (the same person at 15 fps, 320x240, a shoulder missing for a while).
 
@@ -20,14 +20,14 @@ import os
 
 import numpy as np
 
-DIM = 120
+DIM = 128
 THR = 0.2
 RATE = 10.0
 USED = 13
 
 
 def tokens(kp, times, thr=THR, rate=RATE):
-    """kp (T, 17, 3) float, times (T,) seconds (increasing, no gaps over 2 s) -> (K, 120) float64."""
+    """kp (T, 17, 3) float, times (T,) seconds (increasing, no gaps over 2 s) -> (K, 128) float64."""
     T_ = 1.0 / rate
     t0 = times[0]
     # ---- per frame: usable flag, normalised coordinates, visibility
@@ -136,6 +136,8 @@ def tokens(kp, times, thr=THR, rate=RATE):
 
         e["wvel"] = [vel(9), vel(10)]
         e["fl"] = [fl(e, 0), fl(e, 1)]
+        e["flr"] = [(e["fl"][h] - prev["fl"][h]) / T_ if (e["fl"][h] is not None and prev is not None and prev["present"]
+                                                          and prev["fl"][h] is not None) else None for h in range(2)]
         e["wd"] = wd(e)
         e["wd_rate"] = (e["wd"] - prev["wd"]) / T_ if (e["wd"] is not None and prev is not None
                                                         and prev["present"] and prev["wd"] is not None) else None
@@ -161,8 +163,8 @@ def tokens(kp, times, thr=THR, rate=RATE):
                 if e["fl"][h] is not None:
                     x[o + 2:o + 4] = P[w] - P[el]
                     x[o + 4] = e["fl"][h]
-                    if prev is not None and prev["present"] and prev["fl"][h] is not None:
-                        x[o + 7] = (e["fl"][h] - prev["fl"][h]) / T_
+                    if e["flr"][h] is not None:
+                        x[o + 7] = e["flr"][h]
                 if V[el] and V[s_]:
                     x[o + 5] = np.linalg.norm(P[el] - P[s_])
                 if V[s_] and V[el] and V[w]:
@@ -206,6 +208,21 @@ def tokens(kp, times, thr=THR, rate=RATE):
                 if back is not None and back["present"] and back["wd"] is not None:
                     x[112] = e["wd"] - back["wd"]
             x[113] = sign_flips([q["wd_rate"] for q in H if q["wd_rate"] is not None]) / 9
+            for h, o in ((a, 120), (1 - a, 124)):
+                newest_first = H[::-1]
+                speeds = [(float(np.linalg.norm(q["wvel"][h])), i) for i, q in enumerate(newest_first) if q["wvel"][h] is not None]
+                if speeds:
+                    top = max(sp for sp, _ in speeds)
+                    i = min(i for sp, i in speeds if sp == top)          # the newest on ties
+                    x[o:o + 2] = newest_first[i]["wvel"][h]
+                    if h == a:
+                        x[122] = i / 9
+                rates = [q["flr"][h] for q in newest_first if q["flr"][h] is not None]
+                if rates:
+                    m = max(abs(r) for r in rates)
+                    x[123 if h == a else 126] = next(r for r in rates if abs(r) == m)
+            w = 9 if a == 0 else 10
+            x[127] = sum(1 for q in H if q["present"] and q["vis"][w]) / 10
         x[114] = 0.0 if present else 1.0
         x[115] = obs["nu"] / obs["n"]
         x[116] = np.mean(obs["vis_cnt"][:11] / obs["n"])

@@ -7,6 +7,8 @@
 #include "sources/audio_file_reader.h"
 
 #include "colive/features.h"
+#include "colive/npy.h"
+#include "colive/pose.h"
 #include "colive/pose_tokens.h"
 
 #include <opencv2/core.hpp>
@@ -39,6 +41,9 @@ const char* kUsage =
     "                      keypoint, frame i at time i/fps (a row of zero scores = nobody in view);\n"
     "                      tokens: pose-kp-v1 (the live PoseTokenizer, core/include/colive/pose_tokens.h)\n"
     "  --fps F             frame rate of --keypoints (required with it)\n"
+    "  --dump-keypoints F  with --video and --pose-model: run the pose network on every frame and write\n"
+    "                      its keypoints as .npy (T, 17, 3) float32 (zero rows when nobody is in view), the\n"
+    "                      --keypoints format; no tokens (measuring detector noise, evaluation)\n"
     "  --size WxH          frame size the keypoint pixels refer to (required with --keypoints)\n"
     "  --out FILE          output tokens (.npy, float32, shape (T, dim))\n"
     "  --times FILE        also write token times in seconds (.npy, float64, shape (T,))\n"
@@ -54,10 +59,11 @@ const char* kUsage =
     "  --quiet             no summary line\n"
     "  --bench             measure ms per token (audio; video at 640x480, DIS and Farneback) on\n"
     "                      synthetic input and exit\n"
-    "  --pose-model ONNX   with --bench: also time the pose network (PoseNet, 1 and 2 threads),\n"
+    "  --pose-model ONNX   with --bench: also time the pose network (PoseNet, 1 and 2 threads);\n"
+    "                      with --dump-keypoints: the network to run;\n"
     "                      e.g. models/pose/movenet-lightning.onnx (scripts/setup-pose-models.sh)\n"
     "\n"
-    "Feature ids: pose-kp-v1 (120 floats at 10 Hz, --keypoints), video-motion-v3 (196 floats at 10 Hz; -v2 / -v1 = its first 170 / 88; -v4 / -v5: 206 / 210),\n"
+    "Feature ids: pose-kp-v1 (128 floats at 10 Hz, --keypoints), video-motion-v3 (196 floats at 10 Hz; -v2 / -v1 = its first 170 / 88; -v4 / -v5: 206 / 210),\n"
     "audio-logmel-v2 (276 floats every 0.25 s; audio-logmel-v1: 324).\n"
     "Layouts: core/include/colive/features.h. Token time = media time of the token (video: slot\n"
     "time; audio: end of the 0.96 s patch). Exit status 0 on success, 1 on bad input, 2 on usage.\n"
@@ -83,10 +89,41 @@ struct Collected {
     std::size_t rows() const { return times.size(); }
 };
 
+// --dump-keypoints: PoseNet on every frame of a video -> (T, 17, 3) .npy.
+int dump_keypoints(const std::string& video, const std::string& onnx, const std::string& out, bool quiet) {
+    try {
+        auto net = colive::PoseNet::load(onnx);
+        if (!std::filesystem::is_regular_file(video)) throw colive::Error("video file not found: " + video);
+        cv::VideoCapture cap(video, cv::CAP_FFMPEG);
+        if (!cap.isOpened()) throw colive::Error("cannot decode video file " + video + " (FFmpeg could not open it)");
+        std::vector<float> data;
+        cv::Mat frame;
+        std::size_t n = 0, present = 0;
+        while (cap.read(frame)) {
+            if (frame.empty()) continue;
+            const colive::PoseFrame f = net.run(frame);
+            for (const auto& k : f.kp) {
+                data.push_back(f.present ? k.x : 0.0f);
+                data.push_back(f.present ? k.y : 0.0f);
+                data.push_back(f.present ? k.score : 0.0f);
+            }
+            ++n;
+            present += f.present ? 1 : 0;
+        }
+        if (n == 0) throw colive::Error("no frames decoded from " + video);
+        colive::npy::save(out, data, {n, static_cast<std::size_t>(colive::kPoseKeypoints), 3});
+        if (!quiet) std::printf("colive-extract: %s: %zu frames, a person in %zu -> %s\n", video.c_str(), n, present, out.c_str());
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "colive-extract: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string video, audio, keypoints, out, times, backbone, features, pose_model;
+    std::string video, audio, keypoints, out, times, backbone, features, dump_kp, pose_model;
     double token_rate = 0.0, bench_seconds = 20.0, kp_fps = 0.0;
     int kp_w = 0, kp_h = 0;
     int work_width = 160;
@@ -105,6 +142,8 @@ int main(int argc, char** argv) {
             else if (a == "--audio") audio = need(i, "--audio");
             else if (a == "--out") out = need(i, "--out");
             else if (a == "--keypoints") keypoints = need(i, "--keypoints");
+            else if (a == "--dump-keypoints") dump_kp = need(i, "--dump-keypoints");
+            else if (a == "--pose-model") pose_model = need(i, "--pose-model");
             else if (a == "--fps") kp_fps = std::stod(need(i, "--fps"));
             else if (a == "--size") {
                 const std::string v = need(i, "--size");
@@ -116,7 +155,6 @@ int main(int argc, char** argv) {
             else if (a == "--features") features = need(i, "--features");
             else if (a == "--token-rate") token_rate = std::stod(need(i, "--token-rate"));
             else if (a == "--work-width") work_width = std::stoi(need(i, "--work-width"));
-            else if (a == "--pose-model") pose_model = need(i, "--pose-model");
             else if (a == "--seconds") bench_seconds = std::stod(need(i, "--seconds"));
             else if (a == "--quiet") quiet = true;
             else if (a == "--bench") bench = true;
@@ -133,6 +171,10 @@ int main(int argc, char** argv) {
         return usage_error("give exactly one of --video FILE, --audio FILE or --keypoints FILE");
     if (!keypoints.empty() && !print_id && (!(kp_fps > 0.0) || kp_w <= 0))
         return usage_error("--keypoints needs --fps F and --size WxH");
+    if (!dump_kp.empty()) {
+        if (video.empty() || pose_model.empty()) return usage_error("--dump-keypoints needs --video FILE and --pose-model ONNX");
+        return dump_keypoints(video, pose_model, dump_kp, quiet);
+    }
     if (out.empty() && !print_id) return usage_error("--out FILE is required");
     if (token_rate < 0.0 || !(token_rate == token_rate)) return usage_error("--token-rate must be positive");
 

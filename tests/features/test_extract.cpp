@@ -168,7 +168,7 @@ TEST(ColiveExtract, KeypointsGoThroughThePoseTokenizer) {
     EXPECT_NEAR(s.data[0], 0.1, 1e-9);
     for (std::size_t i = 0; i < t.size(); ++i) ASSERT_NEAR(t.data[i], ref.data[i], 1e-4 + 1e-4 * std::abs(ref.data[i])) << i;
     EXPECT_EQ(run("--keypoints x.npy --print-id", &out), 0);
-    EXPECT_EQ(out, "pose-kp-v1 120\n");
+    EXPECT_EQ(out, "pose-kp-v1 128\n");
     EXPECT_EQ(run("--keypoints " + g + "pose_kp_gestures.npy --out x.npy", &out), 2);          // no --fps / --size
     EXPECT_EQ(run("--keypoints " + g + "pose_tokens_gestures.npy --fps 30 --size 640x480 --out " + (d.path / "x.npy").string(),
                   &out), 1);                                                                    // wrong shape

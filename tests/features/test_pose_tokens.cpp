@@ -97,7 +97,7 @@ double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
 TEST(PoseTokens, IdAndDim) {
     PoseTokenizer tk;
     EXPECT_STREQ(PoseTokenizer::id(), "pose-kp-v1");
-    EXPECT_EQ(tk.dim(), 120);
+    EXPECT_EQ(tk.dim(), 128);
     EXPECT_THROW(PoseTokenizer(colive::PoseTokenParams{0.0, 0.2f}), colive::FeatureError);
 }
 
@@ -114,10 +114,10 @@ TEST(PoseTokens, MatchesNumpyReference) {
         const auto ref = colive::test::read_npy(dir + "pose_tokens_" + c.name + ".npy");
         const Tokens got = run(from_npy(kp, c.w, c.h), c.fps);
         ASSERT_EQ(got.size(), ref.shape[0]);
-        ASSERT_EQ(ref.shape[1], 120u);
+        ASSERT_EQ(ref.shape[1], 128u);
         for (std::size_t k = 0; k < got.size(); ++k)
-            for (std::size_t i = 0; i < 120; ++i) {
-                const double r = ref.data[k * 120 + i];
+            for (std::size_t i = 0; i < 128; ++i) {
+                const double r = ref.data[k * 128 + i];
                 ASSERT_NEAR(got[k][i], r, 1e-4 + 1e-4 * std::abs(r)) << "token " << k << " feature " << i;
             }
     }
@@ -153,8 +153,8 @@ TEST(PoseTokens, MirroringSwapsSidesAndNegatesHorizontalFeatures) {
     const Tokens a = run(base, 30.0), b = run(mir, 30.0);
     ASSERT_EQ(a.size(), b.size());
     // expected index map and sign of the mirrored token
-    std::vector<int> src(120), sgn(120, 1);
-    for (int i = 0; i < 120; ++i) src[static_cast<std::size_t>(i)] = i;
+    std::vector<int> src(128), sgn(128, 1);
+    for (int i = 0; i < 128; ++i) src[static_cast<std::size_t>(i)] = i;
     for (int j = 0; j < 13; ++j)
         for (int c = 0; c < 4; ++c) {
             src[static_cast<std::size_t>(4 * j + c)] = 4 * swap[j] + c;
@@ -172,12 +172,12 @@ TEST(PoseTokens, MirroringSwapsSidesAndNegatesHorizontalFeatures) {
         for (int c = 0; c < 9; ++c) src[static_cast<std::size_t>(82 + 9 * h + c)] = 82 + 9 * (1 - h) + c;
         sgn[static_cast<std::size_t>(82 + 9 * h + 4)] = -1;
     }
-    sgn[100] = sgn[102] = -1;   // the active hand is the same physical hand: horizontal motion flips
+    sgn[100] = sgn[102] = sgn[120] = sgn[124] = -1;   // the active hand is the same physical hand: horizontal motion flips
     int active_checked = 0;
     for (std::size_t k = 0; k < a.size(); ++k) {
         const bool tie = std::abs(a[k][88] - a[k][97]) < 1e-5f;   // paths equal: the tie rule picks a side
-        for (int i = 0; i < 120; ++i) {
-            if (tie && i >= 100 && i < 111) continue;
+        for (int i = 0; i < 128; ++i) {
+            if (tie && ((i >= 100 && i < 111) || i >= 120)) continue;
             const auto ii = static_cast<std::size_t>(i);
             ASSERT_NEAR(b[k][ii], sgn[ii] * a[k][static_cast<std::size_t>(src[ii])], 2e-4) << "token " << k << " feature " << i;
         }
@@ -284,7 +284,7 @@ TEST(PoseActionModel, RegularAndContinualAgreeOnPoseTokens) {
     const std::filesystem::path path = std::filesystem::path(COLIVE_SOURCE_MODELS_DIR) / "action-pose.safetensors";
     if (!std::filesystem::exists(path)) GTEST_SKIP() << "models/action-pose.safetensors not present";
     auto model = colive::Model::load(path);
-    ASSERT_EQ(model->config().d_in, 120);
+    ASSERT_EQ(model->config().d_in, 128);
     ASSERT_EQ(model->config().features, PoseTokenizer::id());
     Tokens toks;
     for (double sw : {0.3, 0.22})

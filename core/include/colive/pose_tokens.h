@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // PoseTokenizer: a stream of body keypoints (PoseFrame, any frame rate) -> tokens at the token rate
-// (default 10 Hz) for the pose action model. Layout id "pose-kp-v1", 120 floats, documented below.
+// (default 10 Hz) for the pose action model. Layout id "pose-kp-v1", 128 floats, documented below.
 // An independent numpy implementation of the same layout is scripts/pose_tokens_reference.py
 // (it writes the golden files tests/features checks this code against).
 #pragma once
@@ -19,7 +19,7 @@ struct PoseTokenParams {
                                       // scores of hands/elbows are low: median 0.2-0.3 on real clips)
 };
 
-// pose-kp-v1 (120 floats). Only keypoints 0-12 are used (nose, eyes, ears, shoulders, elbows, wrists,
+// pose-kp-v1 (128 floats). Only keypoints 0-12 are used (nose, eyes, ears, shoulders, elbows, wrists,
 // hips; knees/ankles are ignored).
 //
 // Person frame. Per frame, with "visible" = PoseFrame::present and score >= score_threshold:
@@ -59,24 +59,32 @@ struct PoseTokenParams {
 //            hand's path length
 //   [111,114) both hands: wrist distance |w_l - w_r|, its change over 0.5 s, sign flips of its rate
 //            over 1 s / 9 (a clap)
-//   [114,120) 114 nobody there (1 when no usable frame in the token: all of [0,114) are then 0),
+//   [114,120) 114 nobody there (1 when no usable frame in the token: all of [0,114) and [120,128)
+//            are then 0),
 //            115 fraction of usable frames, 116 mean visible fraction of keypoints 0-10,
 //            117 d(log S)/dt since the previous token (leaning in/back), 118 mean raw shoulder width
 //            / S over the frames with both shoulders (0 without: turning the body shrinks it),
 //            119 time since the last usable frame (s, at most 2) / 2 (1 before any)
+//   [120,128) the strongest movement in the last 10 tokens (a stroke is the fastest part of a swipe,
+//            faster than the hand's way out and back): 120/121 velocity of the ACTIVE wrist at the
+//            token where its speed was largest (the newest on ties), 122 how many tokens ago / 9,
+//            123 the active arm's d(forearm length)/dt of largest magnitude (signed), 124/125 the
+//            other wrist's velocity at its fastest token, 126 the other arm's d(forearm)/dt of largest
+//            magnitude, 127 fraction of the last 10 tokens (1 s) in which the active wrist was visible
+//            (all 0 in a nobody token, and velocities only from tokens where they exist)
 // History entries (velocities, displacements, flips) count only tokens in which the keypoints were
 // visible; a nobody token breaks them. A token interval without any frame (frames slower than the
 // token rate) repeats the previous interval's observations. A restart (time going backwards or a
 // gap over max(2 s, 3 token periods)) resets everything, as reset() does.
 class PoseTokenizer {
 public:
-    static constexpr int kDim = 120;
+    static constexpr int kDim = 128;
     explicit PoseTokenizer(PoseTokenParams params = {});
     ~PoseTokenizer();
     PoseTokenizer(PoseTokenizer&&) noexcept;
     PoseTokenizer& operator=(PoseTokenizer&&) noexcept;
     static const char* id();          // "pose-kp-v1"
-    int dim() const;                  // 120
+    int dim() const;                  // 128
     // One frame at media time t_s (PoseFrame::present = false: nobody in view). Calls `on_token` for
     // every token slot that is complete once this frame is in.
     void push(const PoseFrame& f, double t_s, const std::function<void(const Token&)>& on_token);

@@ -41,6 +41,8 @@ struct Entry {
     Vec wvel[2];
     bool fl_ok[2] = {false, false};
     double fl[2] = {0, 0};
+    bool flr_ok[2] = {false, false};   // d(forearm length)/dt since the previous token
+    double flr[2] = {0, 0};
     bool wd_ok = false, wd_rate_ok = false;
     double wd = 0, wd_rate = 0;
     bool scale_ok = false;
@@ -196,6 +198,8 @@ struct PoseTokenizer::Impl {
             e.wvel_ok[h] = velocity(kWrist[h], e.wvel[h]);
             e.fl_ok[h] = V(kWrist[h]) && V(kElbow[h]);
             if (e.fl_ok[h]) e.fl[h] = norm(sub(P(kWrist[h]), P(kElbow[h])));
+            e.flr_ok[h] = e.fl_ok[h] && prev.present && prev.fl_ok[h];
+            if (e.flr_ok[h]) e.flr[h] = (e.fl[h] - prev.fl[h]) / period;
         }
         e.wd_ok = V(9) && V(10);
         if (e.wd_ok) e.wd = norm(sub(P(9), P(10)));
@@ -242,7 +246,7 @@ struct PoseTokenizer::Impl {
                     put(o + 2, P(wj).u - P(ej).u);
                     put(o + 3, P(wj).v - P(ej).v);
                     put(o + 4, e.fl[h]);
-                    if (prev.present && prev.fl_ok[h]) put(o + 7, (e.fl[h] - prev.fl[h]) / period);
+                    if (e.flr_ok[h]) put(o + 7, e.flr[h]);
                 }
                 if (V(ej) && V(sj)) put(o + 5, norm(sub(P(ej), P(sj))));
                 if (V(sj) && V(ej) && V(wj)) {
@@ -319,6 +323,33 @@ struct PoseTokenizer::Impl {
                           out = q.wd_rate;
                           return q.wd_rate_ok;
                       }) / 9.0);
+            // the fastest movement of each wrist and the largest forearm-length change in the last 10 tokens
+            for (int k = 0; k < 2; ++k) {
+                const int h = k == 0 ? a : 1 - a;
+                const int o = k == 0 ? 120 : 124;
+                double best = -1, best_fr = 0;
+                int best_i = 0, seen = 0;
+                Vec bv;
+                for (int i = 0; i < ring_n; ++i) {   // newest first: ties keep the newest
+                    const Entry& q = *H[static_cast<std::size_t>(i)];
+                    if (q.present && q.vis[static_cast<std::size_t>(kWrist[h])]) ++seen;
+                    if (q.wvel_ok[h] && norm(q.wvel[h]) > best) {
+                        best = norm(q.wvel[h]);
+                        bv = q.wvel[h];
+                        best_i = i;
+                    }
+                    if (q.flr_ok[h] && std::abs(q.flr[h]) > std::abs(best_fr)) best_fr = q.flr[h];
+                }
+                if (best >= 0) {
+                    put(o, bv.u);
+                    put(o + 1, bv.v);
+                }
+                put(o + 2 + (k == 0 ? 1 : 0), best_fr);
+                if (k == 0) {
+                    if (best >= 0) put(122, best_i / 9.0);
+                    put(127, seen / static_cast<double>(kHist));
+                }
+            }
         }
         put(114, e.present ? 0.0 : 1.0);
         put(115, s.frames > 0 ? static_cast<double>(s.usable) / s.frames : 0.0);
