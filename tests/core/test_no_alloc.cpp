@@ -162,7 +162,8 @@ TEST(NoAllocation, Bf16ModelStepDoesNotAllocate) {
 
 INSTANTIATE_TEST_SUITE_P(Engine, NoAllocation,
                          ::testing::Values("tiny_b1_gelu", "tiny_b2_gelu", "tiny_b3_gelu", "gtzan_b1_gelu",
-                                           "gtzan_b3_relu", "pre_b1_gelu", "pre_b2_gelu_sharp", "pre_b3_relu"),
+                                           "gtzan_b3_relu", "pre_b1_gelu", "pre_b2_gelu_sharp", "pre_b3_relu",
+                                           "pre_mid_b3_relu"),
                          [](const ::testing::TestParamInfo<std::string>& i) { return i.param; });
 
 }  // namespace

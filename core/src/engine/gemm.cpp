@@ -39,9 +39,31 @@ std::string gemm_backend_name() {
            std::to_string(openblas_get_num_threads()) + " thread(s)";
 }
 
+namespace {
+// OpenBLAS's SkylakeX small-matrix kernel for C = A B (kernel/x86_64/sgemm_small_kernel_nn_skylakex.c,
+// used whenever m n k <= 1e6) mallocs a packing buffer on every call when n mod 16 is 1..8 and
+// k >= 32 (in row-major terms; measured over m 1..130 and 21 n, k values, exactly those calls
+// allocate, and no A B^T call does). That is the attention's S V with head widths such as 7, 8 or
+// 24 and windows of 32 or more. Such a product is summed over chunks of at most 31 k, which the
+// same kernel runs without a buffer.
+constexpr int kNoBufferMaxK = 31;
+bool small_nn_would_allocate(int m, int n, int k) {
+    const int tail = n % 16;
+    return k > kNoBufferMaxK && tail >= 1 && tail <= 8 && double(m) * double(n) * double(k) <= 1e6;
+}
+}  // namespace
+
 void gemm(bool trans_b, int m, int n, int k, const float* a, int lda, const float* b, int ldb, float beta, float* c,
           int ldc) {
     if (m <= 0 || n <= 0) return;
+    if (!trans_b && small_nn_would_allocate(m, n, k)) {
+        for (int k0 = 0; k0 < k; k0 += kNoBufferMaxK) {
+            const int kc = std::min(kNoBufferMaxK, k - k0);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, kc, 1.0f, a + k0, lda,
+                        b + std::size_t(k0) * std::size_t(ldb), ldb, k0 == 0 ? beta : 1.0f, c, ldc);
+        }
+        return;
+    }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, a, lda, b, ldb, beta, c,
                 ldc);
 }
