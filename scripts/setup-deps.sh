@@ -30,6 +30,8 @@ PACKAGES=(
   musescore-general-soundfont-small csound-soundfont opl3-soundfont
   # headless GUI tests and screenshots
   xvfb xauth x11-apps imagemagick
+  # the Debian package (cpack -G DEB): man pages, Depends via dpkg-shlibdeps, AppStream check
+  help2man dpkg-dev appstream
 )
 
 # npm fetches the pose network's tarball; Debian's nodejs/npm only when no npm is on PATH already

@@ -4,12 +4,15 @@
 // to PyTorch's regular nn.TransformerEncoder (--torch), (c) memory: weight bytes per step and GB/s,
 // state bytes per stream.
 #include "bench_util.h"
+#include "paths/data_paths.h"
+#include "version/version.h"
 
 #include <Eigen/Core>
 
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -24,19 +27,27 @@ using namespace colive::bench;
 namespace {
 
 constexpr const char* kUsage =
-    "usage: colive-bench [--presets tiny,gtzan,oadtr] [--depths 1,2] [--budget SECONDS] [--threads N]\n"
-    "                    [--torch] [--torch-script PATH] [--no-flops] [--no-timing] [--no-memory]\n"
-    "                    [--csv FILE|-] [--markdown FILE|-] [--mode regular|continual]\n"
-    "                    [--weights f32|bf16|both]\n"
+    "Usage: colive-bench [OPTION]...\n"
+    "  or:  colive-bench --help | --version\n"
+    "\n"
+    "Prints the paper's Table 6 FLOPs from the engine's MAC accounting, ms per step regular vs\n"
+    "continual next to MACs per step, and the memory traffic per step.\n"
+    "\n"
+    "  --presets   comma-separated model presets: tiny, gtzan, oadtr (default tiny,gtzan,oadtr)\n"
+    "  --depths    comma-separated numbers of blocks (default 1,2)\n"
     "  --budget    seconds of stepping per preset, depth and mode (default 1.5)\n"
     "  --threads   engine streams stepping concurrently, one per thread (default 1; every stream is\n"
     "              single-threaded, Eigen is not parallelised); PyTorch gets the same thread count\n"
-    "  --torch     also time PyTorch's regular nn.TransformerEncoder (scripts/bench_torch.py)\n"
-    "  --mode      time only this mode (for profiling)\n"
+    "  --torch     also time PyTorch's regular nn.TransformerEncoder (bench_torch.py: share/colive/scripts\n"
+    "              installed, scripts/ in the source tree; needs python3 with torch and numpy)\n"
+    "  --torch-script PATH  the PyTorch timing script to run instead of the bundled one\n"
+    "  --no-flops, --no-timing, --no-memory  leave out that table\n"
+    "  --mode      regular | continual: time only this mode (for profiling)\n"
     "  --weights   f32: random float32 weights; bf16: the same kind of weights rounded to bf16 and stored\n"
     "              as BF16 (regular mode computes on their exact float32 values, continual mode streams\n"
     "              the compact bf16 copy: identical values, half the bytes); both (default): a row each\n"
-    "  --csv       write the timing table as CSV; --markdown writes every table as Markdown\n";
+    "  --csv FILE|-       write the timing table as CSV\n"
+    "  --markdown FILE|-  write every table as Markdown\n";
 
 std::vector<std::string> split(const std::string& s) {
     std::vector<std::string> out;
@@ -162,9 +173,20 @@ int main(int argc, char** argv) {
     bool with_torch = false, do_flops = true, do_timing = true, do_memory = true;
     bool only_regular = false, only_continual = false;   // --mode (profiling)
     std::string weights = "both";
-    // scripts/bench_torch.py of the source tree this was built from (__FILE__ is relative under
-    // ccache's base_dir, so the build passes the directory).
-    torch_script = std::string(COLIVE_SOURCE_DIR) + "/scripts/bench_torch.py";
+    {
+        // bench_torch.py from share/colive/scripts (installed) or the source tree's scripts/ (build tree).
+        std::vector<std::filesystem::path> dirs;
+        for (const auto& r : data_roots()) dirs.push_back(r / "scripts");
+        if (const auto src = source_tree()) dirs.push_back(*src / "scripts");
+        torch_script = "bench_torch.py";
+        for (const auto& d : dirs) {
+            std::error_code ec;
+            if (std::filesystem::is_regular_file(d / "bench_torch.py", ec)) {
+                torch_script = (d / "bench_torch.py").string();
+                break;
+            }
+        }
+    }
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         auto need = [&]() -> std::string {
@@ -179,7 +201,7 @@ int main(int argc, char** argv) {
                 std::cout << kUsage;
                 return 0;
             } else if (a == "--version") {
-                std::cout << "colive-bench " << COLIVE_VERSION << "\n";
+                std::cout << version_line("colive-bench") << "\n";
                 return 0;
             } else if (a == "--presets") preset_list = need();
             else if (a == "--depths") depth_list = need();
@@ -251,7 +273,7 @@ int main(int argc, char** argv) {
             << ", Eigen " << EIGEN_WORLD_VERSION << "." << EIGEN_MAJOR_VERSION << "." << EIGEN_MINOR_VERSION
             << ", engine threads per stream 1, concurrent streams " << threads << ", continual GEMV kernel "
             << gemv_kernel_name() << " (run-time dispatch), GEMMs " << gemm_backend_name();
-    std::cout << "colive-bench " << COLIVE_VERSION << " on " << machine.str() << "\n";
+    std::cout << version_line("colive-bench") << " on " << machine.str() << "\n";
 
     if (do_flops) tables.push_back(flops_table());
 

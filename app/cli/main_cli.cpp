@@ -2,6 +2,7 @@
 // colive-cli: headless runner. Token files -> per-step probabilities (token_runner.cpp).
 #include "live_cli.h"
 #include "token_runner.h"
+#include "version/version.h"
 
 #include <cstring>
 #include <iostream>
@@ -10,12 +11,13 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: colive-cli --model M.safetensors --tokens T.npy|T.f32 [--mode regular|continual|both]\n"
-    "                  --out OUT.npy [--encoded ENC.npy] [--quiet]\n"
-    "       colive-cli --source SPEC [--mode M] [--model M] [--frames N] [--export OUT.csv|.jsonl]\n"
-    "                  [--loop] [--realtime] [--duration S]   (live sources; --source x --help)\n"
-    "       colive-cli --list-devices\n"
-    "       colive-cli --help | --version\n"
+    // One line per form ("Usage:" / "or:"), the layout help2man turns into the man page's SYNOPSIS.
+    "Usage: colive-cli --model M.safetensors --tokens T.npy|T.f32 [--mode regular|continual|both] --out OUT.npy [--encoded ENC.npy] [--quiet]\n"
+    "  or:  colive-cli --source SPEC [--mode M] [--model M] [--frames N] [--export OUT.csv|.jsonl] [--loop] [--realtime] [--duration S]\n"
+    "  or:  colive-cli --list-devices\n"
+    "  or:  colive-cli --help | --version\n"
+    "\n"
+    "Live sources (camera, microphone, files, demo clips): colive-cli --source x --help.\n"
     "\n"
     "Runs a CoLive model on a token file (T x d_in float32: .npy, or raw little-endian .f32) and\n"
     "writes every step's class probabilities as OUT.npy, shape (T, C+1): C probabilities, then 1.0\n"
@@ -48,7 +50,7 @@ int main(int argc, char** argv) {
             std::cout << kUsage;
             return 0;
         } else if (a == "--version") {
-            std::cout << "colive-cli " << COLIVE_VERSION << "\n";
+            std::cout << colive::version_line("colive-cli") << "\n";
             return 0;
         } else if (a == "--quiet" || a == "-q") {
             opt.quiet = true;

@@ -5,6 +5,7 @@
 #include "npy_writer.h"
 #include "pose_input.h"
 #include "sources/audio_file_reader.h"
+#include "version/version.h"
 
 #include "colive/features.h"
 #include "colive/npy.h"
@@ -26,9 +27,10 @@
 namespace {
 
 const char* kUsage =
-    "usage: colive-extract (--video FILE | --audio FILE) --out TOKENS.npy [options]\n"
-    "       colive-extract --keypoints KP.npy --fps F --size WxH --out TOKENS.npy [options]\n"
-    "       colive-extract --bench [--seconds S] [--pose-model ONNX]\n"
+    "Usage: colive-extract (--video FILE | --audio FILE) --out TOKENS.npy [options]\n"
+    "  or:  colive-extract --keypoints KP.npy --fps F --size WxH --out TOKENS.npy [options]\n"
+    "  or:  colive-extract --bench [--seconds S] [--pose-model ONNX]\n"
+    "  or:  colive-extract --help | --version\n"
     "\n"
     "Turns a media file into the tokens CoLive's feature extractors produce live, for training:\n"
     "writes a T x dim float32 .npy (C order), one row per token, and prints one summary line:\n"
@@ -137,6 +139,9 @@ int main(int argc, char** argv) {
             const std::string a = argv[i];
             if (a == "--help" || a == "-h") {
                 std::fputs(kUsage, stdout);
+                return 0;
+            } else if (a == "--version") {
+                std::printf("%s\n", colive::version_line("colive-extract").c_str());
                 return 0;
             } else if (a == "--video") video = need(i, "--video");
             else if (a == "--audio") audio = need(i, "--audio");

@@ -3,6 +3,7 @@
 #include "main_window.h"
 #include "sources/camera_source.h"
 #include "sources/mic_source.h"
+#include "version/version.h"
 
 #include <QApplication>
 #include <QCameraDevice>
@@ -71,7 +72,9 @@ int main(int argc, char** argv) {
     QApplication::setOrganizationDomain(QStringLiteral("colive.github.io"));
     QApplication::setApplicationName(QStringLiteral("colive"));
     QApplication::setApplicationDisplayName(QStringLiteral("CoLive"));
-    QApplication::setApplicationVersion(QStringLiteral(COLIVE_VERSION));
+    // --version prints "colive <version> (git <revision>)" like the other binaries.
+    QApplication::setApplicationVersion(QString::fromLatin1(colive::version()) + QStringLiteral(" (git ") +
+                                        QString::fromLatin1(colive::git_revision()) + QLatin1Char(')'));
     QApplication::setDesktopFileName(QStringLiteral("io.github.colive.CoLive"));
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/colive/icon.png")));
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "resource_paths.h"
 
+#include "paths/data_paths.h"
+
 #include <algorithm>
-#include <cstdlib>
 #include <system_error>
-#include <unistd.h>
 
 namespace fs = std::filesystem;
 
@@ -24,18 +24,6 @@ void add_unique(std::vector<fs::path>& v, const fs::path& p) {
     if (std::find(v.begin(), v.end(), c) == v.end()) v.push_back(c);
 }
 
-// share/colive candidates, most preferred first.
-std::vector<fs::path> data_roots() {
-    std::vector<fs::path> roots;
-    if (const char* env = std::getenv("COLIVE_DATA_DIR"); env && *env) roots.emplace_back(env);
-    const fs::path exe = executable_path();
-    if (!exe.empty()) roots.push_back(exe.parent_path().parent_path() / "share" / "colive");
-#ifdef COLIVE_INSTALL_DATA_DIR
-    roots.emplace_back(COLIVE_INSTALL_DATA_DIR);
-#endif
-    return roots;
-}
-
 std::string lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return s;
@@ -43,30 +31,20 @@ std::string lower(std::string s) {
 
 }  // namespace
 
-fs::path executable_path() {
-    std::error_code ec;
-    fs::path p = fs::read_symlink("/proc/self/exe", ec);
-    return ec ? fs::path{} : p;
-}
-
 std::vector<fs::path> demo_dirs() {
     std::vector<fs::path> dirs;
     for (const auto& r : data_roots()) {
         add_unique(dirs, r / "demo");
         add_unique(dirs, r / "resources" / "demo");
     }
-#ifdef COLIVE_SOURCE_RESOURCES_DIR
-    add_unique(dirs, fs::path(COLIVE_SOURCE_RESOURCES_DIR) / "demo");
-#endif
+    if (const auto src = source_tree()) add_unique(dirs, *src / "resources" / "demo");
     return dirs;
 }
 
 std::vector<fs::path> model_dirs() {
     std::vector<fs::path> dirs;
     for (const auto& r : data_roots()) add_unique(dirs, r / "models");
-#ifdef COLIVE_SOURCE_MODELS_DIR
-    add_unique(dirs, fs::path(COLIVE_SOURCE_MODELS_DIR));
-#endif
+    if (const auto src = source_tree()) add_unique(dirs, *src / "models");
     return dirs;
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Finding bundled data: models (models/*.safetensors) and demo media (resources/demo/*).
-// Search order: $COLIVE_DATA_DIR, <exe>/../share/colive, the install prefix's share/colive, then
-// the source tree (COLIVE_SOURCE_MODELS_DIR / COLIVE_SOURCE_RESOURCES_DIR).
+// Search order: the share/colive roots of paths/data_paths.h ($COLIVE_DATA_DIR, next to the binary),
+// then the source tree, only for binaries running from their build tree.
 #pragma once
 
 #include "source.h"
@@ -13,7 +13,6 @@
 
 namespace colive {
 
-std::filesystem::path executable_path();
 // Directories holding demo media, most preferred first (only existing ones).
 std::vector<std::filesystem::path> demo_dirs();
 std::vector<std::filesystem::path> model_dirs();
