@@ -2,7 +2,7 @@
 # Builds CoLive and runs every test (this is what CI runs: .ci/run). Installs missing Debian
 # packages, then
 #   1. the `ci` workflow: Release, warnings as errors, every CTest label          (build/ci)
-#   2. the `asan` workflow: AddressSanitizer + UBSan, every label except `slow`   (build/asan)
+#   2. the `asan` workflow: AddressSanitizer + UBSan, every label except `slow` and `package` (build/asan)
 # Options (or the environment variable in brackets):
 #   --no-asan        [COLIVE_SKIP_ASAN=1]      skip step 2
 #   --tsan           [COLIVE_TSAN=1]           also run the `tsan` workflow (ThreadSanitizer, build/tsan)
