@@ -30,8 +30,10 @@ PACKAGES=(
   musescore-general-soundfont-small csound-soundfont opl3-soundfont
   # headless GUI tests and screenshots
   xvfb xauth x11-apps imagemagick
-  # the Debian package (cpack -G DEB): man pages, Depends via dpkg-shlibdeps, AppStream check
-  help2man dpkg-dev appstream
+  # the Debian package (cpack -G DEB): man pages, Depends via dpkg-shlibdeps, AppStream check;
+  # libopenblas0 is what dpkg-shlibdeps names for libopenblas.so.0, so `dpkg -i` in the package
+  # test finds the package's Depends installed
+  help2man dpkg-dev appstream libopenblas0
 )
 
 # npm fetches the pose network's tarball; Debian's nodejs/npm only when no npm is on PATH already

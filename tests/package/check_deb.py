@@ -173,8 +173,27 @@ def dpkg_locked(cmd):
 
 
 def installed():
-    r = run(["dpkg-query", "-W", "-f=${Status}", PKG])
-    return r.returncode == 0 and "installed" in r.stdout and "not-installed" not in r.stdout
+    """Known to dpkg in any state (installed, unpacked, half-configured, config-files, ...)."""
+    r = run(["dpkg-query", "-W", "-f=${db:Status-Status}", PKG])
+    return r.returncode == 0 and r.stdout.strip() not in ("", "not-installed")
+
+
+def check_installed(files, dirs, gui_script, out_dir):
+    fails = []
+    listed = {p for p in must(["dpkg", "-L", PKG]).splitlines() if p and p != "/."}
+    if listed != files | dirs:
+        fails.append(f"dpkg -L differs from the package contents: {sorted(listed ^ (files | dirs))[:10]}")
+    fails += check_cli("/usr/bin/colive-cli", "/usr")
+    man = run(["man", "-w", "colive-cli"])
+    if man.returncode == 0 and man.stdout.strip() != "/usr/share/man/man1/colive-cli.1.gz":
+        fails.append(f"man -w colive-cli: {man.stdout.strip()}")
+    g = run(["bash", gui_script, "/usr/bin/colive", out_dir, "demo-video", "both", "60"], env=clean_env(), timeout=420)
+    print("installed colive under Xvfb:", (g.stdout.strip().splitlines() or ["?"])[-1])
+    if g.returncode != 0:
+        fails.append(f"installed colive under Xvfb failed:\n{g.stdout}\n{g.stderr}")
+    else:
+        print("  screenshot", " ".join(glob.glob(os.path.join(out_dir, "demo-video-both*.png"))))
+    return fails
 
 
 def install_run_remove(deb, files, dirs, gui_script, out_dir):
@@ -184,24 +203,13 @@ def install_run_remove(deb, files, dirs, gui_script, out_dir):
         print(f"SKIP install/remove: files of the package exist already, not touching them: {conflicts[:5]}")
         return None
     existed_before = {d for d in dirs if os.path.isdir(d)}
-    r = dpkg_locked(["dpkg", "-i", deb])
-    if r.returncode != 0:
-        return [f"dpkg -i failed ({r.returncode}):\n{r.stdout}\n{r.stderr}"]
-    print(f"dpkg -i {os.path.basename(deb)}: ok")
     try:
-        listed = {p for p in must(["dpkg", "-L", PKG]).splitlines() if p and p != "/."}
-        if listed != files | dirs:
-            fails.append(f"dpkg -L differs from the package contents: {sorted(listed ^ (files | dirs))[:10]}")
-        fails += check_cli("/usr/bin/colive-cli", "/usr")
-        man = run(["man", "-w", "colive-cli"])
-        if man.returncode == 0 and man.stdout.strip() != "/usr/share/man/man1/colive-cli.1.gz":
-            fails.append(f"man -w colive-cli: {man.stdout.strip()}")
-        g = run(["bash", gui_script, "/usr/bin/colive", out_dir, "demo-video", "both", "60"], env=clean_env(), timeout=420)
-        print("installed colive under Xvfb:", (g.stdout.strip().splitlines() or ["?"])[-1])
-        if g.returncode != 0:
-            fails.append(f"installed colive under Xvfb failed:\n{g.stdout}\n{g.stderr}")
+        r = dpkg_locked(["dpkg", "-i", deb])
+        if r.returncode != 0:   # e.g. a Depends not installed; removed again below all the same
+            fails.append(f"dpkg -i failed ({r.returncode}):\n{r.stdout}\n{r.stderr}")
         else:
-            print("  screenshot", " ".join(glob.glob(os.path.join(out_dir, "demo-video-both*.png"))))
+            print(f"dpkg -i {os.path.basename(deb)}: ok")
+            fails += check_installed(files, dirs, gui_script, out_dir)
     finally:
         r = dpkg_locked(["dpkg", "-r", PKG])
         if r.returncode != 0:
