@@ -2,18 +2,20 @@
 # SPDX-License-Identifier: MIT
 """The Debian package, built, inspected, run and removed (CTest label `package`).
 
-    check_deb.py BUILD_DIR SOURCE_DIR GUI_SCREENSHOT_SH OUT_DIR
+    check_deb.py BUILD_DIR SOURCE_DIR GUI_SCREENSHOT_SH OUT_DIR TINY_POSE_MODEL
 
 1. `cpack -G DEB` in BUILD_DIR (into a scratch directory).
 2. Contents: the four binaries, their man pages, the .desktop file, the AppStream metainfo, the
    hicolor icons, every bundled model and model card (models/*.safetensors, *.md), the pose network
-   (models/pose/*.onnx) whenever the source tree has it, every demo clip; nothing outside /usr.
+   and its card (models/pose/*.onnx, *.md) whenever the source tree has it, every demo clip, the
+   copyright file (NOTICE); nothing outside /usr.
    Depends: exactly what dpkg-shlibdeps computes from the packaged binaries (run here, separately).
 3. `dpkg -x` into a scratch prefix outside the build tree: the binaries there use that prefix's
    share/colive, and with it hidden they fail ("no bundled demo") instead of reading the source
-   tree they were built from.
+   tree they were built from. With the pose network in the package, colive-cli runs the pose demo
+   on it (the bundled action-pose model if packaged, else TINY_POSE_MODEL from the e2e fixture).
 4. As root, with no colive package installed: `dpkg -i`, the installed colive-cli on the installed
-   demo clip (model from /usr/share/colive), the installed colive under Xvfb to a screenshot
+   demo clip (model from /usr/share/colive) and, as in 3, on the pose demo, the installed colive under Xvfb to a screenshot
    (tests/e2e/gui_screenshot.sh), then `dpkg -r` and `dpkg -P`: every file dpkg -L listed is gone,
    every directory too unless it existed before the install. Otherwise step 4 is skipped (exit 77)
    with the reason.
@@ -81,8 +83,11 @@ def expected_files(src):
              f"/usr/share/icons/hicolor/256x256/apps/{APP_ID}.png"}
     for pattern in ("*.safetensors", "*.md"):
         want |= {"/usr/share/colive/models/" + os.path.basename(p) for p in glob.glob(os.path.join(src, "models", pattern))}
-    want |= {"/usr/share/colive/models/pose/" + os.path.basename(p)
-             for p in glob.glob(os.path.join(src, "models", "pose", "*.onnx"))}
+    pose = glob.glob(os.path.join(src, "models", "pose", "*.onnx"))
+    if pose:   # the network and its card
+        pose += glob.glob(os.path.join(src, "models", "pose", "*.md"))
+    want |= {"/usr/share/colive/models/pose/" + os.path.basename(p) for p in pose}
+    want.add("/usr/share/doc/colive/copyright")
     want |= {"/usr/share/colive/demo/" + os.path.basename(p) for p in glob.glob(os.path.join(src, "resources", "demo", "*"))
              if not p.endswith((".py", ".sh"))}
     return want
@@ -145,11 +150,30 @@ def check_cli(cli, data_prefix):
     return fails
 
 
-def check_extracted(deb, scratch):
+def check_pose(cli, data_prefix, tiny_pose):
+    """When the package has the pose network: the binary loads it from its own share/colive."""
+    net = os.path.join(data_prefix, "share/colive/models/pose/movenet-lightning.onnx")
+    if not os.path.exists(net):
+        print(f"  (no pose network in the package: {cli} pose path not run)")
+        return []
+    bundled = os.path.join(data_prefix, "share/colive/models/action-pose.safetensors")
+    model = bundled if os.path.exists(bundled) else tiny_pose
+    r = run([cli, "--source", "demo-pose", "--model", model, "--mode", "continual", "--frames", "40"],
+            env=clean_env(), cwd="/", timeout=300)
+    out = r.stdout + r.stderr
+    kp = re.search(r"^keypoints: (\d+) frames analysed", out, re.M)
+    print(f"{cli} --source demo-pose --model {model}: exit {r.returncode}, keypoint frames {kp.group(1) if kp else '?'}")
+    if r.returncode != 0 or not re.search(r"^model: .*\(pose-kp-v1,", out, re.M) or not (kp and int(kp.group(1)) > 0):
+        return [f"pose path of {cli} with the packaged network {net}:\n{out}"]
+    return []
+
+
+def check_extracted(deb, scratch, tiny_pose):
     """dpkg -x: relocatable, and no fall-back to the source tree once the data is hidden."""
     root = os.path.join(scratch, "root")
     must(["dpkg-deb", "-x", deb, root])
     fails = check_cli(os.path.join(root, "usr/bin/colive-cli"), os.path.join(root, "usr"))
+    fails += check_pose(os.path.join(root, "usr/bin/colive-cli"), os.path.join(root, "usr"), tiny_pose)
     data = os.path.join(root, "usr/share/colive")
     os.rename(data, data + ".hidden")
     try:
@@ -178,12 +202,13 @@ def installed():
     return r.returncode == 0 and r.stdout.strip() not in ("", "not-installed")
 
 
-def check_installed(files, dirs, gui_script, out_dir):
+def check_installed(files, dirs, gui_script, out_dir, tiny_pose):
     fails = []
     listed = {p for p in must(["dpkg", "-L", PKG]).splitlines() if p and p != "/."}
     if listed != files | dirs:
         fails.append(f"dpkg -L differs from the package contents: {sorted(listed ^ (files | dirs))[:10]}")
     fails += check_cli("/usr/bin/colive-cli", "/usr")
+    fails += check_pose("/usr/bin/colive-cli", "/usr", tiny_pose)
     man = run(["man", "-w", "colive-cli"])
     if man.returncode == 0 and man.stdout.strip() != "/usr/share/man/man1/colive-cli.1.gz":
         fails.append(f"man -w colive-cli: {man.stdout.strip()}")
@@ -196,7 +221,7 @@ def check_installed(files, dirs, gui_script, out_dir):
     return fails
 
 
-def install_run_remove(deb, files, dirs, gui_script, out_dir):
+def install_run_remove(deb, files, dirs, gui_script, out_dir, tiny_pose):
     fails = []
     conflicts = sorted(p for p in files if os.path.lexists(p))
     if conflicts:
@@ -209,7 +234,7 @@ def install_run_remove(deb, files, dirs, gui_script, out_dir):
             fails.append(f"dpkg -i failed ({r.returncode}):\n{r.stdout}\n{r.stderr}")
         else:
             print(f"dpkg -i {os.path.basename(deb)}: ok")
-            fails += check_installed(files, dirs, gui_script, out_dir)
+            fails += check_installed(files, dirs, gui_script, out_dir, tiny_pose)
     finally:
         r = dpkg_locked(["dpkg", "-r", PKG])
         if r.returncode != 0:
@@ -230,10 +255,10 @@ def install_run_remove(deb, files, dirs, gui_script, out_dir):
 
 
 def main():
-    if len(sys.argv) != 5:
+    if len(sys.argv) != 6:
         print(__doc__)
         return 2
-    build_dir, src, gui_script, out_dir = (os.path.abspath(a) for a in sys.argv[1:])
+    build_dir, src, gui_script, out_dir, tiny_pose = (os.path.abspath(a) for a in sys.argv[1:])
     os.makedirs(out_dir, exist_ok=True)
     # Outside the build tree: a binary running inside it would be allowed to use the source tree.
     scratch = tempfile.mkdtemp(prefix="colive-deb-")
@@ -249,7 +274,7 @@ def main():
             fails.append(f"outside /usr: {outside}")
         print(f"contents: {len(files)} files, all {len(expected_files(src))} expected ones"
               + (f" (pose network: {len(glob.glob(os.path.join(src, 'models/pose/*.onnx')))})"))
-        root, f = check_extracted(deb, scratch)
+        root, f = check_extracted(deb, scratch, tiny_pose)
         fails += f
         fails += check_depends(deb, root)
         shutil.copy(deb, out_dir)
@@ -260,7 +285,7 @@ def main():
         elif installed():
             skip = "a colive package is installed already; not replacing or removing it"
         else:
-            f = install_run_remove(deb, files, dirs, gui_script, out_dir)
+            f = install_run_remove(deb, files, dirs, gui_script, out_dir, tiny_pose)
             if f is None:
                 skip = "package files already on this system"
             else:
