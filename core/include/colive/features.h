@@ -52,12 +52,13 @@ struct VideoFeatureParams {
     // made by scripts/setup-pose-models.sh); required for that descriptor.
     std::string pose_model;
     // pose-kp-v1 only: frames given to the keypoint network per second of media time, at most
-    // (0 = twice the token rate: 20 Hz for the usual 10 tokens/s). MoveNet Lightning takes ~19 ms a
-    // frame on 2 cores here, so analysing every frame of a 30 fps camera would cost ~0.57 s of CPU
-    // per second; 20 Hz costs ~0.38 s and still gives every token interval two keypoint frames, one
-    // of them at the slot's end (the analysed frames are on a grid anchored at the first frame, as
-    // the token slots are), so a token is complete as soon as its last frame is analysed. The
-    // frames in between are skipped by the network only (the preview still shows them).
+    // (0 = twice the token rate: 20 Hz for the usual 10 tokens/s). MoveNet Lightning takes ~19 ms of
+    // CPU a frame here (it runs on one OpenCV thread), so analysing every frame of a 30 fps camera
+    // would cost ~0.57 s of CPU per second; 20 Hz costs ~0.38 s and still gives every token interval
+    // two keypoint frames, one of them at the slot's end (the analysed frames are on a grid anchored
+    // at the first frame, as the token slots are), so a token is complete as soon as its last frame
+    // is analysed. The frames in between are not analysed (the app's preview shows the analysed
+    // ones, so the skeleton drawn on them always matches the picture).
     double pose_rate_hz = 0.0;
 };
 

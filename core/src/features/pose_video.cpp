@@ -13,7 +13,11 @@ PoseVideo::PoseVideo(const std::string& network, double token_rate_hz, double po
           if (network.empty())
               throw FeatureError("video features: pose-kp-v1 needs the body keypoint network "
                                  "(VideoFeatureParams::pose_model, models/pose/movenet-lightning.onnx)");
-          return PoseNet::load(network);
+          // One OpenCV thread: on the 2-core machines this runs on, the other core decodes the video
+          // and draws the window, and a 2-thread network run waits for its slower half whenever the
+          // machine is busy (demo-pose paced at 30 fps, load ~16: end-to-end p95 136-141 ms with one
+          // thread, 148-152 ms with two; docs/benchmarks.md).
+          return PoseNet::load(network, 1);
       }()),
       m_tokens([&] {
           PoseTokenParams tp;
