@@ -56,6 +56,11 @@ int listDevices() {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // --version like the other binaries, without starting Qt (no display, no platform plugin).
+    if (argc == 2 && (std::strcmp(argv[1], "--version") == 0 || std::strcmp(argv[1], "-v") == 0)) {
+        std::printf("%s\n", colive::version_line("colive").c_str());
+        return 0;
+    }
     const bool infoOnly = hasArg(argc, argv, {"-h", "--help", "--help-all", "-v", "--version", "--list-devices"});
     const bool shot = hasArg(argc, argv, {"--screenshot"});
     if (!std::getenv("QT_QPA_PLATFORM") && !std::getenv("DISPLAY") && !std::getenv("WAYLAND_DISPLAY")) {
@@ -72,7 +77,7 @@ int main(int argc, char** argv) {
     QApplication::setOrganizationDomain(QStringLiteral("colive.github.io"));
     QApplication::setApplicationName(QStringLiteral("colive"));
     QApplication::setApplicationDisplayName(QStringLiteral("CoLive"));
-    // --version prints "colive <version> (git <revision>)" like the other binaries.
+    // Also what QCommandLineParser prints for --version next to other options.
     QApplication::setApplicationVersion(QString::fromLatin1(colive::version()) + QStringLiteral(" (git ") +
                                         QString::fromLatin1(colive::git_revision()) + QLatin1Char(')'));
     QApplication::setDesktopFileName(QStringLiteral("io.github.colive.CoLive"));
