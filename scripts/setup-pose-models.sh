@@ -60,8 +60,8 @@ if [ ! -f "$NPM_DIR/$TARBALL" ] || [ "$(sri512 "$NPM_DIR/$TARBALL")" != "$INTEGR
   fi
   echo "setup-pose-models: npm pack $PKG"
   log="$NPM_DIR/npm-pack.log"
-  (cd "$NPM_DIR" && timeout 600 npm pack --silent "$PKG" >"$log" 2>&1) ||
-    fail "npm pack $PKG failed (no network or registry unreachable?): $(grep -m1 -i 'err' "$log" || tail -n1 "$log")"
+  (cd "$NPM_DIR" && timeout 600 npm pack --loglevel=error "$PKG" >"$log" 2>&1) ||
+    fail "npm pack $PKG failed (no network or registry unreachable?): $( { grep -m1 -E 'Error|reason' "$log" || grep -m1 -i err "$log" || tail -n1 "$log"; } | sed 's/^npm \(error\|ERR!\) *//')"
   [ -f "$NPM_DIR/$TARBALL" ] || fail "npm pack did not write $NPM_DIR/$TARBALL"
   got=$(sri512 "$NPM_DIR/$TARBALL")
   if [ "$got" != "$INTEGRITY" ]; then
