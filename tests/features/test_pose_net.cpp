@@ -11,6 +11,7 @@
 #include "colive/features.h"
 #include "colive/pose.h"
 #include "npy_reader.h"
+#include "pose_test_paths.h"
 
 #include <gtest/gtest.h>
 #include <opencv2/core.hpp>
@@ -33,23 +34,16 @@ using colive::PoseNet;
 namespace fs = std::filesystem;
 
 namespace {
-const std::string kGolden = std::string(COLIVE_GOLDEN_DIR) + "/pose/";
-const fs::path kModel = fs::path(COLIVE_SOURCE_MODELS_DIR) / "pose" / "movenet-lightning.onnx";
+const std::string& kGolden = colive::test::kPoseGolden;
+const fs::path kModel = colive::test::pose_model("movenet-lightning");
 const std::string kPhotos = "/usr/share/doc/opencv-doc/examples/data/";
-
-bool have_model() {
-    if (fs::exists(kModel)) return true;
-    const char* req = std::getenv("COLIVE_REQUIRE_POSE_MODEL");
-    if (req != nullptr && std::string(req) == "1") ADD_FAILURE() << kModel << " missing: run scripts/setup-pose-models.sh";
-    return false;
-}
 cv::Mat photo(const std::string& file) { return cv::imread(kPhotos + file, cv::IMREAD_COLOR); }
 
 // Tests that need the converted network (one instance, reset before each test) and the photos.
 class PoseNetTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        if (!have_model()) GTEST_SKIP() << kModel << " missing (scripts/setup-pose-models.sh makes it)";
+        if (!colive::test::have_pose_model(kModel)) GTEST_SKIP() << kModel << " missing (scripts/setup-pose-models.sh makes it)";
         static std::optional<PoseNet> shared;
         if (!shared) shared.emplace(PoseNet::load(kModel));
         shared->reset();

@@ -4,6 +4,7 @@
 #include "colive/pose.h"
 
 #include "colive/features.h"
+#include "keypoint_net.h"
 
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
@@ -40,12 +41,6 @@ constexpr int kUpperBody = 11;
 const std::vector<std::string>& output_names() {
     static const std::vector<std::string> names{"centre", "heatmap", "regression", "offset"};
     return names;
-}
-
-std::string one_line(std::string s) {
-    std::replace(s.begin(), s.end(), '\n', ' ');
-    while (!s.empty() && s.back() == ' ') s.pop_back();
-    return s;
 }
 
 // A square region of the frame (integer pixels, may extend past the frame's edges, which read as
@@ -111,15 +106,6 @@ void sample_region(const cv::Mat& frame, const Region& r, double scale, cv::Mat&
     }
 }
 
-void check_frame(const cv::Mat& frame) {
-    if (frame.empty() || frame.dims != 2) throw FeatureError("pose: empty or non-2-D frame");
-    const int d = frame.depth(), ch = frame.channels();
-    if (d != CV_8U && d != CV_16U && d != CV_32F)
-        throw FeatureError("pose: frames must be 8-bit, 16-bit or float (0..1), got depth " + std::to_string(d));
-    if (ch != 1 && ch != 3 && ch != 4)
-        throw FeatureError("pose: frames must have 1, 3 or 4 channels, got " + std::to_string(ch));
-}
-
 void sample(const cv::Mat& frame, const Region& r, cv::Mat& out) {
     switch (frame.depth()) {
     case CV_8U: sample_region<std::uint8_t>(frame, r, 1.0, out); break;
@@ -144,24 +130,10 @@ struct PoseNet::Impl {
     void forward(const cv::Mat& in, PoseHeads& h) {
         if (in.rows != kIn || in.cols != kIn || in.type() != CV_32FC3)
             throw FeatureError("pose: network input must be 192x192 CV_32FC3 (RGB 0..255)");
-        // HWC -> NCHW
-        const int shape[4] = {1, 3, kIn, kIn};
-        blob.create(4, shape, CV_32F);
-        float* b = blob.ptr<float>();
-        for (int y = 0; y < kIn; ++y) {
-            const float* r = in.ptr<float>(y);
-            for (int x = 0; x < kIn; ++x)
-                for (int c = 0; c < 3; ++c) b[(c * kIn + y) * kIn + x] = r[x * 3 + c];
-        }
-        try {
-            net.setInput(blob, "input");
-            net.forward(outs, output_names());
-        } catch (const cv::Exception& e) {
-            throw FeatureError("pose: forward failed on " + path.string() + ": " + one_line(e.err.empty() ? e.msg : e.err));
-        }
+        keypoint_net::to_nchw(in, blob);
+        keypoint_net::forward(net, blob, output_names(), outs, path, "pose");
         static const int channels[4] = {1, kPoseKeypoints, 2 * kPoseKeypoints, 2 * kPoseKeypoints};
         std::vector<float>* dst[4] = {&h.centre, &h.heatmap, &h.regression, &h.offset};
-        if (outs.size() != 4) throw FeatureError("pose: " + path.string() + " does not give the four MoveNet heads");
         for (std::size_t i = 0; i < 4; ++i) {
             cv::Mat o = outs[i];
             const bool ok = o.dims == 4 && o.size[0] == 1 && o.size[1] == channels[i] && o.size[2] == kGrid &&
@@ -244,22 +216,7 @@ PoseNet::~PoseNet() = default;
 PoseNet PoseNet::load(const std::filesystem::path& onnx, int max_threads) {
     auto impl = std::make_unique<Impl>();
     impl->path = onnx;
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(onnx, ec))
-        throw FeatureError("pose: model not found: " + onnx.string() + " (run scripts/setup-pose-models.sh)");
-    if (max_threads > 0 && cv::getNumThreads() > max_threads) cv::setNumThreads(max_threads);
-    try {
-        impl->net = cv::dnn::readNetFromONNX(onnx.string());
-    } catch (const cv::Exception& e) {
-        throw FeatureError("pose: OpenCV DNN cannot read " + onnx.string() + ": " + one_line(e.err.empty() ? e.msg : e.err));
-    }
-    if (impl->net.empty()) throw FeatureError("pose: OpenCV DNN cannot read " + onnx.string());
-    for (const auto& name : output_names())
-        if (impl->net.getLayerId(name) < 0)
-            throw FeatureError("pose: " + onnx.string() + " has no output '" + name +
-                               "' (not a converted MoveNet: run scripts/setup-pose-models.sh)");
-    impl->net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
-    impl->net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+    impl->net = keypoint_net::open(onnx, output_names(), max_threads, "pose");
     impl->input = cv::Mat::zeros(kIn, kIn, CV_32FC3);
     impl->forward(impl->input, impl->heads);  // dry run: checks the four heads' shapes
     return PoseNet(std::move(impl));
@@ -271,7 +228,7 @@ void PoseNet::reset() {
 }
 
 void PoseNet::preprocess(const cv::Mat& frame, cv::Mat& input_rgb192) {
-    check_frame(frame);
+    keypoint_net::check_frame(frame, "pose");
     sample(frame, full_frame_region(frame.cols, frame.rows), input_rgb192);
 }
 
@@ -317,7 +274,7 @@ std::array<PoseKeypoint, kPoseKeypoints> PoseNet::decode(const PoseHeads& h) con
 }
 
 PoseFrame PoseNet::run(const cv::Mat& frame) {
-    check_frame(frame);
+    keypoint_net::check_frame(frame, "pose");
     auto& I = *m_impl;
     if (frame.cols != I.frame_w || frame.rows != I.frame_h) {
         I.tracking = false;

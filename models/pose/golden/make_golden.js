@@ -18,6 +18,7 @@
 //                         (MoveNet's output: y, x in 0..1 of the square input, score), the same from
 //                         the reference decode below (checked to agree), and for photos the keypoints
 //                         in pixels of the original photo and the letterbox geometry
+//   hand_golden.json      the hand landmark (lite) network's outputs (see handGolden below)
 'use strict';
 
 const fs = require('fs');
@@ -44,8 +45,8 @@ function randomInput() {
   return v;
 }
 
-function loadModel(dir) {
-  const json = JSON.parse(fs.readFileSync(path.join(dir, 'movenet-lightning.json'), 'utf8'));
+function loadModel(dir, name = 'movenet-lightning') {
+  const json = JSON.parse(fs.readFileSync(path.join(dir, name + '.json'), 'utf8'));
   const specs = [];
   const bufs = [];
   for (const g of json.weightsManifest) {
@@ -186,10 +187,60 @@ async function main() {
       keypoints_yx: kpList(kp), keypoints_px_xy: px };
   }
   golden.reference_decode_max_diff = worstDecode;
+  await handGolden(modelDir, workDir, outDir);
   // one line per keypoint: [a, b, c] arrays of numbers are written on one line
   const text = JSON.stringify(golden, null, 1).replace(/\[\s*(-?[\d.e+-]+),\s*(-?[\d.e+-]+),\s*(-?[\d.e+-]+)\s*\]/g, '[$1, $2, $3]');
   fs.writeFileSync(path.join(outDir, 'golden.json'), text + '\n');
   console.log('make_golden.js: wrote ' + outDir + ' (reference decode vs graph: max |diff| ' + worstDecode.toExponential(2) + ')');
+}
+
+// Hand landmark (lite) network: RGB 0..1 input of 224x224, outputs landmarks (21 x (x, y, z) in
+// input pixels), presence, handedness, world landmarks. Written to hand_golden.json for
+//   random: seeded bytes (LCG as above, seed 20261128) / 255, NHWC RGB
+//   basketball1_hand: the square of side 96 px centred on (140, 150) of basketball1.png (the left
+//     player's hands on the ball), resized to 224x224 bilinearly (half-pixel centres), rounded, / 255;
+//     the rounded input is written back to WORK_DIR/basketball1_hand_input.rgb (make_golden.sh saves it
+//     as tests/golden/pose/basketball1_hand_input.png).
+async function handGolden(modelDir, workDir, outDir) {
+  const HAND = 224;
+  const model = await loadModel(modelDir, 'handlandmark-lite');
+  const outs = ['Identity_dense/BiasAdd', 'Identity_1', 'Identity_2', 'Identity_3_dense/BiasAdd'];
+  const names = ['landmarks', 'presence', 'handedness', 'world'];
+  const run = (input) => {
+    const r = model.execute({ 'input_1': input }, outs);
+    const o = {};
+    r.forEach((t, i) => { o[names[i]] = Array.from(t.dataSync(), round); t.dispose(); });
+    return o;
+  };
+  const result = { model: '@vladmandic/human@3.3.6 models/handlandmark-lite', tfjs: tf.version_core, inputs: {} };
+  {
+    const v = new Float32Array(HAND * HAND * 3);
+    let s = 20261128 >>> 0;
+    for (let i = 0; i < v.length; ++i) {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      v[i] = (s >>> 24) / 255;
+    }
+    const input = tf.tensor4d(v, [1, HAND, HAND, 3]);
+    result.inputs.random = { seed: 20261128, ...run(input) };
+    input.dispose();
+  }
+  {
+    const meta = JSON.parse(fs.readFileSync(path.join(workDir, 'basketball1.json'), 'utf8'));
+    const rgb = fs.readFileSync(path.join(workDir, 'basketball1.rgb'));
+    const cx = 140;
+    const cy = 150;
+    const side = 96;
+    const img = tf.tensor3d(Float32Array.from(rgb), [meta.height, meta.width, 3]);
+    const crop = tf.slice(img, [cy - side / 2, cx - side / 2, 0], [side, side, 3]);
+    const rounded = tf.clipByValue(tf.round(tf.image.resizeBilinear(crop, [HAND, HAND], false, true)), 0, 255);
+    fs.writeFileSync(path.join(workDir, 'basketball1_hand_input.rgb'), Buffer.from(Uint8Array.from(rounded.dataSync())));
+    const input = tf.expandDims(tf.div(rounded, 255), 0);
+    result.inputs.basketball1_hand = { file: meta.file, crop_x: cx - side / 2, crop_y: cy - side / 2, crop_side: side, ...run(input) };
+    [img, crop, rounded, input].forEach((t) => t.dispose());
+  }
+  const text = JSON.stringify(result, null, 1).replace(/\n\s+(-?[\d.e+-]+)(,?)(?=\n)/g, ' $1$2');
+  fs.writeFileSync(path.join(outDir, 'hand_golden.json'), text + '\n');
+  console.log('make_golden.js: wrote hand_golden.json');
 }
 
 main().catch((e) => { console.error('make_golden.js: ' + e.message); process.exit(1); });

@@ -46,8 +46,8 @@ import os, sys
 import cv2
 import numpy as np
 work, out = sys.argv[1], sys.argv[2]
-for name in ("basketball1", "messi5"):
-    rgb = np.fromfile(os.path.join(work, name + "_input.rgb"), np.uint8).reshape(192, 192, 3)
+for name, size in (("basketball1", 192), ("messi5", 192), ("basketball1_hand", 224)):
+    rgb = np.fromfile(os.path.join(work, name + "_input.rgb"), np.uint8).reshape(size, size, 3)
     cv2.imwrite(os.path.join(out, name + "_input.png"), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR),
                 [cv2.IMWRITE_PNG_COMPRESSION, 9])
 EOF
