@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "colive/backbone.h"
 #include "colive/features.h"
+#include "opencv_threads.h"
 
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
@@ -114,6 +115,7 @@ OnnxBackbone OnnxBackbone::load(const std::filesystem::path& manifest_path) {
 }
 
 OnnxBackbone OnnxBackbone::load(BackboneManifest manifest) {
+    opencv_threads_for_sanitizers();
     auto impl = std::make_unique<Impl>();
     impl->m = std::move(manifest);
     if (!std::filesystem::is_regular_file(impl->m.onnx))

@@ -5,6 +5,7 @@
 // 88, 170 and 196 floats).
 #include "colive/backbone.h"
 #include "colive/features.h"
+#include "opencv_threads.h"
 #include "pose_video.h"
 
 #include <opencv2/core.hpp>
@@ -718,7 +719,10 @@ struct VideoFeatures::Impl {
     }
 };
 
-VideoFeatures::VideoFeatures(VideoFeatureParams params) : m_impl(std::make_unique<Impl>(std::move(params))) {}
+VideoFeatures::VideoFeatures(VideoFeatureParams params) {
+    opencv_threads_for_sanitizers();
+    m_impl = std::make_unique<Impl>(std::move(params));
+}
 VideoFeatures::~VideoFeatures() = default;
 const char* VideoFeatures::id() { return "video-motion-v3"; }
 int VideoFeatures::dim() const { return m_impl->dimension; }
