@@ -2,6 +2,7 @@
 #include "keypoint_net.h"
 
 #include "colive/features.h"
+#include "opencv_threads.h"
 
 #include <algorithm>
 
@@ -20,6 +21,7 @@ cv::dnn::Net open(const std::filesystem::path& onnx, const std::vector<std::stri
     std::error_code ec;
     if (!std::filesystem::is_regular_file(onnx, ec))
         throw FeatureError(what + ": model not found: " + onnx.string() + " (run scripts/setup-pose-models.sh)");
+    opencv_threads_for_sanitizers();
     if (max_threads > 0 && cv::getNumThreads() > max_threads) cv::setNumThreads(max_threads);
     cv::dnn::Net net;
     try {

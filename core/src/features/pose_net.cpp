@@ -2,7 +2,6 @@
 // MoveNet SinglePose Lightning through OpenCV DNN: letterbox/crop sampling, the network's four
 // heads, MoveNet's decode and the crop-region tracking of its reference demos. See colive/pose.h.
 #include "colive/pose.h"
-#include "opencv_threads.h"
 
 #include "colive/features.h"
 #include "keypoint_net.h"
@@ -215,7 +214,6 @@ PoseNet& PoseNet::operator=(PoseNet&&) noexcept = default;
 PoseNet::~PoseNet() = default;
 
 PoseNet PoseNet::load(const std::filesystem::path& onnx, int max_threads) {
-    opencv_threads_for_sanitizers();
     auto impl = std::make_unique<Impl>();
     impl->path = onnx;
     impl->net = keypoint_net::open(onnx, output_names(), max_threads, "pose");
