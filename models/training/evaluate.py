@@ -1,20 +1,21 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""Evaluates the shipped models (models/action.safetensors, models/genre.safetensors) with the
+"""Evaluates the shipped models (models/action.safetensors, models/genre.safetensors,
+models/action-pose.safetensors) with the
 C++ engine and an independent PyTorch re-implementation of the model file.
 
 For every clip of the held-out split and of the ordinary random split, the clip's tokens (made
 by colive-extract) are streamed through `colive-cli --mode both` from a reset, exactly as the
 app does. Reported:
   * top-1 accuracy (continual mode) per class and overall, over every post-warm-up step whose
-    token lies at least `ignore_s` after the start of its segment (action: 0.6 s; genre: 2 s);
+    token lies at least `ignore_s` after the start of its segment (action: 0.6 s; genre: 2 s; action-pose: 0.5 s);
   * regular vs continual: the number of post-warm-up steps whose predicted class differs (must be
     0) and the largest probability difference;
   * agreement of the engine with PyTorch (nn.TransformerEncoder built from the same file);
   * parameter count and MACs per step in both modes (as printed by colive-cli).
 With --write-cards the results block of models/action.md and models/genre.md is regenerated.
 
-Usage: evaluate.py [--build DIR] [--data models/training-data] [--only action|genre] [--write-cards]
+Usage: evaluate.py [--build DIR] [--data models/training-data] [--only action|genre|action-pose] [--write-cards]
 Exit status 1 if regular and continual predictions differ on any post-warm-up step.
 """
 import argparse
@@ -37,6 +38,7 @@ from stfile import FileModel, read_safetensors  # noqa: E402
 MODELS = {
     "action": {"file": "models/action.safetensors", "data": "video", "ignore_s": 0.6, "card": "models/action.md"},
     "genre": {"file": "models/genre.safetensors", "data": "audio", "ignore_s": 2.0, "card": "models/genre.md"},
+    "action-pose": {"file": "models/action-pose.safetensors", "data": "pose", "ignore_s": 0.5, "card": "models/action-pose.md"},
 }
 SPLITS = [("heldout", "held-out"), ("random-test", "random split")]
 
@@ -166,9 +168,10 @@ def card_block(r):
     return "\n".join(out)
 
 
-def write_card(path, block):
+def write_card(path, block, tag="results"):
+    """Replaces the card's <!-- TAG:begin ... TAG:end --> block (appends it when missing)."""
     text = open(path).read() if os.path.exists(path) else ""
-    pat = re.compile(r"<!-- results:begin.*?<!-- results:end -->", re.S)
+    pat = re.compile(r"<!-- " + tag + r":begin.*?<!-- " + tag + r":end -->", re.S)
     text = pat.sub(lambda _: block, text) if pat.search(text) else text + "\n" + block + "\n"
     with open(path, "w") as f:
         f.write(text)
@@ -187,6 +190,9 @@ def main():
         cli = find_tool("colive-cli")
     ok = True
     for kind in ([a.only] if a.only else sorted(MODELS)):
+        if not a.only and not os.path.exists(os.path.join(a.data, MODELS[kind]["data"], "tokens.npz")):
+            print(f"== {kind}: skipped ({MODELS[kind]['data']}/tokens.npz not made; make_all.sh --only {kind})", flush=True)
+            continue
         r = evaluate_model(kind, cli, a.data)
         print(format_result(kind, r), flush=True)
         with open(os.path.join(a.data, f"{kind}.eval.json"), "w") as f:

@@ -5,7 +5,7 @@
 #   -> evaluation (held-out + random split, regular vs continual) -> demo clips.
 # Everything is seeded; on this 2-core machine the whole run took 34 min from a fresh clone and gave
 # byte-identical models (2026-11-26).
-# Usage: models/training/make_all.sh [--skip-data] [--only action|genre]
+# Usage: models/training/make_all.sh [--skip-data] [--only action|genre|action-pose]
 # Env: COLIVE_BUILD (build dir with colive-extract / colive-cli, default build/models),
 #      THREADS (torch threads, default 2; the action model: ACTION_THREADS, default 1),
 #      JOBS (parallel extractions, default 2).
@@ -60,6 +60,22 @@ if [ -z "$only" ] || [ "$only" = action ]; then
   $NICE $PY models/training/extract.py --kind video "$DATA/video" --tool "$EXTRACT" --jobs "$JOBS" --features video-motion-v5
   # one torch thread: the shipped action weights were trained so (bit-identical reruns; 3000 steps ~6 min)
   $NICE $PY models/training/train.py --preset action "$DATA/video/tokens.npz" --out models/action.safetensors --threads "${ACTION_THREADS:-1}"
+fi
+
+if [ -z "$only" ] || [ "$only" = action-pose ]; then
+  if [ $skip_data = 0 ]; then
+    rm -rf "$DATA/pose"
+    # simulated upper-body keypoint streams (detector noise measured on real clips, see models/action-pose.md):
+    # 300 clips of 40 s (15 % random split) + 30 clips of idle behaviour + 48 held-out clips
+    $NICE $PY models/training/gen_pose.py "$DATA/pose" --seconds 40
+  fi
+  # pose-kp-v1 tokens through the live PoseTokenizer (colive-extract --keypoints)
+  $NICE $PY models/training/extract.py --kind pose "$DATA/pose" --tool "$EXTRACT" --jobs "$JOBS"
+  # one torch thread (several threads on a loaded 2-core machine were 25x slower); 3000 steps ~4 min
+  $NICE $PY models/training/train.py --preset action-pose "$DATA/pose/tokens.npz" --out models/action-pose.safetensors --threads 1
+  $NICE $PY models/training/evaluate.py --build "$BUILD" --data "$DATA" --only action-pose --write-cards | tee "$DATA/evaluation-pose.txt"
+  echo "make_all: real clips (not in the repository): models/training/eval_real_gestures.py ../shared/data/gestures-real"
+  [ "$only" = action-pose ] && { echo "make_all: done in $(( $(date +%s) - start )) s"; exit 0; }
 fi
 
 # demo media (held-out styles) and the evaluation report

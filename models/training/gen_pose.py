@@ -1,0 +1,648 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Simulated upper-body keypoint streams (what MoveNet reports for a person at a desk webcam) for the
+pose action model, in image pixels, as (T, 17, 3) .npy files (x px, y px, score; MoveNet/COCO order;
+a row of zero scores = nobody in view). models/training/extract.py --kind pose turns them into
+pose-kp-v1 tokens with the C++ PoseTokenizer (colive-extract --keypoints), the code the app runs live.
+
+The person: a 3-D upper body (shoulders, head with nose/eyes/ears, arms by two-bone inverse
+kinematics from a wrist path, hips) in units of the shoulder width, with anthropometric variation
+(upper arm 0.68-0.86, forearm 0.62-0.78 shoulder widths, head height, hip drop), projected by a
+perspective camera (distance 3.5-8 shoulder widths, so a hand moving towards the camera grows and its
+forearm foreshortens) into frames of 320x240 .. 1280x720 at 15-60 fps. Framing at a desk: shoulders at
+45-92 % of the frame height, shoulder width 12-45 % of the frame width, so hips, and at rest the
+hands, are often out of view or hidden by the desk (low scores). Camera roll, body sway, breathing,
+torso yaw, leaning in/back.
+
+Directions are the USER's: X = the person's own left, which is the IMAGE RIGHT of a raw, unmirrored
+frame. swipe_left moves the hand to +X (image right), swipe_right to -X (image left).
+
+Classes (as the motion model): none, swipe_left/right/up/down (a fast stroke, 0.2-0.6 s: lifted to
+its start and repeated 1-3 times with a slower return path, or, 45 %, out against the stroke's direction
+from where the hand is, the stroke, and back, both 1.2-2.2 x slower than the stroke), push (hand from the chest towards the camera), pull
+(the reverse), wave (raised hand oscillating sideways, 1.4-3.6 Hz, or "shaking" in front of the chest),
+clap (both hands meet and part, 1.4-3.2 Hz). Either hand (right 70 %). `none` is rich: still,
+breathing, talking with head motion and small hand movements, head turns, scratching the head or
+face, typing, hands on a steering wheel with steering, drinking, reaching slowly for something,
+leaning back and forward, crossing arms, chin on hand, stretching; and nobody in view.
+
+Detector model (statistics measured on real clips with MoveNet Lightning, see the model card and
+measure_pose_noise.py): per-keypoint jitter (AR(1), a fraction of the shoulder width), extra jitter and
+lower scores for fast hands (blur), score distributions of visible keypoints, out-of-frame and hidden
+keypoints with low scores, short drop-outs, wrist/elbow swaps and outliers, whole frames without a
+person.
+
+Continuous streams: each clip is a sequence of segments (none, gesture, none, gesture, ...), so
+windows straddle boundaries as in a live stream. Splits: "train", "random-test" (15 % of the
+training-distribution clips), "heldout" (subjects, cameras and behaviour mixtures from a separate
+seed, never trained on). Seeded and deterministic.
+
+Usage: gen_pose.py OUT_DIR [--clips 300] [--heldout-clips 48] [--seconds 30] [--seed 9001]
+"""
+import argparse
+import json
+import math
+import os
+
+import numpy as np
+
+CLASSES = ["none", "swipe_left", "swipe_right", "swipe_up", "swipe_down", "push", "pull", "wave", "clap"]
+GESTURES = CLASSES[1:]
+
+# Detector statistics (MoveNet Lightning through OpenCV DNN on the real idle clips; measured by
+# models/training/measure_pose_noise.py, numbers in models/action-pose.md). Jitter: std of the
+# frame-to-frame residual after removing a 0.3 s moving average, in shoulder widths.
+NOISE = {
+    # Measured by measure_pose_noise.py on the real clips with the app's PoseNet (MoveNet Lightning via
+    # OpenCV DNN, crop tracking; numbers in models/action-pose.md). Jitter: white-ish frame-to-frame noise,
+    # std in shoulder widths (residual of a centred 5-frame moving average / sqrt(0.8) on the idle clips;
+    # its lag-1 autocorrelation is -0.25..-0.31, as for white noise).
+    "jitter": {"head": 0.010, "shoulder": 0.027, "elbow": 0.068, "wrist": 0.081, "hip": 0.093},
+    "ar": 0.1,                       # AR(1) coefficient of the jitter at 30 fps
+    # scores of in-view keypoints: mean, std (all 18 clips)
+    "score_visible": {"head": [0.54, 0.13], "shoulder": [0.54, 0.18], "elbow": [0.31, 0.17],
+                      "wrist": [0.25, 0.15], "hip": [0.38, 0.15]},
+    "score_hidden": [0.10, 0.07],
+    # per frame at 30 fps: a keypoint jumps elsewhere for one frame, or wanders to a wrong place for
+    # 3-20 frames (either makes two steps over 0.5 shoulder widths; measured on idle clips: elbows 1.6 %,
+    # wrists 1.8 %, hips 4.6 % of frame-to-frame steps)
+    "outlier_rate": {"head": 0.0, "shoulder": 0.0, "elbow": 0.005, "wrist": 0.006, "hip": 0.015},
+    "wander_rate": {"head": 0.0, "shoulder": 0.001, "elbow": 0.003, "wrist": 0.004, "hip": 0.006},
+    "dropout_rate": {"head": 0.01, "shoulder": 0.01, "elbow": 0.03, "wrist": 0.05, "hip": 0.05},
+    "swap_rate": 0.004, "frame_miss_rate": 0.003,
+}
+GROUP = ["head"] * 5 + ["shoulder"] * 2 + ["elbow"] * 2 + ["wrist"] * 2 + ["hip"] * 2 + ["hip"] * 4
+
+
+def minjerk(s):
+    s = np.clip(s, 0, 1)
+    return s * s * s * (10 - 15 * s + 6 * s * s)
+
+
+class Path:
+    """Keyframed 3-D path (min-jerk between keyframes) plus additive offsets."""
+
+    def __init__(self, t, p0):
+        self.t = t
+        self.keys = [(0.0, np.asarray(p0, float))]
+        self.off = np.zeros((len(t), 3))
+
+    def to(self, t_end, p, dur):
+        """Hold the last keyframe until t_end - dur, then move to p, arriving at t_end."""
+        t_last, p_last = self.keys[-1]
+        start = max(t_last, t_end - dur)
+        if start > t_last:
+            self.keys.append((start, p_last))
+        self.keys.append((max(t_end, start + 1e-3), np.asarray(p, float)))
+
+    def last(self):
+        return self.keys[-1]
+
+    def eval(self):
+        out = np.empty((len(self.t), 3))
+        kt = np.array([k[0] for k in self.keys])
+        kp = np.array([k[1] for k in self.keys])
+        i = np.clip(np.searchsorted(kt, self.t, side="right") - 1, 0, len(kt) - 1)
+        j = np.minimum(i + 1, len(kt) - 1)
+        span = np.maximum(kt[j] - kt[i], 1e-9)
+        s = minjerk(np.where(j > i, (self.t - kt[i]) / span, 0.0))[:, None]
+        out[:] = kp[i] * (1 - s) + kp[j] * s
+        return out + self.off
+
+
+def smooth_noise(rng, n, fps, tau, std):
+    """AR(1) noise with time constant tau (s), stationary std."""
+    a = math.exp(-1.0 / (fps * tau))
+    e = rng.normal(0, std * math.sqrt(1 - a * a), n)
+    x = np.empty(n)
+    acc = rng.normal(0, std)
+    for k in range(n):
+        acc = a * acc + e[k]
+        x[k] = acc
+    return x
+
+
+def window(t, a, b, ramp=0.15):
+    """Smooth 0..1 envelope that is 1 inside [a, b]."""
+    return minjerk((t - a + ramp) / ramp) * minjerk((b + ramp - t) / ramp)
+
+
+class Person:
+    def __init__(self, rng, heldout):
+        self.ua = rng.uniform(0.68, 0.86)
+        self.fa = rng.uniform(0.62, 0.78)
+        self.head_h = rng.uniform(0.55, 0.85)
+        self.hip_y = -rng.uniform(1.3, 1.75)
+        self.hip_x = rng.uniform(0.28, 0.38)
+        self.right_handed = rng.random() < 0.7
+        self.desk_y = -rng.uniform(0.95, 1.5)         # below this the hands are hidden by the desk
+        self.rest = rng.choice(["desk", "desk", "lap", "wheel", "typing", "crossed"])
+        self.tempo = math.exp(rng.uniform(-0.35, 0.35))  # this person's speed factor (>1 faster)
+        self.amp = math.exp(rng.uniform(-0.25, 0.25))    # this person's gesture size factor
+
+    def rest_pose(self, h, style=None):
+        side = 1 if h == 0 else -1                     # h = 0: left hand (+X), 1: right hand (-X)
+        style = style or self.rest
+        if style == "desk":
+            return np.array([side * 0.38, -1.25, 0.45])
+        if style == "lap":
+            return np.array([side * 0.25, -1.65, 0.25])
+        if style == "wheel":
+            return np.array([side * 0.45, -0.65, 0.75])
+        if style == "typing":
+            return np.array([side * 0.22, -1.05, 0.6])
+        return np.array([-side * 0.25, -0.65, 0.3])    # crossed arms
+
+
+class Camera:
+    def __init__(self, rng, heldout):
+        self.W, self.H = [(320, 240), (640, 480), (640, 480), (1280, 720), (640, 360), (960, 540)][rng.integers(6)]
+        self.fps = float(rng.choice([15, 20, 24, 30, 30, 30, 30, 60]))
+        self.sw = rng.uniform(0.12, 0.45) * self.W     # shoulder width in pixels
+        self.cx = self.W * (0.5 + rng.uniform(-0.15, 0.15))
+        self.cy = self.H * rng.uniform(0.45, 0.92)
+        self.Z0 = rng.uniform(3.5, 8.0)               # camera distance in shoulder widths
+        self.roll = math.radians(rng.uniform(-6, 6))
+
+
+def ik_elbow(S, W, ua, fa, side):
+    """Elbow of a two-bone arm from shoulder S to wrist W (N, 3); the wrist is pulled in if out of reach."""
+    d = W - S
+    L = np.linalg.norm(d, axis=1, keepdims=True)
+    Lc = np.clip(L, abs(ua - fa) + 0.05, (ua + fa) * 0.985)
+    n = d / np.maximum(L, 1e-6)
+    W = S + n * Lc
+    a = (ua * ua - fa * fa + Lc * Lc) / (2 * Lc)
+    r = np.sqrt(np.maximum(ua * ua - a * a, 0))
+    pole = np.array([side * 0.6, -1.0, -0.35])
+    pole = pole / np.linalg.norm(pole)
+    p = pole[None, :] - (n @ pole)[:, None] * n
+    p = p / np.maximum(np.linalg.norm(p, axis=1, keepdims=True), 1e-6)
+    return S + a * n + r * p, W
+
+
+def rot_y(P, ang):
+    c, s = np.cos(ang)[:, None], np.sin(ang)[:, None]
+    X, Y, Z = P[:, 0:1], P[:, 1:2], P[:, 2:3]
+    return np.concatenate([c * X + s * Z, Y, -s * X + c * Z], 1)
+
+
+def rot_x(P, ang):
+    c, s = np.cos(ang)[:, None], np.sin(ang)[:, None]
+    X, Y, Z = P[:, 0:1], P[:, 1:2], P[:, 2:3]
+    return np.concatenate([X, c * Y - s * Z, s * Y + c * Z], 1)
+
+
+# ------------------------------------------------------------------------------------------------
+# behaviours: each writes into the two wrist paths, the head (yaw, pitch) and torso paths over [a, b)
+
+def g_swipe(rng, P, t, hands, head, a, b, direction, person):
+    h = 1 - person.hand_now
+    side = 1 if h == 0 else -1
+    amp = rng.uniform(0.8, 1.6) * person.amp
+    dur = rng.uniform(0.2, 0.6) / person.tempo
+    z = rng.uniform(0.25, 0.7)
+    reps = int(rng.integers(1, 4))
+    horiz = direction in ("swipe_left", "swipe_right")
+    sgn = 1 if direction in ("swipe_left", "swipe_up") else -1
+    if horiz:
+        y = rng.uniform(-0.45, 0.35)
+        xc = side * rng.uniform(0.0, 0.4)
+        start, end = np.array([xc - sgn * amp / 2, y, z]), np.array([xc + sgn * amp / 2, y, z])
+        bulge = np.array([0, rng.uniform(-0.15, 0.15), rng.uniform(-0.1, 0.2)])
+        back_off = np.array([0, -rng.uniform(0.1, 0.35), -rng.uniform(0.0, 0.2)])
+    else:
+        x = side * rng.uniform(0.1, 0.6)
+        yc = rng.uniform(-0.25, 0.3)
+        start, end = np.array([x, yc - sgn * amp / 2, z]), np.array([x, yc + sgn * amp / 2, z])
+        bulge = np.array([side * rng.uniform(-0.1, 0.15), 0, rng.uniform(-0.1, 0.2)])
+        back_off = np.array([side * rng.uniform(0.1, 0.3), 0, -rng.uniform(0.0, 0.2)])
+    path = hands[h]
+    tt = a + rng.uniform(0.05, 0.3)
+    raise_d = max(0.35, dur * rng.uniform(1.8, 2.6))   # lifting is slower than the stroke
+    out_and_back = rng.random() < 0.45
+    if out_and_back:
+        # lift the hand to a ready point on the stroke's line, move out against the stroke's direction
+        # (slower than the stroke), stroke, and come back (slower again): people often swipe from
+        # where the hand is; the stroke is the fastest movement. Labelled from the move out on.
+        ready = start + (end - start) * rng.uniform(0.4, 0.9)
+        tt += raise_d
+        path.to(tt, ready, raise_d)
+        tt += rng.uniform(0.0, 0.3)
+        prep = dur * rng.uniform(1.2, 2.2)
+        path.to(tt + prep, start, prep)
+        tt += prep
+        reps = 1
+    else:
+        tt += raise_d
+        path.to(tt, start, raise_d)
+    for r in range(reps):
+        tt += rng.uniform(0.0, 0.2)
+        if r == 0:
+            active_start = tt
+        path.to(tt + dur / 2, (start + end) / 2 + bulge, dur / 2)
+        path.to(tt + dur, end, dur / 2)
+        tt += dur
+        active_end = tt
+        if r < reps - 1:
+            ret = dur * rng.uniform(1.6, 3.0)
+            path.to(tt + ret / 2, (start + end) / 2 + back_off, ret / 2)
+            path.to(tt + ret, start, ret / 2)
+            tt += ret
+        if tt > b - 0.6:
+            break
+    if out_and_back:
+        back = dur * rng.uniform(1.2, 2.2)
+        path.to(tt + back, ready, back)
+        tt += back
+    tt += rng.uniform(0.1, 0.4)
+    low = max(0.4, dur * rng.uniform(1.8, 2.6))
+    path.to(min(b, tt + low), person.rest_pose(h), low)
+    head_glance(rng, head, t, a, b, 0.3)
+    return active_start, active_end
+
+
+def g_push(rng, P, t, hands, head, a, b, pull, person):
+    h = 1 - person.hand_now
+    side = 1 if h == 0 else -1
+    near = np.array([side * rng.uniform(0.15, 0.5), rng.uniform(-0.35, 0.3), rng.uniform(0.0, 0.25)])
+    far = near + np.array([-side * rng.uniform(0.0, 0.25), rng.uniform(-0.1, 0.15), rng.uniform(0.75, 1.25) * person.amp])
+    s0, s1 = (far, near) if pull else (near, far)
+    dur = rng.uniform(0.3, 0.7) / person.tempo
+    reps = int(rng.integers(1, 3))
+    path = hands[h]
+    raise_d = max(0.35, dur * rng.uniform(1.8, 2.6))   # lifting is slower than the stroke
+    tt = a + rng.uniform(0.05, 0.3) + raise_d
+    path.to(tt, s0, raise_d)
+    for r in range(reps):
+        tt += rng.uniform(0.05, 0.25)
+        if r == 0:
+            active_start = tt
+        path.to(tt + dur, s1, dur)
+        tt += dur
+        active_end = tt
+        if r < reps - 1:
+            ret = dur * rng.uniform(1.6, 2.8)
+            path.to(tt + ret, s0 + np.array([0, -rng.uniform(0.05, 0.25), 0]), ret)
+            tt += ret
+        if tt > b - 0.6:
+            break
+    tt += rng.uniform(0.15, 0.5)
+    low = max(0.4, dur * rng.uniform(1.8, 2.6))
+    path.to(min(b, tt + low), person.rest_pose(h), low)
+    return active_start, active_end
+
+
+def g_wave(rng, P, t, hands, head, a, b, person):
+    h = 1 - person.hand_now
+    side = 1 if h == 0 else -1
+    if rng.random() < 0.7:   # raised hand
+        c = np.array([side * rng.uniform(0.35, 0.75), rng.uniform(0.2, 1.0), rng.uniform(0.05, 0.45)])
+    else:                    # "shaking" in front of the chest
+        c = np.array([side * rng.uniform(0.0, 0.4), rng.uniform(-0.4, 0.1), rng.uniform(0.3, 0.7)])
+    path = hands[h]
+    raise_d = rng.uniform(0.35, 0.7) / person.tempo
+    t1 = a + rng.uniform(0.05, 0.3) + raise_d
+    path.to(t1, c, raise_d)
+    t2 = max(t1 + 0.8, b - rng.uniform(0.6, 1.0))
+    path.to(t2, c, 0.01)
+    low = min(0.8, b - t2)
+    path.to(t2 + low, person.rest_pose(h), low)
+    f = rng.uniform(1.4, 3.6)
+    A = rng.uniform(0.12, 0.4) * person.amp
+    env = window(t, t1 - 0.1, t2, 0.15)
+    ph = 2 * np.pi * f * t + rng.uniform(0, 2 * np.pi)
+    path.off[:, 0] += env * A * np.sin(ph)
+    path.off[:, 1] += env * A * rng.uniform(0, 0.35) * np.cos(2 * ph)
+    path.off[:, 2] += env * A * rng.uniform(0, 0.3) * np.sin(ph)
+    return t1, t2
+
+
+def g_clap(rng, P, t, hands, head, a, b, person):
+    y, z = rng.uniform(-0.45, 0.25), rng.uniform(0.3, 0.7)
+    xc = rng.uniform(-0.15, 0.15)
+    gap = rng.uniform(0.25, 0.5) * person.amp
+    raise_d = rng.uniform(0.35, 0.7) / person.tempo
+    t1 = a + rng.uniform(0.05, 0.3) + raise_d
+    t2 = max(t1 + 0.8, b - rng.uniform(0.6, 1.0))
+    f = rng.uniform(1.4, 3.2)
+    env = window(t, t1 - 0.05, t2, 0.1)
+    osc = 0.5 * (1 + np.cos(2 * np.pi * f * (t - t1)))      # 1 apart .. 0 together
+    for h in range(2):
+        side = 1 if h == 0 else -1
+        c = np.array([xc + side * 0.06, y, z])
+        hands[h].to(t1, c + np.array([side * gap, 0, 0]), raise_d)
+        hands[h].to(t2, c + np.array([side * gap, 0, 0]), 0.01)
+        low = min(0.8, b - t2)
+        hands[h].to(t2 + low, P.rest_pose(h), low)
+        hands[h].off[:, 0] += env * side * gap * (osc - 1)
+        hands[h].off[:, 2] += env * 0.05 * (1 - osc)
+    return t1, t2
+
+
+def head_glance(rng, head, t, a, b, p):
+    if rng.random() < p:
+        c = rng.uniform(a, b)
+        d = rng.uniform(0.3, 1.0)
+        head["yaw"] += window(t, c, c + d, 0.25) * math.radians(rng.uniform(-35, 35))
+
+
+def idle(rng, P, t, hands, head, torso, a, b, person):
+    """One `none` behaviour over [a, b)."""
+    kind = rng.choice(["still", "talking", "head_turn", "scratch", "typing", "wheel", "drink", "reach", "lean",
+                       "cross", "chin", "stretch", "fidget"],
+                      p=[0.1, 0.12, 0.1, 0.08, 0.08, 0.07, 0.07, 0.07, 0.08, 0.05, 0.06, 0.03, 0.09])
+    h = int(rng.integers(2))
+    side = 1 if h == 0 else -1
+    dur = b - a
+    if kind == "talking":
+        f = rng.uniform(2, 5)
+        head["pitch"] += window(t, a, b, 0.3) * math.radians(rng.uniform(2, 7)) * np.sin(2 * np.pi * f * t)
+        head["yaw"] += window(t, a, b, 0.3) * math.radians(rng.uniform(3, 12)) * np.sin(2 * np.pi * f / 3 * t + 1)
+        if rng.random() < 0.6:   # small hand movements while talking
+            c = np.array([side * rng.uniform(0.1, 0.5), rng.uniform(-0.8, -0.3), rng.uniform(0.3, 0.6)])
+            hands[h].to(a + 0.7, c, 0.6)
+            amp = rng.uniform(0.04, 0.15)
+            hands[h].off += window(t, a + 0.7, b - 0.7, 0.3)[:, None] * amp * np.stack(
+                [np.sin(2 * np.pi * rng.uniform(0.7, 2) * t), np.sin(2 * np.pi * rng.uniform(0.5, 1.5) * t + 2),
+                 0.5 * np.sin(2 * np.pi * rng.uniform(0.5, 1.5) * t)], 1)
+            hands[h].to(b, person.rest_pose(h), min(0.7, dur / 3))
+    elif kind == "head_turn":
+        c = rng.uniform(a, max(a, b - 1.5))
+        head["yaw"] += window(t, c, c + rng.uniform(0.5, 2.0), 0.4) * math.radians(rng.uniform(-60, 60))
+        head["pitch"] += window(t, c, c + rng.uniform(0.5, 1.5), 0.4) * math.radians(rng.uniform(-15, 15))
+    elif kind in ("scratch", "chin", "drink"):
+        if kind == "scratch":
+            c = np.array([side * rng.uniform(0.0, 0.25), person.head_h + rng.uniform(-0.2, 0.25), rng.uniform(0.0, 0.2)])
+        elif kind == "chin":
+            c = np.array([side * rng.uniform(-0.05, 0.1), person.head_h - rng.uniform(0.15, 0.3), rng.uniform(0.1, 0.3)])
+        else:
+            c = np.array([side * rng.uniform(0.0, 0.1), person.head_h - rng.uniform(0.05, 0.15), rng.uniform(0.15, 0.35)])
+        go = rng.uniform(0.5, 1.1)
+        t1 = a + rng.uniform(0, 0.3) + go
+        hands[h].to(t1, c, go)
+        hold = max(t1 + 0.3, b - go - rng.uniform(0, 0.3))
+        hands[h].to(hold, c, 0.01)
+        hands[h].to(min(b, hold + go), person.rest_pose(h), go)
+        if kind == "scratch":
+            f, amp = rng.uniform(3, 7), rng.uniform(0.015, 0.07)
+            hands[h].off[:, 0] += window(t, t1, hold, 0.1) * amp * np.sin(2 * np.pi * f * t)
+            hands[h].off[:, 1] += window(t, t1, hold, 0.1) * amp * 0.6 * np.cos(2 * np.pi * f * t)
+        if kind == "drink":
+            head["pitch"] += window(t, t1, hold, 0.3) * math.radians(rng.uniform(-20, -5))
+    elif kind == "typing":
+        for hh in range(2):
+            s = 1 if hh == 0 else -1
+            hands[hh].to(a + 0.6, person.rest_pose(hh, "typing"), 0.6)
+            hands[hh].off += window(t, a + 0.6, b, 0.2)[:, None] * np.stack(
+                [0.03 * np.sin(2 * np.pi * rng.uniform(2, 6) * t + s), 0.02 * np.sin(2 * np.pi * rng.uniform(3, 8) * t),
+                 np.zeros_like(t)], 1) * rng.uniform(0.5, 2)
+        head["pitch"] += window(t, a, b, 0.4) * math.radians(rng.uniform(-15, 0))
+    elif kind == "wheel":
+        ang = window(t, a + 0.5, b, 0.4) * math.radians(rng.uniform(-25, 25)) * np.sin(2 * np.pi * rng.uniform(0.15, 0.5) * t)
+        for hh in range(2):
+            s = 1 if hh == 0 else -1
+            base = person.rest_pose(hh, "wheel")
+            hands[hh].to(a + 0.6, base, 0.6)
+            hands[hh].off[:, 1] += -s * 0.45 * np.sin(ang)
+    elif kind == "reach":     # slow reach for something on the desk, and back
+        tgt = np.array([side * rng.uniform(0.5, 1.3), rng.uniform(-1.0, -0.3), rng.uniform(0.4, 0.9)])
+        go = rng.uniform(1.0, 2.0)
+        t1 = a + rng.uniform(0, 0.4) + go
+        hands[h].to(t1, tgt, go)
+        hands[h].to(min(b, t1 + 0.3 + go), person.rest_pose(h), go)
+    elif kind == "lean":
+        c = rng.uniform(a, max(a, b - 2.0))
+        torso["z"] += window(t, c, c + rng.uniform(0.8, 2.5), rng.uniform(0.4, 1.0)) * rng.uniform(-0.9, 0.6)
+        torso["y"] += window(t, c, c + 1.0, 0.5) * rng.uniform(-0.1, 0.05)
+    elif kind == "cross":
+        for hh in range(2):
+            hands[hh].to(a + 1.0, person.rest_pose(hh, "crossed"), rng.uniform(0.6, 1.0))
+            hands[hh].to(b, person.rest_pose(hh, "crossed"), 0.01)
+    elif kind == "stretch":
+        go = rng.uniform(0.8, 1.5)
+        for hh in range(2):
+            s = 1 if hh == 0 else -1
+            top = np.array([s * rng.uniform(0.3, 0.6), rng.uniform(1.2, 1.7), rng.uniform(-0.1, 0.2)])
+            hands[hh].to(a + go, top, go)
+            hands[hh].to(min(b, a + 2 * go + 0.5), person.rest_pose(hh), go)
+    elif kind == "fidget":   # small, slow hand repositioning near rest
+        for tt in np.sort(rng.uniform(a, b, int(rng.integers(1, 4)))):
+            hands[h].to(tt, person.rest_pose(h) + rng.normal(0, [0.12, 0.1, 0.1]), rng.uniform(0.5, 1.2))
+    head_glance(rng, head, t, a, b, 0.3)
+
+
+# ------------------------------------------------------------------------------------------------
+
+def make_clip(seed, seconds, heldout, none_only=False):
+    rng = np.random.default_rng(seed)
+    person, cam = Person(rng, heldout), Camera(rng, heldout)
+    fps = cam.fps
+    N = int(round(seconds * fps))
+    t = np.arange(N) / fps
+    hands = [Path(t, person.rest_pose(0)), Path(t, person.rest_pose(1))]
+    head = {"yaw": np.full(N, math.radians(rng.uniform(-10, 10))), "pitch": np.full(N, math.radians(rng.uniform(-8, 8)))}
+    torso = {"z": np.zeros(N), "y": np.zeros(N)}
+    segments, nobody = [], np.zeros(N, bool)
+    # segment plan: none, gesture, none, gesture, ... (balanced gestures per clip)
+    order = list(rng.permutation(GESTURES)) if not none_only else []
+    tt = 0.0
+    plan = []
+    while tt < seconds - 0.5:
+        dn = rng.uniform(1.2, 3.0) if not none_only else seconds
+        plan.append(("none", tt, min(seconds, tt + dn)))
+        tt += dn
+        if order and tt < seconds - 1.5:
+            g = order.pop()
+            dg = rng.uniform(2.2, 4.0) if g not in ("wave", "clap") else rng.uniform(2.2, 4.2)
+            plan.append((g, tt, min(seconds, tt + dg)))
+            tt += dg
+    for lab, a, b in plan:
+        person.hand_now = 0 if person.right_handed else 1
+        if rng.random() < 0.2:
+            person.hand_now = 1 - person.hand_now
+        act = (a, b)
+        if lab == "none":
+            # one or two behaviours; sometimes nobody there (the person left or the camera is covered)
+            if rng.random() < (0.12 if not none_only else 0.4) and b - a > 1.5:
+                c = rng.uniform(a, b - 1.0)
+                nobody[(t >= c) & (t < min(b, c + rng.uniform(1.0, 4.0)))] = True
+            k = 2 if b - a > 3 and rng.random() < 0.5 else 1
+            edges = np.linspace(a, b, k + 1)
+            for i in range(k):
+                idle(rng, person, t, hands, head, torso, edges[i], edges[i + 1], person)
+        elif lab.startswith("swipe"):
+            act = g_swipe(rng, person, t, hands, head, a, b, lab, person)
+        elif lab in ("push", "pull"):
+            act = g_push(rng, person, t, hands, head, a, b, lab == "pull", person)
+        elif lab == "wave":
+            act = g_wave(rng, person, t, hands, head, a, b, person)
+        else:
+            act = g_clap(rng, person, t, hands, head, a, b, person)
+        # The gesture's label starts 0.1 s before its first stroke / oscillation (raising the hand or moving
+        # it out before it is `none`) and lasts until 0.8 s after the last one (0.5 s for wave/clap), while the stroke is
+        # still in the model's 1.2 s window; lowering the hand after that is `none`. The first 0.5 s of a
+        # segment are not trained on (train.py ignore_s).
+        g0 = max(a, act[0] - 0.1) if lab != "none" else a
+        end = min(b, act[1] + (0.5 if lab in ("wave", "clap") else 0.8)) if lab != "none" else b
+        for lab2, a2, b2 in (("none", a, g0), (lab, g0, end), ("none", end, b)):
+            if b2 - a2 < 1e-3:
+                continue
+            if segments and segments[-1]["label"] == lab2 and abs(segments[-1]["end"] - round(float(a2), 4)) < 1e-3:
+                segments[-1]["end"] = round(float(b2), 4)
+            else:
+                segments.append({"start": round(float(a2), 4), "end": round(float(b2), 4), "label": str(lab2)})
+    kp = render(rng, person, cam, t, hands, head, torso, nobody)
+    meta = {"fps": fps, "size": [cam.W, cam.H], "segments": segments, "rest": str(person.rest),
+            "right_handed": bool(person.right_handed)}
+    return kp, meta
+
+
+def render(rng, person, cam, t, hands, head, torso, nobody):
+    N = len(t)
+    fps = cam.fps
+    # torso: sway, breathing, yaw, lean
+    sway = np.stack([smooth_noise(rng, N, fps, 1.5, 0.04), smooth_noise(rng, N, fps, 2.0, 0.02)
+                     + 0.008 * np.sin(2 * np.pi * rng.uniform(0.2, 0.35) * t), torso["z"] + smooth_noise(rng, N, fps, 3.0, 0.08)], 1)
+    sway[:, 1] += torso["y"]
+    tyaw = smooth_noise(rng, N, fps, 3.0, math.radians(5)) + math.radians(rng.uniform(-12, 12))
+    J = np.zeros((N, 17, 3))
+    S = np.array([[0.5, 0, 0], [-0.5, 0, 0]])
+    J[:, 5] = rot_y(np.tile(S[0], (N, 1)), tyaw)
+    J[:, 6] = rot_y(np.tile(S[1], (N, 1)), tyaw)
+    J[:, 11] = rot_y(np.tile([person.hip_x, person.hip_y, -0.1], (N, 1)), tyaw * 0.5)
+    J[:, 12] = rot_y(np.tile([-person.hip_x, person.hip_y, -0.1], (N, 1)), tyaw * 0.5)
+    for k, (x, y) in zip(range(13, 17), [(0.3, -2.6), (-0.3, -2.6), (0.3, -3.6), (-0.3, -3.6)]):
+        J[:, k] = np.array([x, y, 0.3])
+    # head: points in the head frame, rotated by yaw and pitch, around the head centre above the neck
+    hc = np.array([0, person.head_h, 0.05])
+    hp = {0: [0, 0, 0.18], 1: [0.08, 0.07, 0.14], 2: [-0.08, 0.07, 0.14], 3: [0.2, 0.03, -0.02], 4: [-0.2, 0.03, -0.02]}
+    yaw = head["yaw"] + tyaw + smooth_noise(rng, N, fps, 1.0, math.radians(3))
+    pitch = head["pitch"] + smooth_noise(rng, N, fps, 1.0, math.radians(2))
+    ear_behind = np.zeros((N, 2), bool)
+    for k, p in hp.items():
+        q = rot_y(rot_x(np.tile(p, (N, 1)), pitch), yaw)
+        J[:, k] = hc + q
+        if k in (3, 4):
+            ear_behind[:, k - 3] = q[:, 2] < -0.06
+    # arms
+    for h in range(2):
+        side = 1 if h == 0 else -1
+        Wp = hands[h].eval()
+        E, Wc = ik_elbow(J[:, 5 + h], Wp, person.ua, person.fa, side)
+        J[:, 7 + h], J[:, 9 + h] = E, Wc
+    J = J + sway[:, None, :]
+    # perspective projection (X = the person's left = image right)
+    k = cam.Z0 / np.maximum(cam.Z0 - J[..., 2], 0.8)
+    x = J[..., 0] * k * cam.sw
+    y = -J[..., 1] * k * cam.sw
+    cr, sr = math.cos(cam.roll), math.sin(cam.roll)
+    px = cam.cx + cr * x - sr * y
+    py = cam.cy + sr * x + cr * y
+    # detector model
+    nz = NOISE
+    # per clip: camera/lighting quality (a desk webcam in daylight scores higher and jitters less than
+    # the measured car-simulator clips)
+    quality = rng.uniform(-0.05, 0.3)
+    jit = np.array([nz["jitter"][g] for g in GROUP]) * cam.sw * math.exp(rng.uniform(-0.7, 0.3))
+    a = nz["ar"] ** (30.0 / fps)
+    e = rng.normal(0, 1, (N, 17, 2)) * jit[None, :, None] * math.sqrt(1 - a * a)
+    acc = rng.normal(0, 1, (17, 2)) * jit[:, None]
+    noise = np.empty_like(e)
+    for i in range(N):
+        acc = a * acc + e[i]
+        noise[i] = acc
+    # fast hands blur: extra jitter and lower scores
+    speed = np.zeros((N, 17))
+    speed[1:] = np.hypot(np.diff(px, axis=0), np.diff(py, axis=0)) * fps / cam.sw    # shoulder widths / s
+    blur = np.clip((speed - 1.5) / 4.0, 0, 1)
+    noise += rng.normal(0, 1, (N, 17, 2)) * (0.04 * cam.sw * blur)[..., None]
+    px, py = px + noise[..., 0], py + noise[..., 1]
+    mean = np.array([nz["score_visible"][g][0] for g in GROUP])
+    std = np.array([nz["score_visible"][g][1] for g in GROUP])
+    base = np.clip(mean + quality + std * smooth_noise_2d(rng, N, 17, fps, 0.7), 0.02, 0.98)
+    score = np.clip(base + rng.normal(0, 0.03, (N, 17)) - 0.25 * blur, 0.01, 0.99)
+    hidden = (px < -0.02 * cam.W) | (px > 1.02 * cam.W) | (py < -0.02 * cam.H) | (py > 1.02 * cam.H)
+    hidden[:, 9:11] |= J[:, 9:11, 1] < person.desk_y
+    hidden[:, 7:9] |= J[:, 7:9, 1] < person.desk_y - 0.3
+    hidden[:, 3:5] |= ear_behind
+    hidden[:, 13:] = True
+    hs = np.clip(rng.normal(nz["score_hidden"][0], nz["score_hidden"][1], (N, 17)), 0.01, 0.5)
+    score = np.where(hidden, hs, score)
+    px = np.where(hidden, np.clip(px, 0, cam.W - 1) + rng.normal(0, 0.05 * cam.sw, (N, 17)), px)
+    py = np.where(hidden, np.clip(py, 0, cam.H - 1) + rng.normal(0, 0.05 * cam.sw, (N, 17)), py)
+    # drop-outs of 1-5 frames
+    dr = np.array([nz["dropout_rate"][g] for g in GROUP])
+    starts = rng.random((N, 17)) < dr[None, :] / 3.0 * (30.0 / fps)
+    for i, j in zip(*np.nonzero(starts)):
+        L = int(rng.integers(1, 6)) * max(1, int(round(fps / 30)))
+        score[i:i + L, j] = rng.uniform(0.02, 0.25)
+    # left/right swaps (wrists or elbows) and outliers
+    for i in np.nonzero(rng.random(N) < nz["swap_rate"])[0]:
+        a2 = int(rng.choice([7, 9]))
+        px[i, [a2, a2 + 1]] = px[i, [a2 + 1, a2]]
+        py[i, [a2, a2 + 1]] = py[i, [a2 + 1, a2]]
+    fr = 30.0 / fps                       # rates are per frame at 30 fps
+    orate = np.array([nz["outlier_rate"][g] for g in GROUP]) * fr
+    for i, j in zip(*np.nonzero(rng.random((N, 17)) < orate[None, :])):
+        px[i, j] += rng.normal(0, 0.8 * cam.sw)
+        py[i, j] += rng.normal(0, 0.8 * cam.sw)
+        score[i, j] = rng.uniform(0.1, 0.45)
+    wrate = np.array([nz["wander_rate"][g] for g in GROUP]) * fr
+    for i, j in zip(*np.nonzero(rng.random((N, 17)) < wrate[None, :])):
+        L = int(rng.integers(3, 21) / fr)
+        ang, r = rng.uniform(0, 2 * np.pi), rng.uniform(0.3, 1.0) * cam.sw
+        px[i:i + L, j] += r * math.cos(ang) + rng.normal(0, 0.05 * cam.sw, len(px[i:i + L]))
+        py[i:i + L, j] += r * math.sin(ang) + rng.normal(0, 0.05 * cam.sw, len(py[i:i + L]))
+        score[i:i + L, j] = np.minimum(score[i:i + L, j], rng.uniform(0.1, 0.35))
+    kp = np.stack([px, py, score], 2).astype(np.float32)
+    miss = nobody | (rng.random(N) < nz["frame_miss_rate"])
+    kp[miss] = 0.0
+    return kp
+
+
+def smooth_noise_2d(rng, N, K, fps, tau):
+    a = math.exp(-1.0 / (fps * tau))
+    out = np.empty((N, K))
+    acc = rng.normal(0, 1, K)
+    e = rng.normal(0, math.sqrt(1 - a * a), (N, K))
+    for i in range(N):
+        acc = a * acc + e[i]
+        out[i] = acc
+    return out
+
+
+def generate(out, clips, heldout_clips, seconds, seed, none_clips):
+    os.makedirs(os.path.join(out, "kp"), exist_ok=True)
+    rows = []
+    rs = np.random.default_rng(seed)
+    test = set(rs.choice(clips, size=int(round(0.15 * clips)), replace=False).tolist())
+    jobs = [("train" if i not in test else "random-test", seed * 1000 + i, False) for i in range(clips)]
+    jobs += [("train", seed * 1000 + 500 + i, True) for i in range(none_clips)]
+    jobs += [("heldout", (seed + 77) * 1000 + i, False) for i in range(heldout_clips)]
+    for n, (split, s, none_only) in enumerate(jobs):
+        kp, meta = make_clip(s, seconds, split == "heldout", none_only)
+        name = f"kp/{split}-{n:04d}.npy"
+        np.save(os.path.join(out, name), kp)
+        rows.append({"file": name, "split": split, "seed": int(s), **meta})
+        if (n + 1) % 50 == 0:
+            print(f"gen_pose: {n + 1}/{len(jobs)}", flush=True)
+    with open(os.path.join(out, "manifest.json"), "w") as f:
+        json.dump({"classes": CLASSES, "seconds": seconds, "kind": "pose", "noise": NOISE, "clips": rows}, f, indent=1)
+    print(f"gen_pose: {len(rows)} clips -> {out}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("out")
+    ap.add_argument("--clips", type=int, default=300)
+    ap.add_argument("--none-clips", type=int, default=30, help="extra training clips of `none` behaviour only")
+    ap.add_argument("--heldout-clips", type=int, default=48)
+    ap.add_argument("--seconds", type=float, default=30.0)
+    ap.add_argument("--seed", type=int, default=9001)
+    a = ap.parse_args()
+    generate(a.out, a.clips, a.heldout_clips, a.seconds, a.seed, a.none_clips)
+
+
+if __name__ == "__main__":
+    main()
