@@ -51,6 +51,7 @@ struct HandOutputs {
     float presence = 0, handedness = 0;
 };
 
+// One instance per thread (not safe to share), like PoseNet.
 class HandLandmarks {
 public:
     static constexpr int kInputSize = 224;

@@ -62,6 +62,8 @@ struct PoseHeads {
     std::vector<float> offset;      // 34 x 48 x 48, same order
 };
 
+// One PoseNet per thread: an instance holds the network's buffers and the tracking state and is not
+// safe to share between threads; independent instances are.
 class PoseNet {  // MoveNet Lightning through OpenCV DNN, + crop tracking
 public:
     static constexpr int kInputSize = 192;        // network input, square
