@@ -71,8 +71,8 @@ public:
 
     // Loads the converted ONNX file and checks its outputs' shapes with one dry run. Throws
     // FeatureError with one line (missing file, unreadable/corrupt ONNX, wrong outputs).
-    // max_threads: OpenCV's thread count is process-global (cv::setNumThreads), and OpenCV runs only
-    // one parallel region at a time (a second caller runs its region serially), so load() LOWERS the
+    // max_threads: OpenCV's thread count is process-global (cv::setNumThreads; with Debian's TBB
+    // backend every parallel region of the process shares that many workers), so load() LOWERS the
     // global count to max_threads when it is higher (never raises it); 0 leaves it alone.
     static PoseNet load(const std::filesystem::path& onnx, int max_threads = 2);
     PoseNet(PoseNet&&) noexcept;
