@@ -28,6 +28,8 @@ PACKAGES=(
   fluidsynth fluid-soundfont-gm timgm6mb-soundfont
   # more General MIDI soundfonts for the genre model's training data (models/training/gen_audio.py)
   musescore-general-soundfont-small csound-soundfont opl3-soundfont
+  # real sampled drum kits (AVL soundfonts, Hydrogen's TR-808 and GM rock kits) and espeak-ng voices
+  avldrums.lv2-soundfont hydrogen-data espeak-ng
   # headless GUI tests and screenshots
   xvfb xauth x11-apps imagemagick
   # the Debian package (cpack -G DEB): man pages, Depends via dpkg-shlibdeps, AppStream check;

@@ -15,7 +15,13 @@ Splits (manifest.json lists every clip with its parameters):
            (Tried with 28 per genre: held-out accuracy did not improve, 78.9 % vs 82.2 %.)
   heldout  soundfont TimGM6mb (never used in training) and tempos inside the held-out band.
 
-Usage: gen_audio.py OUT_DIR [--per-genre N] [--heldout-per-genre N] [--seconds S] [--seed S]
+With --realistic (an experiment for real recordings, issue 12; the shipped model does NOT use it):
+drums rendered apart with a real sampled kit (AVL Black Pearl / Red Zeppelin soundfonts, or per song
+Hydrogen's TR-808 / GM rock kit through drumkit.py), an espeak-ng voice on most songs (vocals.py:
+sung, rapped, screamed, crooned; held-out songs use voices never used in training) and a random
+mixing / mastering / playback chain (production.py) before the augmentation above.
+
+Usage: gen_audio.py OUT_DIR [--per-genre N] [--heldout-per-genre N] [--seconds S] [--seed S] [--realistic]
        gen_audio.py --demo OUT.wav SEGMENTS.json   (the bundled demo clip, held-out style)
 """
 import argparse
@@ -30,12 +36,30 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from compose import GENRES, compose, tempo_for  # noqa: E402
+from drumkit import HydrogenKit, drum_hits  # noqa: E402
 from midi import Midi  # noqa: E402
+from production import master  # noqa: E402
+from vocals import HELDOUT_VOICES, TRAIN_VOICES, VocalBank, line, style_for  # noqa: E402
 
 SR = 22050
 SF_DIRS = ["/usr/share/sounds/sf2", "/usr/share/sounds/sf3"]
 TRAIN_SOUNDFONTS = ["FluidR3_GM.sf2", "MuseScore_General_Lite.sf3", "sf_GMbank.sf2"]
 HELDOUT_SOUNDFONTS = ["TimGM6mb.sf2"]
+# real sampled acoustic drum kits (AVL Drumkits, avldrums.lv2-soundfont); None = the soundfont's own GM kit
+DRUM_KITS = ["Black_Pearl_4_LV2.sf2", "Red_Zeppelin_4_LV2.sf2", None]
+# Hydrogen sample kits (hydrogen-data) used instead, per song: genre -> (kit, probability)
+H2_KITS = {"hiphop": ("TR808EmulationKit", 0.5), "disco": ("TR808EmulationKit", 0.15), "pop": ("TR808EmulationKit", 0.2),
+           "rock": ("GMRockKit", 0.3), "metal": ("GMRockKit", 0.3), "blues": ("GMRockKit", 0.2),
+           "country": ("GMRockKit", 0.2), "reggae": ("GMRockKit", 0.2), "jazz": ("GMRockKit", 0.1)}
+_H2 = {}
+
+
+def hydrogen_kit(name):
+    if name not in _H2:
+        _H2[name] = HydrogenKit(name, SR)
+    return _H2[name]
+
+
 EXTRA_SOUNDFONTS = ["OPL-3_FM_128M.sf2"]     # extra training clips (FM synthesis: a very different timbre)
 GAP_S = 2.5
 
@@ -46,6 +70,18 @@ def sf_path(name):
         if os.path.exists(p):
             return p
     raise SystemExit(f"gen_audio: soundfont {name} not found (run scripts/setup-deps.sh)")
+
+
+def split_drums(midi, to_channel_1=True):
+    """(midi without channel 10, channel-10 events; moved to channel 1 for a drum-kit soundfont
+    whose kit is an ordinary bank 0 / program 0 preset)."""
+    rest, drums = Midi(), Midi()
+    for tick, order, data in midi.events:
+        if data[0] >= 0x80 and data[0] & 0x0F == 9:
+            drums.events.append((tick, order, (bytes([data[0] & 0xF0]) + data[1:]) if to_channel_1 else data))
+        else:
+            rest.events.append((tick, order, data))
+    return rest, drums
 
 
 def render(midi, sf, seconds_total):
@@ -111,21 +147,51 @@ def write_wav(path, x):
         w.writeframes(pcm.tobytes())
 
 
-def make_batch(jobs, sf, seconds, out_dir, rng_aug):
-    """jobs: list of (name, genre, tempo, seed). Renders all songs in one fluidsynth run."""
+def make_batch(jobs, sf, seconds, out_dir, rng_aug, bank=None, realistic=False):
+    """jobs: list of (name, genre, tempo, seed). Renders all songs in one fluidsynth run.
+    realistic: drums from a real sampled kit (random per batch), a voice on most songs (vocals.py)
+    and a random mixing / mastering / playback chain (production.py) before augment()."""
     midi = Midi()
     params = []
     for i, (name, genre, tempo, seed) in enumerate(jobs):
         t0 = 1.0 + i * (seconds + GAP_S)
         p = compose(midi, genre, np.random.default_rng(seed), t0, seconds, tempo)
         params.append((t0, p))
-    x = render(midi, sf, 1.0 + len(jobs) * (seconds + GAP_S))
+    total = 1.0 + len(jobs) * (seconds + GAP_S)
+    kit = DRUM_KITS[int(rng_aug.integers(len(DRUM_KITS)))] if realistic else None
+    if realistic:   # drums rendered apart, so each song can get its own kit and drum level
+        rest, drums = split_drums(midi, to_channel_1=kit is not None)
+        x = render(rest, sf, total)
+        dr = render(drums, kit or sf, total)
+        m = min(len(x), len(dr))
+        x, dr = x[:m], dr[:m]
+    else:
+        x = render(midi, sf, total)
     rows = []
     for (name, genre, tempo, seed), (t0, p) in zip(jobs, params):
         a = int(t0 * SR)
-        clip = augment(x[a:a + int(seconds * SR)], rng_aug)
+        clip = x[a:a + int(seconds * SR)].copy()
+        style = "none"
+        drum_src = kit or sf
+        if realistic:
+            d = dr[a:a + len(clip)]
+            h2 = H2_KITS.get(genre)
+            if h2 and rng_aug.random() < h2[1]:   # a sampled drum machine / kit instead
+                d = hydrogen_kit(h2[0]).render(drum_hits(midi, t0, seconds), seconds)[:len(clip)]
+                d *= float(np.sqrt(np.mean(dr[a:a + len(clip)] ** 2)) + 1e-6) / (float(np.sqrt(np.mean(d ** 2))) + 1e-6)
+                drum_src = h2[0]
+            clip = clip + d * 10 ** (rng_aug.uniform(-5, 4) / 20)
+            style = style_for(genre, rng_aug) if bank is not None else "none"
+            v = line(bank, rng_aug, seconds, tempo, style) if style != "none" else None
+            if v is not None and np.any(v):
+                on = np.abs(v) > 1e-4
+                vr = float(np.sqrt(np.mean(v[on] ** 2)) + 1e-9)
+                cr = float(np.sqrt(np.mean(clip ** 2)) + 1e-9)
+                clip = clip + v * (cr / vr) * 10 ** (rng_aug.uniform(-8, 2) / 20)
+            clip = master(clip, SR, rng_aug)
+        clip = augment(clip, rng_aug)
         write_wav(os.path.join(out_dir, name + ".wav"), clip)
-        rows.append(dict(p, file=name + ".wav", soundfont=sf, seed=seed))
+        rows.append(dict(p, file=name + ".wav", soundfont=sf, seed=seed, drums=drum_src, voice=style))
     return rows
 
 
@@ -152,7 +218,8 @@ def generate_extra(out_dir, per_genre, seconds, seed, batch=10):
     return rows
 
 
-def generate(out_dir, per_genre, heldout_per_genre, seconds, seed, extra_per_genre=0, only_extra=False, batch=10):
+def generate(out_dir, per_genre, heldout_per_genre, seconds, seed, extra_per_genre=0, only_extra=False, batch=10,
+             realistic=False):
     os.makedirs(out_dir, exist_ok=True)
     if only_extra:   # add the extra clips to an existing data set
         man = json.load(open(os.path.join(out_dir, "manifest.json")))
@@ -180,12 +247,15 @@ def generate(out_dir, per_genre, heldout_per_genre, seconds, seed, extra_per_gen
         split_of[str(n)] = "random-test"
     rows = []
     rng_aug = np.random.default_rng(seed + 1)
+    # voices: held-out songs are sung by espeak-ng voices never used in training
+    banks = {sf: VocalBank(SR, np.random.default_rng(seed + 2), HELDOUT_VOICES if sf in HELDOUT_SOUNDFONTS else TRAIN_VOICES)
+             for sf in jobs} if realistic else {sf: None for sf in jobs}
     for sf in sorted(jobs):
         js = jobs[sf]
         order = rng.permutation(len(js))
         js = [js[i] for i in order]
         for b in range(0, len(js), batch):
-            rows += make_batch(js[b:b + batch], sf, seconds, out_dir, rng_aug)
+            rows += make_batch(js[b:b + batch], sf, seconds, out_dir, rng_aug, banks[sf], realistic)
             print(f"gen_audio: {sf} {min(b + batch, len(js))}/{len(js)}", flush=True)
     for r in rows:
         r["split"] = split_of[r["file"][:-4]]
@@ -241,11 +311,14 @@ def main():
     ap.add_argument("--seconds", type=float, default=12.0)
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--demo", nargs=2, metavar=("WAV", "JSON"))
+    ap.add_argument("--realistic", action="store_true",
+                    help="real sampled drum kits, espeak-ng voices and a mastering chain (not used by the shipped model)")
     a = ap.parse_args()
     if a.demo:
         demo(*a.demo)
     elif a.out:
-        generate(a.out, a.per_genre, a.heldout_per_genre, a.seconds, a.seed, a.extra_per_genre, a.only_extra)
+        generate(a.out, a.per_genre, a.heldout_per_genre, a.seconds, a.seed, a.extra_per_genre, a.only_extra,
+                 realistic=a.realistic)
     else:
         ap.error("give OUT_DIR or --demo")
 
