@@ -167,3 +167,25 @@ TEST(PipelinePose, RenderedPersonThroughThePipelineBothModesAgree) {
     }
     EXPECT_GT(compared, 20);
 }
+
+TEST(PipelinePose, LiveCameraOnThePosePathFailsCleanly) {
+    if (!fs::exists(network())) GTEST_SKIP() << network() << " missing (run scripts/setup-pose-models.sh)";
+    // A live source (frames dropped, not queued, when the network falls behind) that delivers
+    // 120 plain frames at ~500 fps, then fails like an unplugged camera.
+    Pipeline p;
+    PipelineConfig c;
+    c.source = "camera:test-cam";
+    c.model_path = colive::test::tiny_pose_model().string();
+    c.pose_network = network();
+    c.make_source = [] { return std::make_unique<colive::test::FailingCamera>(120); };
+    p.start(c);
+    EXPECT_EQ(p.wait_finished(60s), PipelineState::Error);
+    const auto s = p.snapshot();
+    EXPECT_NE(s.message.find("unplugged"), std::string::npos) << s.message;
+    EXPECT_TRUE(s.pose_enabled);
+    EXPECT_GT(s.pose_frames, 0u);
+    EXPECT_EQ(s.pose_nobody_frames, s.pose_frames);   // plain coloured frames: nobody there
+    EXPECT_TRUE(s.nobody_in_view);
+    EXPECT_GT(s.tokens, 5);
+    EXPECT_EQ(p.live_threads(), 0);
+}
