@@ -26,8 +26,9 @@ RATE = 10.0
 USED = 13
 
 
-def tokens(kp, times, thr=THR, rate=RATE):
-    """kp (T, 17, 3) float, times (T,) seconds (increasing, no gaps over 2 s) -> (K, 128) float64."""
+def tokens(kp, times, thr=THR, rate=RATE, version=1):
+    """kp (T, 17, 3) float, times (T,) seconds (increasing, no gaps over 2 s) -> (K, 128) float64
+    (pose-kp-v1) or (K, 190) (version 2: pose-kp-v2 = v1 + the rest-relative block)."""
     T_ = 1.0 / rate
     t0 = times[0]
     # ---- per frame: usable flag, normalised coordinates, visibility
@@ -231,6 +232,85 @@ def tokens(kp, times, thr=THR, rate=RATE):
         if obs["ratios"]:
             x[118] = np.mean(obs["ratios"])
         x[119] = 1.0 if last_usable_t is None else min(2.0, max(0.0, t_tok - last_usable_t)) / 2
+    if version == 2:
+        return np.concatenate([out, rest_block(hist, T_)], axis=1)
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# pose-kp-v2: [128, 190), from the per-token positions alone (see pose_tokens.h)
+
+V2_DIM = 62
+HIST2 = 15          # tokens in the long history (1.5 s)
+REST_TAU = 4.0      # s
+REST_STALE = 40     # tokens without a robust position: the rest position is forgotten
+AWAY = 0.3          # shoulder widths from rest = away
+TOGETHER = 0.2      # wrists this close = on one spot
+
+
+def rest_block(hist, T_):
+    K = len(hist)
+    out = np.zeros((K, V2_DIM))
+    A = 1 - math.exp(-T_ / REST_TAU)
+    joints = (9, 7, 10, 8)                          # left wrist, left elbow, right wrist, right elbow
+    R = {j: [] for j in joints}                     # robust position per token (or None)
+    rest = {j: None for j in joints}
+    miss = {j: 0 for j in joints}
+    for k in range(K):
+        for j in joints:
+            seen = [hist[i]["pos"][j] for i in range(max(0, k - 2), k + 1)
+                    if hist[i]["present"] and hist[i]["vis"][j]]
+            r = np.median(np.array(seen), axis=0) if len(seen) >= 2 else None
+            R[j].append(r)
+            if r is not None:
+                rest[j] = r.copy() if rest[j] is None else rest[j] + A * (r - rest[j])
+                miss[j] = 0
+            else:
+                miss[j] += 1
+                if miss[j] >= REST_STALE:
+                    rest[j] = None
+        if not hist[k]["present"]:
+            continue
+        x = out[k]
+        lo = max(0, k - HIST2 + 1)
+        ext = []
+        for h in range(2):
+            w, el = joints[2 * h], joints[2 * h + 1]
+            o = 20 * h
+            if rest[w] is not None and R[w][k] is not None:
+                x[o:o + 2] = R[w][k] - rest[w]
+                x[o + 2] = 1.0
+            if rest[el] is not None and R[el][k] is not None:
+                x[o + 3:o + 5] = R[el][k] - rest[el]
+            e_w = 0.0
+            if rest[w] is not None:
+                D = [(k - i, R[w][i] - rest[w]) for i in range(k, lo - 1, -1) if R[w][i] is not None]   # newest first
+                if D:
+                    for c, (comp, big) in enumerate(((0, True), (0, False), (1, True), (1, False))):
+                        vals = [d[comp] for _, d in D]
+                        best = max(vals) if big else min(vals)
+                        ago = next(a for a, d in D if d[comp] == best)
+                        x[o + 5 + c] = best
+                        x[o + 9 + c] = ago / (HIST2 - 1)
+                    x[o + 13] = sum(1 for _, d in D if np.linalg.norm(d) > AWAY) / HIST2
+                    e_w = max(abs(v) for v in x[o + 5:o + 9])
+            e_e = 0.0
+            if rest[el] is not None:
+                D = [R[el][i] - rest[el] for i in range(lo, k + 1) if R[el][i] is not None]
+                if D:
+                    D = np.array(D)
+                    x[o + 14:o + 18] = (D[:, 0].max(), D[:, 0].min(), D[:, 1].max(), D[:, 1].min())
+                    e_e = float(np.abs(x[o + 14:o + 18]).max())
+            x[o + 18] = sum(1 for i in range(lo, k + 1) if hist[i]["present"] and hist[i]["vis"][w]) / HIST2
+            x[o + 19] = sum(float(np.linalg.norm(R[w][i] - R[w][i - 1])) for i in range(lo + 1, k + 1)
+                            if R[w][i] is not None and R[w][i - 1] is not None)
+            ext.append(max(e_w, e_e))
+        lo10 = max(0, k - 9)
+        x[40] = sum(1 for i in range(lo10, k + 1) if hist[i]["present"] and hist[i]["vis"][9] and hist[i]["vis"][10]
+                    and np.linalg.norm(hist[i]["pos"][9] - hist[i]["pos"][10]) < TOGETHER) / 10
+        a = 0 if ext[0] > ext[1] else 1
+        x[41:61] = x[20 * a:20 * a + 20]
+        x[61] = 1.0 if a == 0 else -1.0
     return out
 
 
@@ -302,10 +382,12 @@ def main():
     os.makedirs(a.out, exist_ok=True)
     for name, (kp, fps, _) in trajectories().items():
         times = np.arange(len(kp)) / fps
-        tok = tokens(kp, times)
         np.save(os.path.join(a.out, f"pose_kp_{name}.npy"), kp)
-        np.save(os.path.join(a.out, f"pose_tokens_{name}.npy"), tok.astype(np.float32))
-        print(f"pose_tokens_reference: {name}: {kp.shape[0]} frames at {fps:g} fps -> {tok.shape[0]} tokens")
+        for version, suffix in ((1, ""), (2, "_v2")):
+            tok = tokens(kp, times, version=version)
+            np.save(os.path.join(a.out, f"pose_tokens{suffix}_{name}.npy"), tok.astype(np.float32))
+            print(f"pose_tokens_reference: {name}: {kp.shape[0]} frames at {fps:g} fps -> {tok.shape[0]} tokens "
+                  f"of {tok.shape[1]} (pose-kp-v{version})")
 
 
 if __name__ == "__main__":

@@ -41,7 +41,8 @@ const char* kUsage =
     "  --audio FILE        any file libsndfile decodes (wav, flac, ogg, ...), any rate/channels\n"
     "  --keypoints FILE    body keypoints, .npy of shape (T, 17, 3): x px, y px, score per MoveNet/COCO\n"
     "                      keypoint, frame i at time i/fps (a row of zero scores = nobody in view);\n"
-    "                      tokens: pose-kp-v1 (the live PoseTokenizer, core/include/colive/pose_tokens.h)\n"
+    "                      tokens: pose-kp-v1, or pose-kp-v2 with --features (the live PoseTokenizer,\n"
+    "                      core/include/colive/pose_tokens.h)\n"
     "  --fps F             frame rate of --keypoints (required with it)\n"
     "  --dump-keypoints F  with --video and --pose-model: run the pose network on every frame and write\n"
     "                      its keypoints as .npy (T, 17, 3) float32 (zero rows when nobody is in view), the\n"
@@ -56,6 +57,7 @@ const char* kUsage =
     "                      or its extensions video-motion-v4 (+ the changing region's scale change;\n"
     "                      206 floats) and video-motion-v5 (+ its steadiness over 1 s; 210 floats)\n"
     "                      audio: audio-logmel-v2 (default) or audio-logmel-v1\n"
+    "                      keypoints: pose-kp-v1 (default) or pose-kp-v2\n"
     "  --backbone JSON     use an ONNX backbone manifest instead of the built-in descriptor\n"
     "  --print-id          print the feature id and dim (\"<id> <dim>\") and exit (with --video/--audio)\n"
     "  --quiet             no summary line\n"
@@ -65,7 +67,7 @@ const char* kUsage =
     "                      with --dump-keypoints: the network to run;\n"
     "                      e.g. models/pose/movenet-lightning.onnx (scripts/setup-pose-models.sh)\n"
     "\n"
-    "Feature ids: pose-kp-v1 (128 floats at 10 Hz, --keypoints), video-motion-v3 (196 floats at 10 Hz; -v2 / -v1 = its first 170 / 88; -v4 / -v5: 206 / 210),\n"
+    "Feature ids: pose-kp-v1 / -v2 (128 / 190 floats at 10 Hz, --keypoints), video-motion-v3 (196 floats at 10 Hz; -v2 / -v1 = its first 170 / 88; -v4 / -v5: 206 / 210),\n"
     "audio-logmel-v2 (276 floats every 0.25 s; audio-logmel-v1: 324).\n"
     "Layouts: core/include/colive/features.h. Token time = media time of the token (video: slot\n"
     "time; audio: end of the 0.96 s patch). Exit status 0 on success, 1 on bad input, 2 on usage.\n"
@@ -191,8 +193,12 @@ int main(int argc, char** argv) {
         if (!keypoints.empty()) {
             colive::PoseTokenParams p;
             if (token_rate > 0.0) p.token_rate_hz = token_rate;
+            if (!features.empty()) {
+                p.version = colive::PoseTokenizer::version_of(features);
+                if (p.version == 0) return usage_error("--keypoints takes --features pose-kp-v1 or pose-kp-v2");
+            }
             colive::PoseTokenizer f(p);
-            id = colive::PoseTokenizer::id();
+            id = f.layout_id();
             c.dim = static_cast<std::size_t>(f.dim());
             if (print_id) {
                 std::printf("%s %d\n", id.c_str(), f.dim());

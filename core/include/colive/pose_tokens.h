@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // PoseTokenizer: a stream of body keypoints (PoseFrame, any frame rate) -> tokens at the token rate
-// (default 10 Hz) for the pose action model. Layout id "pose-kp-v1", 128 floats, documented below.
+// (default 10 Hz) for the pose action model. Layouts "pose-kp-v1" (128 floats) and "pose-kp-v2" (v1 +
+// 62 floats relative to each hand's rest position, 190), documented below; a model names its layout.
 // An independent numpy implementation of the same layout is scripts/pose_tokens_reference.py
 // (it writes the golden files tests/features checks this code against).
 #pragma once
@@ -10,6 +11,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 
 namespace colive {
 
@@ -17,6 +19,7 @@ struct PoseTokenParams {
     double token_rate_hz = 10.0;      // tokens per second, independent of the frame rate
     float score_threshold = 0.2f;     // a keypoint is visible in a frame when its score >= this (MoveNet
                                       // scores of hands/elbows are low: median 0.2-0.3 on real clips)
+    int version = 1;                  // 1: pose-kp-v1 (128 floats), 2: pose-kp-v2 (190 floats)
 };
 
 // pose-kp-v1 (128 floats). Only keypoints 0-12 are used (nose, eyes, ears, shoulders, elbows, wrists,
@@ -76,15 +79,45 @@ struct PoseTokenParams {
 // visible; a nobody token breaks them. A token interval without any frame (frames slower than the
 // token rate) repeats the previous interval's observations. A restart (time going backwards or a
 // gap over max(2 s, 3 token periods)) resets everything, as reset() does.
+//
+// pose-kp-v2 (190 floats) = pose-kp-v1 in [0,128) + [128,190): where each hand is relative to where it
+// RESTS (real people rest their hands on a lap, desk or wheel anywhere in front of them; a gesture is
+// an excursion away from that place and back), robust against single-token detector jumps. Per token,
+// from the token means of v1 ("visible" = present and the keypoint visible in the token):
+//   robust position R (wrists 9/10, elbows 7/8): the component-wise median of the keypoint's token
+//     means over the last 3 tokens (this one included) in which it was visible, when it was visible in
+//     at least 2 of them (the mean of the two when 2); else none.
+//   rest position: starts at the first R, then rest += A (R - rest), A = 1 - exp(-period / 4 s), on
+//     every token with an R (after the update the displacement is d = R - rest); forgotten after 40
+//     tokens (4 s) without an R.
+//   over the last 15 tokens (1.5 s, this one included), extremes relative to the CURRENT rest.
+// Per arm (LEFT at 128, RIGHT at 148; 20 each; 0 where the rest or R is missing):
+//   +0/+1 wrist d (u, v), +2 1 when the wrist has an R and a rest, +3/+4 elbow d (u, v),
+//   +5/+6/+7/+8 the largest u, smallest u, largest v, smallest v of R - rest of the wrist over the
+//     last 15 tokens, +9..+12 how many tokens ago each of them was (the newest on ties) / 14,
+//   +13 dwell: fraction of the last 15 tokens whose wrist R was more than 0.3 widths from rest,
+//   +14..+17 the elbow's largest u, smallest u, largest v, smallest v of R - rest over 15 tokens,
+//   +18 fraction of the last 15 tokens in which the wrist was visible (a hand close to the camera
+//     loses its wrist), +19 the wrist's path: sum of |R_i - R_(i-1)| over consecutive tokens of the
+//     last 15 that both have an R
+//   168 both wrists on one spot: fraction of the last 10 tokens in which both wrists were visible
+//     and their token means closer than 0.2 widths (MoveNet puts both wrists on one hand)
+//   [169,189) the ACTIVE arm's 20 values (the arm whose largest |extreme| of wrist and elbow, +5..+8
+//     and +14..+17, is larger; the right arm on ties), 189 +1 when it is the left arm, -1 the right.
+// All of [128,190) is 0 in a nobody token (the robust positions and rests are still kept).
 class PoseTokenizer {
 public:
-    static constexpr int kDim = 128;
+    static constexpr int kDim = 128;      // pose-kp-v1
+    static constexpr int kDimV2 = 190;    // pose-kp-v2
     explicit PoseTokenizer(PoseTokenParams params = {});
     ~PoseTokenizer();
     PoseTokenizer(PoseTokenizer&&) noexcept;
     PoseTokenizer& operator=(PoseTokenizer&&) noexcept;
-    static const char* id();          // "pose-kp-v1"
-    int dim() const;                  // 128
+    static const char* id(int version = 1);      // "pose-kp-v1" / "pose-kp-v2"
+    static int version_of(const std::string& id);   // 1, 2, or 0 for another id
+    static int dim_of(int version);              // 128 / 190
+    const char* layout_id() const;               // this tokenizer's id
+    int dim() const;                             // 128 or 190
     // One frame at media time t_s (PoseFrame::present = false: nobody in view). Calls `on_token` for
     // every token slot that is complete once this frame is in.
     void push(const PoseFrame& f, double t_s, const std::function<void(const Token&)>& on_token);

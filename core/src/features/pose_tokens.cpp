@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// pose-kp-v1 tokens from body keypoints; the layout is documented in colive/pose_tokens.h.
+// pose-kp-v1 / pose-kp-v2 tokens from body keypoints; the layouts are documented in colive/pose_tokens.h.
 #include "colive/pose_tokens.h"
 
 #include <algorithm>
@@ -49,6 +49,34 @@ struct Entry {
     double ls = 0;
 };
 
+// pose-kp-v2: robust positions and rest positions of the wrists and elbows, 15 tokens of history.
+constexpr int kHist2 = 15, kRestStale = 40, kTogetherN = 10;
+constexpr double kRestTau = 4.0, kAway = 0.3, kTogether = 0.2;
+constexpr int kRestJoints[4] = {9, 7, 10, 8};   // left wrist, left elbow, right wrist, right elbow
+
+struct RestEntry {
+    bool present = false;
+    bool r_ok[4] = {false, false, false, false};
+    Vec r[4];
+    bool wvis[2] = {false, false};
+    bool together = false;
+};
+
+struct RestState {
+    bool have[4] = {false, false, false, false};
+    Vec rest[4];
+    int miss[4] = {0, 0, 0, 0};
+    std::array<RestEntry, kHist2> ring{};
+    int head = 0, n = 0;
+    const RestEntry& at(int i) const { return ring[static_cast<std::size_t>((head - i + kHist2) % kHist2)]; }
+};
+
+double median3(double* v, int n) {   // n = 2 or 3
+    if (n == 2) return 0.5 * (v[0] + v[1]);
+    std::sort(v, v + 3);
+    return v[1];
+}
+
 int flips(const std::array<const Entry*, kHist>& h, int n, auto value) {
     int count = 0, last = 0;
     for (int i = n - 1; i >= 0; --i) {     // oldest first
@@ -79,6 +107,7 @@ struct PoseTokenizer::Impl {
     // history ring: hist[0] = newest
     std::array<Entry, kHist> ring{};
     int ring_head = 0, ring_n = 0;
+    RestState rs;
     Token tok;
 
     void reset() {
@@ -91,6 +120,7 @@ struct PoseTokenizer::Impl {
         ever_usable = false;
         ring_n = 0;
         ring_head = 0;
+        rs = RestState{};
     }
 
     void add(const PoseFrame& f, double t) {
@@ -361,7 +391,126 @@ struct PoseTokenizer::Impl {
         if (have_prev && prev.scale_ok && e.scale_ok) put(117, (e.ls - prev.ls) / period);
         if (s.ratio_n > 0) put(118, s.ratio_sum / s.ratio_n);
         put(119, ever_usable ? std::min(2.0, std::max(0.0, t_tok - t_usable)) / 2.0 : 1.0);
+        rest_block(e);
         on_token(tok);
+    }
+
+    // pose-kp-v2: updates the rest positions with the newest token (already in the v1 ring) and, for
+    // version 2, writes [128, 190).
+    void rest_block(const Entry& e) {
+        RestEntry re;
+        re.present = e.present;
+        const double A = 1.0 - std::exp(-period / kRestTau);
+        for (int q = 0; q < 4; ++q) {
+            const auto j = static_cast<std::size_t>(kRestJoints[q]);
+            double us[3], vs[3];
+            int m = 0;
+            for (int i = 0; i < std::min(3, ring_n); ++i) {
+                const Entry& h = hist(i);
+                if (h.present && h.vis[j]) {
+                    us[m] = h.pos[j].u;
+                    vs[m] = h.pos[j].v;
+                    ++m;
+                }
+            }
+            if (m >= 2) {
+                re.r_ok[q] = true;
+                re.r[q] = {median3(us, m), median3(vs, m)};
+                if (!rs.have[q]) {
+                    rs.rest[q] = re.r[q];
+                    rs.have[q] = true;
+                } else {
+                    rs.rest[q].u += A * (re.r[q].u - rs.rest[q].u);
+                    rs.rest[q].v += A * (re.r[q].v - rs.rest[q].v);
+                }
+                rs.miss[q] = 0;
+            } else if (++rs.miss[q] >= kRestStale) {
+                rs.have[q] = false;
+            }
+        }
+        for (int h = 0; h < 2; ++h) re.wvis[h] = e.present && e.vis[static_cast<std::size_t>(kWrist[h])];
+        re.together = e.present && e.vis[9] && e.vis[10] && norm(sub(e.pos[9], e.pos[10])) < kTogether;
+        rs.head = (rs.head + 1) % kHist2;
+        rs.ring[static_cast<std::size_t>(rs.head)] = re;
+        rs.n = std::min(rs.n + 1, kHist2);
+        if (p.version < 2 || !e.present) return;
+
+        auto put = [&](int i, double val) { tok.values[static_cast<std::size_t>(i)] = static_cast<float>(val); };
+        double ext[2] = {0, 0};
+        for (int h = 0; h < 2; ++h) {
+            const int o = 128 + 20 * h, qw = 2 * h, qe = 2 * h + 1;
+            if (rs.have[qw] && re.r_ok[qw]) {
+                put(o, re.r[qw].u - rs.rest[qw].u);
+                put(o + 1, re.r[qw].v - rs.rest[qw].v);
+                put(o + 2, 1.0);
+            }
+            if (rs.have[qe] && re.r_ok[qe]) {
+                put(o + 3, re.r[qe].u - rs.rest[qe].u);
+                put(o + 4, re.r[qe].v - rs.rest[qe].v);
+            }
+            double e_w = 0, e_e = 0;
+            if (rs.have[qw]) {
+                double best[4] = {0, 0, 0, 0};
+                int ago[4] = {0, 0, 0, 0}, cnt = 0, away = 0;
+                for (int i = 0; i < rs.n; ++i) {   // newest first: ties keep the newest
+                    const RestEntry& q = rs.at(i);
+                    if (!q.r_ok[qw]) continue;
+                    const Vec d = sub(q.r[qw], rs.rest[qw]);
+                    const double val[4] = {d.u, -d.u, d.v, -d.v};   // maximise each
+                    for (int c = 0; c < 4; ++c)
+                        if (cnt == 0 || val[c] > best[c]) {
+                            best[c] = val[c];
+                            ago[c] = i;
+                        }
+                    ++cnt;
+                    if (norm(d) > kAway) ++away;
+                }
+                if (cnt > 0) {
+                    for (int c = 0; c < 4; ++c) {
+                        const double v = (c % 2 == 0) ? best[c] : -best[c];
+                        put(o + 5 + c, v);
+                        put(o + 9 + c, ago[c] / static_cast<double>(kHist2 - 1));
+                        e_w = std::max(e_w, std::abs(v));
+                    }
+                    put(o + 13, away / static_cast<double>(kHist2));
+                }
+            }
+            if (rs.have[qe]) {
+                double best[4] = {0, 0, 0, 0};
+                int cnt = 0;
+                for (int i = 0; i < rs.n; ++i) {
+                    const RestEntry& q = rs.at(i);
+                    if (!q.r_ok[qe]) continue;
+                    const Vec d = sub(q.r[qe], rs.rest[qe]);
+                    const double val[4] = {d.u, -d.u, d.v, -d.v};
+                    for (int c = 0; c < 4; ++c)
+                        if (cnt == 0 || val[c] > best[c]) best[c] = val[c];
+                    ++cnt;
+                }
+                if (cnt > 0)
+                    for (int c = 0; c < 4; ++c) {
+                        const double v = (c % 2 == 0) ? best[c] : -best[c];
+                        put(o + 14 + c, v);
+                        e_e = std::max(e_e, std::abs(v));
+                    }
+            }
+            int seen = 0;
+            double path = 0;
+            for (int i = 0; i < rs.n; ++i) {
+                const RestEntry& q = rs.at(i);
+                seen += q.wvis[h] ? 1 : 0;
+                if (i + 1 < rs.n && q.r_ok[qw] && rs.at(i + 1).r_ok[qw]) path += norm(sub(q.r[qw], rs.at(i + 1).r[qw]));
+            }
+            put(o + 18, seen / static_cast<double>(kHist2));
+            put(o + 19, path);
+            ext[h] = std::max(e_w, e_e);
+        }
+        int together = 0;
+        for (int i = 0; i < std::min(rs.n, kTogetherN); ++i) together += rs.at(i).together ? 1 : 0;
+        put(168, together / static_cast<double>(kTogetherN));
+        const int a = ext[0] > ext[1] ? 0 : 1;
+        for (int c = 0; c < 20; ++c) tok.values[static_cast<std::size_t>(169 + c)] = tok.values[static_cast<std::size_t>(128 + 20 * a + c)];
+        put(189, a == 0 ? 1.0 : -1.0);
     }
 
     void push(const PoseFrame& f, double t, const std::function<void(const Token&)>& on_token) {
@@ -390,15 +539,24 @@ struct PoseTokenizer::Impl {
 PoseTokenizer::PoseTokenizer(PoseTokenParams params) : m_impl(std::make_unique<Impl>()) {
     if (!(params.token_rate_hz > 0.0) || !std::isfinite(params.token_rate_hz))
         throw FeatureError("pose tokens: the token rate must be positive");
+    if (params.version != 1 && params.version != 2)
+        throw FeatureError("pose tokens: unknown layout version " + std::to_string(params.version) + " (known: 1, 2)");
     m_impl->p = params;
     m_impl->period = 1.0 / params.token_rate_hz;
-    m_impl->tok.values.assign(kDim, 0.0f);
+    m_impl->tok.values.assign(static_cast<std::size_t>(dim_of(params.version)), 0.0f);
 }
 PoseTokenizer::~PoseTokenizer() = default;
 PoseTokenizer::PoseTokenizer(PoseTokenizer&&) noexcept = default;
 PoseTokenizer& PoseTokenizer::operator=(PoseTokenizer&&) noexcept = default;
-const char* PoseTokenizer::id() { return "pose-kp-v1"; }
-int PoseTokenizer::dim() const { return kDim; }
+const char* PoseTokenizer::id(int version) { return version == 2 ? "pose-kp-v2" : "pose-kp-v1"; }
+int PoseTokenizer::version_of(const std::string& id) {
+    if (id == "pose-kp-v1") return 1;
+    if (id == "pose-kp-v2") return 2;
+    return 0;
+}
+int PoseTokenizer::dim_of(int version) { return version == 2 ? kDimV2 : kDim; }
+const char* PoseTokenizer::layout_id() const { return id(m_impl->p.version); }
+int PoseTokenizer::dim() const { return dim_of(m_impl->p.version); }
 void PoseTokenizer::push(const PoseFrame& f, double t_s, const std::function<void(const Token&)>& on_token) {
     m_impl->push(f, t_s, on_token);
 }

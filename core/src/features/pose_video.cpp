@@ -8,10 +8,11 @@
 
 namespace colive {
 
-PoseVideo::PoseVideo(const std::string& network, double token_rate_hz, double pose_rate_hz)
+PoseVideo::PoseVideo(const std::string& network, double token_rate_hz, double pose_rate_hz, int layout_version)
     : m_net([&] {
           if (network.empty())
-              throw FeatureError("video features: pose-kp-v1 needs the body keypoint network "
+              throw FeatureError(std::string("video features: ") + PoseTokenizer::id(layout_version) +
+                                 " needs the body keypoint network "
                                  "(VideoFeatureParams::pose_model, models/pose/movenet-lightning.onnx)");
           // One OpenCV thread: on the 2-core machines this runs on, the other core decodes the video
           // and draws the window, and a 2-thread network run waits for its slower half whenever the
@@ -22,6 +23,7 @@ PoseVideo::PoseVideo(const std::string& network, double token_rate_hz, double po
       m_tokens([&] {
           PoseTokenParams tp;
           tp.token_rate_hz = token_rate_hz;
+          tp.version = layout_version;
           return tp;
       }()),
       m_period(1.0 / (pose_rate_hz > 0.0 ? pose_rate_hz : 2.0 * token_rate_hz)),

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The pose path of VideoFeatures (descriptor "pose-kp-v1"): frames -> MoveNet body keypoints
+// The pose path of VideoFeatures (descriptors "pose-kp-v1", "pose-kp-v2"): frames -> MoveNet body keypoints
 // (PoseNet) at the pose rate -> PoseTokenizer -> tokens at the token rate. Internal to core; the
 // public interface is VideoFeatures (colive/features.h).
 #pragma once
@@ -16,8 +16,8 @@ namespace colive {
 class PoseVideo {
 public:
     // Loads the network (throws FeatureError, one line). pose_rate_hz: frames analysed per second
-    // of media time at most (0 = twice the token rate).
-    PoseVideo(const std::string& network, double token_rate_hz, double pose_rate_hz);
+    // of media time at most (0 = twice the token rate). layout_version: PoseTokenParams::version.
+    PoseVideo(const std::string& network, double token_rate_hz, double pose_rate_hz, int layout_version = 1);
     // Runs the network when the frame is due on the pose-rate grid; every analysed frame goes to
     // the tokenizer, which calls on_token for each completed token slot.
     void push(const cv::Mat& frame, double t_s, const std::function<void(const Token&)>& on_token);

@@ -84,7 +84,8 @@ struct VideoFeatures::Impl {
     std::vector<float> desc;
     Token tok;
     std::optional<OnnxBackbone> backbone;
-    std::unique_ptr<PoseVideo> pose;            // descriptor pose-kp-v1
+    std::unique_ptr<PoseVideo> pose;            // descriptor pose-kp-v1 / -v2
+    int pose_version = 0;                       // PoseTokenizer layout version when pose
     int dimension = kDimV3;
 
     explicit Impl(VideoFeatureParams params) : p(std::move(params)) {
@@ -98,16 +99,17 @@ struct VideoFeatures::Impl {
         else if (p.descriptor.empty() || p.descriptor == "video-motion-v3") version = 3;
         else if (p.descriptor == "video-motion-v4") version = 4;
         else if (p.descriptor == "video-motion-v5") version = 5;
-        else if (p.descriptor == PoseTokenizer::id()) version = 0;
+        else if ((pose_version = PoseTokenizer::version_of(p.descriptor)) != 0) version = 0;
         else
             throw FeatureError("video features: unknown descriptor \"" + p.descriptor +
-                               "\" (known: video-motion-v5, -v4, -v3, -v2, -v1, pose-kp-v1)");
-        constexpr int dims[] = {PoseTokenizer::kDim, kDimV1, kDimV2, kDimV3, kDimV4, kDimV5};
+                               "\" (known: video-motion-v5, -v4, -v3, -v2, -v1, pose-kp-v2, -v1)");
+        const int dims[] = {PoseTokenizer::dim_of(pose_version), kDimV1, kDimV2, kDimV3, kDimV4, kDimV5};
         dimension = dims[version];
         if (version == 0) {
             if (!p.backbone_manifest.empty())
-                throw FeatureError("video features: pose-kp-v1 does not take a backbone manifest");
-            pose = std::make_unique<PoseVideo>(p.pose_model, p.token_rate_hz, p.pose_rate_hz);
+                throw FeatureError(std::string("video features: ") + PoseTokenizer::id(pose_version) +
+                                   " does not take a backbone manifest");
+            pose = std::make_unique<PoseVideo>(p.pose_model, p.token_rate_hz, p.pose_rate_hz, pose_version);
         }
         if (!p.flow_method.empty() && p.flow_method != "dis" && p.flow_method != "farneback")
             throw FeatureError("video features: flow_method must be \"dis\" or \"farneback\", got \"" + p.flow_method + "\"");
@@ -729,7 +731,7 @@ int VideoFeatures::dim() const { return m_impl->dimension; }
 std::string VideoFeatures::feature_id() const {
     if (m_impl->backbone) return "onnx:" + m_impl->backbone->manifest().name;
     switch (m_impl->version) {
-    case 0: return PoseTokenizer::id();
+    case 0: return PoseTokenizer::id(m_impl->pose_version);
     case 1: return "video-motion-v1";
     case 2: return "video-motion-v2";
     case 3: return "video-motion-v3";
