@@ -7,9 +7,10 @@ into models/action-pose.md).
 
 Each clip goes through the live code path, from the first frame, in one of three ways (--route):
   cli        colive-cli --source file:CLIP --model M --mode both --export X.csv (the app's video
-             pipeline with the pose-kp-v1 descriptor: PoseNet + PoseTokenizer + engine);
+             pipeline with the model's pose-kp-v1/-v2 descriptor: PoseNet + PoseTokenizer + engine);
   extract    colive-extract --video CLIP --pose-model ONNX --dump-keypoints KP.npy (PoseNet in C++), then
-             colive-extract --keypoints KP.npy (PoseTokenizer) and colive-cli --tokens (engine, both modes);
+             colive-extract --keypoints KP.npy --features <the model's layout> (PoseTokenizer) and
+             colive-cli --tokens (engine, both modes);
   keypoints  precomputed keypoints DIR/<clip name>.npy ((T, 17, 3), x px, y px, score, at the clip's
              frame rate), then as `extract`.
 Reported on post-warm-up steps (the first window-1 steps of a clip are warm-up): per clip, the
@@ -68,12 +69,12 @@ def probs_from_tokens(cli, model, tokens):
     return out[0], out[1]                       # (T, C+1) regular, continual; last column: warm-up
 
 
-def probs_via_keypoints(build, model, kp_npy, fps, size):
+def probs_via_keypoints(build, model, kp_npy, fps, size, features):
     ext = tool(build, "colive-extract")
     with tempfile.TemporaryDirectory() as td:
         tok = os.path.join(td, "t.npy")
         r = subprocess.run([ext, "--keypoints", kp_npy, "--fps", str(fps), "--size", f"{size[0]}x{size[1]}",
-                            "--out", tok, "--quiet"], capture_output=True, text=True)
+                            "--features", features, "--out", tok, "--quiet"], capture_output=True, text=True)
         if r.returncode != 0:
             raise SystemExit(f"eval_real_gestures: {r.stderr.strip()}")
         return probs_from_tokens(tool(build, "colive-cli"), model, np.load(tok))
@@ -122,7 +123,7 @@ def evaluate(a):
                 kp = os.path.join(a.keypoints_dir, name + ".npy")
                 if not os.path.exists(kp):
                     raise SystemExit(f"eval_real_gestures: {kp} missing")
-                reg, con = probs_via_keypoints(a.build, a.model, kp, fps, size)
+                reg, con = probs_via_keypoints(a.build, a.model, kp, fps, size, fm.cfg["features"])
             else:
                 with tempfile.TemporaryDirectory() as td:
                     kp = os.path.join(td, "kp.npy")
@@ -130,7 +131,7 @@ def evaluate(a):
                                          "--dump-keypoints", kp, "--quiet"], capture_output=True, text=True)
                     if r2.returncode != 0:
                         raise SystemExit(f"eval_real_gestures: {r2.stderr.strip()}")
-                    reg, con = probs_via_keypoints(a.build, a.model, kp, fps, size)
+                    reg, con = probs_via_keypoints(a.build, a.model, kp, fps, size, fm.cfg["features"])
         post = con[:, -1] == 0.0
         pr, pc = reg[post, :-1].argmax(1), con[post, :-1].argmax(1)
         mismatches += int((pr != pc).sum())
