@@ -83,5 +83,6 @@ fs::path tiny_video_model() { return write_tiny_models() / "tiny_video.safetenso
 fs::path tiny_audio_model() { return write_tiny_models() / "tiny_audio.safetensors"; }
 fs::path tiny_badwidth_model() { return write_tiny_models() / "tiny_video_badwidth.safetensors"; }
 fs::path tiny_pose_model() { return write_tiny_models() / "tiny_pose.safetensors"; }
+fs::path tiny_pose_v2_model() { return write_tiny_models() / "tiny_pose_v2.safetensors"; }
 
 }  // namespace colive::test

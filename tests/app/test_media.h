@@ -32,6 +32,7 @@ std::filesystem::path tiny_video_model();
 std::filesystem::path tiny_audio_model();
 std::filesystem::path tiny_badwidth_model();   // a video model whose d_in matches no extractor
 std::filesystem::path tiny_pose_model();       // a video model on pose-kp-v1 tokens (body keypoints)
+std::filesystem::path tiny_pose_v2_model();    // ... on pose-kp-v2 tokens
 
 // A live "camera" that delivers some frames, then fails like an unplugged device.
 class FailingCamera : public colive::Source {

@@ -146,6 +146,12 @@ fs::path write_tiny_models(const fs::path& dir_in) {
     pz.classes = {"none", "swipe_left", "swipe_right", "wave"};
     pz.seed = 4;
     write_tiny_model(dir / "tiny_pose.safetensors", pz);
+    TinyModelSpec pz2 = pz;   // pose-kp-v2 (v1 + the rest-relative block)
+    pz2.name = "tiny_pose_v2";
+    pz2.features = PoseTokenizer::id(2);
+    pz2.d_in = PoseTokenizer::dim_of(2);
+    pz2.seed = 5;
+    write_tiny_model(dir / "tiny_pose_v2.safetensors", pz2);
     TinyModelSpec b = v;
     b.name = "tiny_video_badwidth";
     b.d_in = v.d_in + 7;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The pose path through the pipeline: Auto's model choice (the pose model when it and the body
 // keypoint network load, else the motion model with one status line), the keypoints and the
-// "nobody in view" state in the snapshot, and regular == continual on pose-kp-v1 tokens.
+// "nobody in view" state in the snapshot, and regular == continual on pose-kp-v1 and -v2 tokens (the
+// model names its layout; the pipeline computes that one).
 // Tests that run the real network skip when scripts/setup-pose-models.sh has not made it.
 #include "pipeline/pipeline.h"
 #include "test_media.h"
@@ -137,35 +138,40 @@ TEST(PipelinePose, AutoPicksThePoseModelAndSaysNobodyIsInView) {
 
 TEST(PipelinePose, RenderedPersonThroughThePipelineBothModesAgree) {
     if (!fs::exists(network())) GTEST_SKIP() << network() << " missing (run scripts/setup-pose-models.sh)";
-    PipelineConfig c;
-    c.source = "file:" + demo_pose_clip().string();
-    c.model_path = colive::test::tiny_pose_model().string();
-    c.mode = RunMode::Both;
-    c.realtime = false;
-    c.pose_network = network();
-    Pipeline p;
-    p.start(c);
-    ASSERT_TRUE(p.wait_steps(40, 120s)) << p.snapshot().message;
-    const auto s = p.snapshot();
-    p.stop();
-    p.wait_finished(30s);
-    EXPECT_TRUE(s.pose_enabled);
-    EXPECT_FALSE(s.nobody_in_view);
-    EXPECT_TRUE(s.pose.present);
-    EXPECT_EQ(s.pose.width, 640);
-    EXPECT_EQ(s.pose.height, 480);
-    EXPECT_FALSE(s.preview.empty());
-    const auto recs = p.records_after(0);
-    ASSERT_GE(recs.size(), 40u);
-    int compared = 0;
-    for (const auto& r : recs) {
-        ASSERT_TRUE(r.out[0].present && r.out[1].present);
-        if (r.out[0].warmup) continue;
-        ASSERT_GE(r.abs_diff, 0.0);
-        EXPECT_LT(r.abs_diff, 1e-4) << "step " << r.step;
-        ++compared;
+    for (const auto& [model, layout] : {std::pair{colive::test::tiny_pose_model(), "pose-kp-v1"},
+                                        std::pair{colive::test::tiny_pose_v2_model(), "pose-kp-v2"}}) {
+        SCOPED_TRACE(layout);
+        PipelineConfig c;
+        c.source = "file:" + demo_pose_clip().string();
+        c.model_path = model.string();
+        c.mode = RunMode::Both;
+        c.realtime = false;
+        c.pose_network = network();
+        Pipeline p;
+        p.start(c);
+        ASSERT_TRUE(p.wait_steps(40, 120s)) << p.snapshot().message;
+        const auto s = p.snapshot();
+        p.stop();
+        p.wait_finished(30s);
+        EXPECT_EQ(s.feature_id, layout);
+        EXPECT_TRUE(s.pose_enabled);
+        EXPECT_FALSE(s.nobody_in_view);
+        EXPECT_TRUE(s.pose.present);
+        EXPECT_EQ(s.pose.width, 640);
+        EXPECT_EQ(s.pose.height, 480);
+        EXPECT_FALSE(s.preview.empty());
+        const auto recs = p.records_after(0);
+        ASSERT_GE(recs.size(), 40u);
+        int compared = 0;
+        for (const auto& r : recs) {
+            ASSERT_TRUE(r.out[0].present && r.out[1].present);
+            if (r.out[0].warmup) continue;
+            ASSERT_GE(r.abs_diff, 0.0);
+            EXPECT_LT(r.abs_diff, 1e-4) << "step " << r.step;
+            ++compared;
+        }
+        EXPECT_GT(compared, 20);
     }
-    EXPECT_GT(compared, 20);
 }
 
 TEST(PipelinePose, LiveCameraOnThePosePathFailsCleanly) {
