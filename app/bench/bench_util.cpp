@@ -2,6 +2,7 @@
 #include "bench_util.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -275,6 +276,78 @@ std::pair<Timing, Timing> time_interleaved(const std::shared_ptr<const Model>& m
     return {a, b};
 }
 
+namespace {
+double process_cpu_s() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+
+std::vector<float> random_tokens(std::size_t count, std::uint64_t seed) {
+    std::vector<float> tokens(count);
+    std::mt19937_64 rng(seed);
+    std::normal_distribution<float> g;
+    for (float& v : tokens) v = g(rng);
+    return tokens;
+}
+}  // namespace
+
+std::vector<Timing> time_continual_variants(const std::shared_ptr<const Model>& model, const std::vector<StreamOptions>& variants,
+                                            double budget_s) {
+    using clock = std::chrono::steady_clock;
+    const auto din = std::size_t(model->config().d_in);
+    const std::size_t pool = 64;
+    const std::vector<float> tokens = random_tokens(pool * din, 1);
+    const std::size_t V = variants.size();
+    std::vector<Stream> streams;
+    streams.reserve(V);
+    for (const StreamOptions& o : variants) streams.emplace_back(model, Mode::Continual, o);
+    for (int i = 0; i < model->config().window; ++i)
+        for (Stream& s : streams) s.step(std::span<const float>(tokens.data() + (std::size_t(i) % pool) * din, din));
+    std::vector<std::vector<double>> ms(V);
+    std::vector<double> spent(V, 0.0), cpu(V, 0.0);
+    std::vector<std::size_t> next(V, 0);
+    const double slice = 0.02;
+    for (bool more = true; more;) {
+        more = false;
+        for (std::size_t m = 0; m < V; ++m) {
+            if (spent[m] >= budget_s && ms[m].size() >= 5) continue;
+            more = true;
+            const auto s0 = clock::now();
+            const double c0 = process_cpu_s();
+            do {
+                const auto t0 = clock::now();
+                streams[m].step(std::span<const float>(tokens.data() + (next[m]++ % pool) * din, din));
+                const auto t1 = clock::now();
+                ms[m].push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+            } while (std::chrono::duration<double>(clock::now() - s0).count() < slice && ms[m].size() < 2000000);
+            spent[m] += std::chrono::duration<double>(clock::now() - s0).count();
+            cpu[m] += process_cpu_s() - c0;
+        }
+    }
+    std::vector<Timing> out;
+    for (std::size_t m = 0; m < V; ++m)
+        out.push_back({percentile(ms[m], 0.5), percentile(ms[m], 0.95), ms[m].size(),
+                       ms[m].empty() ? 0.0 : 1e3 * cpu[m] / double(ms[m].size())});
+    return out;
+}
+
+bool continual_outputs_identical(const std::shared_ptr<const Model>& model, const StreamOptions& a, const StreamOptions& b,
+                                 int steps) {
+    const auto din = std::size_t(model->config().d_in);
+    const std::vector<float> tokens = random_tokens(std::size_t(steps) * din, 2);
+    Stream sa(model, Mode::Continual, a), sb(model, Mode::Continual, b);
+    for (int t = 0; t < steps; ++t) {
+        const std::span<const float> tok(tokens.data() + std::size_t(t) * din, din);
+        const StepResult ra = sa.step(tok);
+        const StepResult rb = sb.step(tok);
+        if (std::memcmp(ra.encoded.data(), rb.encoded.data(), ra.encoded.size_bytes()) != 0 ||
+            std::memcmp(ra.probs.data(), rb.probs.data(), ra.probs.size_bytes()) != 0)
+            return false;
+    }
+    return true;
+}
+
 std::string load_average() {
     std::ifstream in("/proc/loadavg");
     std::string a, b, c;
@@ -303,7 +376,7 @@ __attribute__((target("avx2"))) float sum16_avx2(const float* buf, std::size_t n
 }
 }  // namespace
 
-double read_bandwidth_gbs(std::size_t bytes) {
+double read_bandwidth_gbs(std::size_t bytes, int threads) {
     const std::size_t n = bytes / sizeof(float);
     // Allocated like the engine's weights (2 MiB aligned, transparent huge pages advised).
     constexpr std::size_t kHuge = std::size_t(2) << 20;
@@ -318,11 +391,31 @@ double read_bandwidth_gbs(std::size_t bytes) {
     double best = 0.0;
     volatile float sink = 0.0f;
     const bool avx2 = __builtin_cpu_supports("avx2");
+    const auto T = std::size_t(std::max(1, threads));
+    std::vector<float> part_sums(T, 0.0f);
+    auto read_part = [&](std::size_t t) {
+        const std::size_t lo = n * t / T / 16 * 16, hi = t + 1 == T ? n : n * (t + 1) / T / 16 * 16;
+        part_sums[t] = avx2 ? sum16_avx2(buf.data() + lo, hi - lo) : sum16(buf.data() + lo, hi - lo);
+    };
     for (int rep = 0; rep < 5; ++rep) {
+        // Helpers are started first and released together; the clock runs until the last one is done.
+        std::atomic<int> start{0}, finished{0};
+        std::vector<std::thread> pool;
+        for (std::size_t t = 1; t < T; ++t)
+            pool.emplace_back([&, t] {
+                while (!start.load(std::memory_order_acquire)) {
+                }
+                read_part(t);
+                finished.fetch_add(1, std::memory_order_release);
+            });
         const auto t0 = std::chrono::steady_clock::now();
-        const float s = avx2 ? sum16_avx2(buf.data(), n) : sum16(buf.data(), n);
+        start.store(1, std::memory_order_release);
+        read_part(0);
+        while (finished.load(std::memory_order_acquire) != int(T) - 1) {
+        }
         const auto t1 = std::chrono::steady_clock::now();
-        sink = sink + s;
+        for (auto& th : pool) th.join();
+        for (float s : part_sums) sink = sink + s;
         const double sec = std::chrono::duration<double>(t1 - t0).count();
         best = std::max(best, double(bytes) / sec / 1e9);
     }

@@ -44,12 +44,23 @@ Timing time_steps(const std::shared_ptr<const Model>& model, Mode mode, double b
 // load), `budget_s` seconds in total per mode. Returns {regular, continual}.
 std::pair<Timing, Timing> time_interleaved(const std::shared_ptr<const Model>& model, double budget_s, int threads);
 
+// Continual streams with different StreamOptions (e.g. weight_threads 1 vs 2) stepped in
+// alternating ~20 ms slices (A, B, C, A, B, C, ...), `budget_s` seconds in total per variant, on one
+// thread (each stream's own helpers aside). cpu_mean_ms is the process CPU time per step, which
+// includes the stream's helper threads.
+std::vector<Timing> time_continual_variants(const std::shared_ptr<const Model>& model, const std::vector<StreamOptions>& variants,
+                                            double budget_s);
+// True when continual streams with options a and b give bit-identical encoder outputs and
+// probabilities for `steps` random tokens.
+bool continual_outputs_identical(const std::shared_ptr<const Model>& model, const StreamOptions& a, const StreamOptions& b,
+                                 int steps);
+
 // "1.23 0.98 0.87" from /proc/loadavg (empty if unavailable).
 std::string load_average();
 
-// Single-thread read bandwidth (GB/s) over a buffer of `bytes` (sum of floats, best of a few runs;
-// AVX2 when the CPU has it).
-double read_bandwidth_gbs(std::size_t bytes);
+// Read bandwidth (GB/s) over a buffer of `bytes` (sum of floats, best of a few runs; AVX2 when the
+// CPU has it), by `threads` threads each reading its share.
+double read_bandwidth_gbs(std::size_t bytes, int threads = 1);
 
 // What scripts/bench_torch.py measured and what it ran on.
 struct TorchRun {

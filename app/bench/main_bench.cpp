@@ -38,6 +38,11 @@ constexpr const char* kUsage =
     "  --budget    seconds of stepping per preset, depth and mode (default 1.5)\n"
     "  --threads   engine streams stepping concurrently, one per thread (default 1; every stream is\n"
     "              single-threaded, Eigen is not parallelised); PyTorch gets the same thread count\n"
+    "  --weight-threads N  also table (d): continual steps with each large matrix-vector product's\n"
+    "              rows split over N threads (StreamOptions::weight_threads, opt-in) against 1 thread,\n"
+    "              stepped alternately (1, N spinning, N sleeping at once, ...), with GB/s and a\n"
+    "              bit-identity check (needs --threads 1)\n"
+    "  --spin-us S how long the split's waiting threads spin before sleeping (default 50)\n"
     "  --torch     also time PyTorch's regular nn.TransformerEncoder (bench_torch.py: share/colive/scripts\n"
     "              installed, scripts/ in the source tree; needs python3 with torch and numpy)\n"
     "  --torch-script PATH  the PyTorch timing script to run instead of the bundled one\n"
@@ -170,6 +175,7 @@ int main(int argc, char** argv) {
     std::string preset_list = "tiny,gtzan,oadtr", depth_list = "1,2", csv, markdown, torch_script;
     double budget = 1.5;
     int threads = 1;
+    int weight_threads = 1, spin_us = StreamOptions{}.spin_us;
     bool with_torch = false, do_flops = true, do_timing = true, do_memory = true;
     bool only_regular = false, only_continual = false;   // --mode (profiling)
     std::string weights = "both";
@@ -207,6 +213,8 @@ int main(int argc, char** argv) {
             else if (a == "--depths") depth_list = need();
             else if (a == "--budget") budget = std::stod(need());
             else if (a == "--threads") threads = std::stoi(need());
+            else if (a == "--weight-threads") weight_threads = std::stoi(need());
+            else if (a == "--spin-us") spin_us = std::stoi(need());
             else if (a == "--torch") with_torch = true;
             else if (a == "--torch-script") torch_script = need();
             else if (a == "--csv") csv = need();
@@ -237,6 +245,10 @@ int main(int argc, char** argv) {
     }
     if (threads < 1 || threads > 64 || !(budget > 0.0)) {
         std::cerr << "colive-bench: --threads must be 1..64 and --budget positive\n";
+        return 2;
+    }
+    if (weight_threads < 1 || weight_threads > 64 || spin_us < 0 || (weight_threads > 1 && threads > 1)) {
+        std::cerr << "colive-bench: --weight-threads must be 1..64 (with --threads 1) and --spin-us >= 0\n";
         return 2;
     }
     Eigen::setNbThreads(1);
@@ -271,7 +283,8 @@ int main(int argc, char** argv) {
             << "+FMA"
 #endif
             << ", Eigen " << EIGEN_WORLD_VERSION << "." << EIGEN_MAJOR_VERSION << "." << EIGEN_MINOR_VERSION
-            << ", engine threads per stream 1, concurrent streams " << threads << ", continual GEMV kernel "
+            << ", engine threads per stream 1 (table (d): " << weight_threads << " weight threads, spin " << spin_us
+            << " us), concurrent streams " << threads << ", continual GEMV kernel "
             << gemv_kernel_name() << " (run-time dispatch), GEMMs " << gemm_backend_name();
     std::cout << version_line("colive-bench") << " on " << machine.str() << "\n";
 
@@ -279,6 +292,14 @@ int main(int argc, char** argv) {
 
     Table timing;
     Table memory;
+    Table split;
+    const std::string split_n = std::to_string(weight_threads);
+    split.title = "(d) Continual steps with the weight stream split over " + split_n +
+                  " threads (StreamOptions::weight_threads) vs 1 thread, stepped alternately";
+    split.header = {"preset", "blocks", "weights", "weights MB", "load 1-min", "1 thread ms (median/p95)",
+                    split_n + " threads ms, spin " + std::to_string(spin_us) + " us (median/p95)", "speed-up",
+                    split_n + " threads ms, sleep (median/p95)", "speed-up", "GB/s 1 / " + split_n + " spin",
+                    "CPU ms all threads 1 / " + split_n + " spin", "bit-identical"};
     if (do_timing) {
         TorchRun torch_run;
         if (with_torch) {
@@ -297,6 +318,9 @@ int main(int argc, char** argv) {
                              "  (scripts/setup-deps.sh installs OpenBLAS: libblas.so.3 then points to it).\n\n";
         }
         const auto& torch = torch_run.timings;
+        if (with_torch && weight_threads > 1)
+            split.header.insert(split.header.end(), {"torch regular ms (1 thread)", "continual 1 / " + split_n + " threads vs torch (wall)",
+                                                     "(CPU)"});
         const std::string ratio_tag = torch_run.slow_blas() ? " (REFERENCE BLAS!)" : "";
         timing.title = "(b) Time per step: regular (whole window recomputed) vs continual, encoder only, 1 thread per stream";
         timing.header = {"preset", "blocks", "weights", "regular MMAC", "continual MMAC", "MAC ratio", "regular ms (median/p95)",
@@ -359,6 +383,37 @@ int main(int argc, char** argv) {
                 const double n = cfg.window, d = cfg.d_model, h = cfg.heads, dh = d / h;
                 // Spec section 6: CoSi 2 n d_h per head; CoRe (4n-2) d_h + n - 1 per head (floats).
                 const double cache_floats = depth == 1 ? 2 * n * dh * h : ((4 * n - 2) * dh + n - 1) * h;
+                if (weight_threads > 1 && !only_regular) {
+                    std::cout << "split " << p.name << " b" << depth << " " << wname << " ..." << std::flush;
+                    const std::string load = load_average();
+                    const StreamOptions one{}, spin{.weight_threads = weight_threads, .spin_us = spin_us},
+                        sleep{.weight_threads = weight_threads, .spin_us = 0};
+                    const std::vector<Timing> ts = time_continual_variants(model, {one, spin, sleep}, budget);
+                    const bool same = continual_outputs_identical(model, one, spin, cfg.window + 8);
+                    std::cout << " done\n";
+                    auto ms = [](const Timing& t) { return fmt("%.4f", t.median_ms) + " / " + fmt("%.4f", t.p95_ms); };
+                    auto gbs = [&](const Timing& t) { return fmt("%.1f", weight_bytes / (t.median_ms * 1e-3) / 1e9); };
+                    std::vector<std::string> row = {p.name, std::to_string(depth), wname, fmt("%.2f", weight_bytes / 1e6),
+                                                    load.substr(0, load.find(' ')), ms(ts[0]), ms(ts[1]),
+                                                    fmt("%.2fx", ts[0].median_ms / ts[1].median_ms), ms(ts[2]),
+                                                    fmt("%.2fx", ts[0].median_ms / ts[2].median_ms), gbs(ts[0]) + " / " + gbs(ts[1]),
+                                                    fmt("%.4f", ts[0].cpu_mean_ms) + " / " + fmt("%.4f", ts[1].cpu_mean_ms),
+                                                    same ? "yes" : "NO"};
+                    if (with_torch) {
+                        auto it = torch.find({p.name, depth});
+                        if (it != torch.end()) {
+                            const Timing& tt = it->second;
+                            row.push_back(fmt("%.3f", tt.median_ms) + " (CPU " + fmt("%.3f", tt.cpu_mean_ms) + ")");
+                            row.push_back(fmt("%.1fx", tt.median_ms / ts[0].median_ms) + " / " + fmt("%.1fx", tt.median_ms / ts[1].median_ms) +
+                                          ratio_tag);
+                            row.push_back(fmt("%.1fx", tt.cpu_mean_ms / ts[0].cpu_mean_ms) + " / " +
+                                          fmt("%.1fx", tt.cpu_mean_ms / ts[1].cpu_mean_ms) + ratio_tag);
+                        } else {
+                            row.insert(row.end(), {"n/a", "n/a", "n/a"});
+                        }
+                    }
+                    split.rows.push_back(row);
+                }
                 memory.rows.push_back({p.name, std::to_string(depth), wname, fmt("%.2f", weight_bytes / 1e6), fmt("%.4f", tc.median_ms),
                                        fmt("%.1f", weight_bytes / (tc.median_ms * 1e-3) / 1e9) + " (CPU " +
                                            fmt("%.1f", tc.cpu_mean_ms > 0.0 ? weight_bytes / (tc.cpu_mean_ms * 1e-3) / 1e9 : 0.0) + ")",
@@ -396,6 +451,23 @@ int main(int argc, char** argv) {
                         "spec cache = the first block's attention caches by the spec's section 6 formula (CoSi 2 n d_h, CoRe (4n-2) d_h + n - 1 floats per head)."};
         tables.push_back(timing);
         if (do_memory) tables.push_back(memory);
+        if (weight_threads > 1) {
+            split.notes = {
+                "Three continual streams of the same model stepped in alternating ~20 ms slices (1 thread; " + split_n +
+                    " threads whose waiting side spins " + std::to_string(spin_us) + " us before sleeping; " + split_n +
+                    " threads that sleep at once), so all see the same load. Load average at the end: " + load_average() + ".",
+                "Only products of >= 256 KiB of weights are split (rows in whole groups of four, so every row's sum is the "
+                "same as with one thread: 'bit-identical' compares encoder outputs and probabilities over a window + 8 steps).",
+                "GB/s = weights MB / wall median (as in (c)). CPU ms = process CPU time per step, helpers included: "
+                "the price of the split in core time.",
+                "vs torch: PyTorch regular with 1 thread (table (b)); the split engine uses " + split_n +
+                    " cores, so the wall ratio is the latency gain and the CPU ratio the efficiency.",
+                "Machine read bandwidth, 1 / " + split_n + " threads reading a share each: " + fmt("%.1f", bw_l3) + " / " +
+                    fmt("%.1f", read_bandwidth_gbs(std::size_t(24) << 20, weight_threads)) + " GB/s (24 MiB, L3), " +
+                    fmt("%.1f", bw_big) + " / " + fmt("%.1f", read_bandwidth_gbs(std::size_t(512) << 20, weight_threads)) +
+                    " GB/s (512 MiB, DRAM)."};
+            tables.push_back(split);
+        }
     }
 
     for (const auto& t : tables) t.print_text(std::cout);

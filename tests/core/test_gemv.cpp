@@ -111,4 +111,58 @@ TEST(Gemv, PropagatesNonFiniteValues) {
     }
 }
 
+// The parts of a call (SplitPool chunks, StreamOptions::weight_threads) write disjoint rows that
+// together cover every row, and their union is bit-identical to the unsplit call.
+TEST(Gemv, PartsAreDisjointAndBitIdentical) {
+    IsaGuard guard;
+    std::mt19937 rng(11);
+    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+    const float sentinel = std::numeric_limits<float>::quiet_NaN();
+    for (const int cols : {7, 64, 192, 512, 1024, 1056, 2080}) {
+        for (const int rows : {1, 3, 4, 5, 9, 33, 130}) {
+            const auto ur = std::size_t(rows), uc = std::size_t(cols);
+            std::vector<float> w(ur * uc), x(uc), b(ur);
+            std::vector<std::uint16_t> w16(w.size());
+            for (std::size_t k = 0; k < w.size(); ++k) {
+                w16[k] = std::uint16_t(std::bit_cast<std::uint32_t>(u(rng)) >> 16);
+                w[k] = u(rng);
+            }
+            for (float& v : x) v = u(rng);
+            for (float& v : b) v = u(rng);
+            for (gemv::Isa isa : supported()) {
+                ASSERT_TRUE(gemv::set_active(isa));
+                for (const bool compact : {false, true}) {
+                    auto call = [&](float* y, int part, int parts) {
+                        if (compact)
+                            gemv::bf16(w16.data(), rows, cols, x.data(), b.data(), y, part, parts);
+                        else
+                            gemv::f32(w.data(), rows, cols, x.data(), b.data(), y, part, parts);
+                    };
+                    std::vector<float> whole(ur);
+                    call(whole.data(), 0, 1);
+                    for (int parts = 2; parts <= 4; ++parts) {
+                        std::vector<float> merged(ur, sentinel);
+                        std::vector<int> writers(ur, 0);
+                        for (int part = 0; part < parts; ++part) {
+                            std::vector<float> y(ur, sentinel);
+                            call(y.data(), part, parts);
+                            for (std::size_t r = 0; r < ur; ++r)
+                                if (!std::isnan(y[r])) {
+                                    ++writers[r];
+                                    merged[r] = y[r];
+                                }
+                        }
+                        for (std::size_t r = 0; r < ur; ++r) {
+                            EXPECT_EQ(writers[r], 1) << gemv::name(isa) << " rows=" << rows << " cols=" << cols << " r=" << r;
+                            EXPECT_EQ(std::bit_cast<std::uint32_t>(merged[r]), std::bit_cast<std::uint32_t>(whole[r]))
+                                << gemv::name(isa) << (compact ? " bf16" : " f32") << " rows=" << rows << " cols=" << cols
+                                << " parts=" << parts << " r=" << r;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 }  // namespace

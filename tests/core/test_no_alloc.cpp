@@ -126,8 +126,11 @@ TEST_P(NoAllocation, StepDoesNotAllocate) {
     const std::size_t din = tokens.cols();
     const std::size_t steps =
         std::min<std::size_t>(tokens.rows(), kSanitized ? std::size_t(c.window) + 5 : std::size_t(c.window) * 2 + 3);
-    for (Mode mode : {Mode::Regular, Mode::Continual}) {
-        Stream s(model, mode);
+    for (const int weight_threads : {1, 2}) {
+      for (Mode mode : {Mode::Regular, Mode::Continual}) {
+        if (weight_threads > 1 && mode == Mode::Regular) continue;   // only continual steps split
+        // weight_threads 2: the hand-off to the helper thread allocates nothing either.
+        Stream s(model, mode, StreamOptions{.weight_threads = weight_threads});
         std::vector<float> bad(din, std::numeric_limits<float>::quiet_NaN());
         g_allocs = 0;
         g_counting = true;
@@ -137,7 +140,9 @@ TEST_P(NoAllocation, StepDoesNotAllocate) {
             s.step(std::span<const float>(tok, din));
         }
         g_counting = false;
-        EXPECT_EQ(g_allocs.load(), 0) << c.name << " " << to_string(mode) << ": allocations during " << steps << " steps";
+        EXPECT_EQ(g_allocs.load(), 0) << c.name << " " << to_string(mode) << " weight_threads " << weight_threads
+                                      << ": allocations during " << steps << " steps";
+      }
     }
 }
 

@@ -176,9 +176,26 @@ struct StepResult {
     std::int64_t macs = 0;            // MACs this step cost (paper convention)
 };
 
+// Options of a Stream.
+struct StreamOptions {
+    // Continual mode: the number of threads that stream the weights of each matrix-vector product
+    // of at least 256 KiB (the calling thread plus weight_threads - 1 helper threads this stream
+    // creates and owns; no thread is created and nothing is allocated per step). Each thread
+    // computes whole rows exactly as one thread would, so the outputs are bit-identical for any
+    // value. Opt-in: it pays only when the weights do not fit in one core's cache and the machine
+    // has idle cores (docs/benchmarks.md); on a busy machine a descheduled helper stalls the step.
+    // Regular mode ignores it (its GEMMs run on the calling thread).
+    int weight_threads = 1;
+    // How long a waiting thread (a helper between products, the caller for the helpers' parts)
+    // spins before it sleeps, in microseconds.
+    int spin_us = 50;
+};
+
 class Stream {
 public:
     Stream(std::shared_ptr<const Model> model, Mode mode);
+    // Throws InputError if options.weight_threads is outside 1..64 or spin_us is negative.
+    Stream(std::shared_ptr<const Model> model, Mode mode, const StreamOptions& options);
     ~Stream();
     Stream(Stream&&) noexcept;
     Stream& operator=(Stream&&) noexcept;
@@ -197,6 +214,9 @@ public:
     const Model& model() const;
     std::int64_t tokens_seen() const;
     std::size_t state_bytes() const;  // bytes of per-stream state (caches, rings, scratch)
+    // Threads streaming each large continual matrix-vector product (StreamOptions::weight_threads;
+    // 1 in regular mode).
+    int weight_threads() const;
 
     // Inspection (tests, UI): the first encoder block's output rows for the current window, oldest
     // first, as the continual retroactive block updated them (Continual mode with blocks >= 2 only).

@@ -11,6 +11,7 @@
 #endif
 #include <Eigen/Core>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -90,8 +91,46 @@ struct Model::Impl {
 // ---------------------------------------------------------------------------------------------
 // Kernels (kernels.cpp). All operate on caller-provided memory and never allocate.
 
-// y = W x + b (the compact bf16 copy of W when there is one), with gemv:: below.
-void linear_vec(const LinearW& l, const float* x, float* y);
+// Helper threads that share one call's work (split_pool.cpp). run() cuts it into
+// kChunksPerThread x threads chunks and executes task(ctx, chunk, chunks) for every chunk once, on
+// the calling thread or a helper, whichever claims it first; it returns when all are done. Threads
+// are created by the constructor only; run() neither allocates nor creates threads. One caller at a
+// time (a Stream is used by one thread at a time).
+class SplitPool {
+public:
+    using Task = void (*)(const void* ctx, int part, int parts);
+    static constexpr int kChunksPerThread = 4;
+    // `threads` threads in all (threads - 1 helpers); waiting sides spin up to spin_us, then sleep.
+    SplitPool(int threads, int spin_us);
+    ~SplitPool();
+    SplitPool(const SplitPool&) = delete;
+    SplitPool& operator=(const SplitPool&) = delete;
+    int parts() const { return m_parts; }   // threads
+    void run(Task task, const void* ctx);
+
+private:
+    struct Helper;
+    void helper_loop(int index);
+    int work();
+    int m_parts;
+    int m_chunks;
+    int m_spin_us;
+    std::unique_ptr<Helper[]> m_helpers;
+    Task m_task = nullptr;          // written by the caller before it resets m_next (release)
+    const void* m_ctx = nullptr;
+    std::uint32_t m_gen = 0;        // caller only
+    alignas(64) std::atomic<std::uint32_t> m_next{0};   // next chunk to claim
+    alignas(64) std::atomic<std::uint32_t> m_done{0};   // chunks finished by helpers in this call
+    std::atomic<bool> m_stop{false};
+};
+
+// Matrices smaller than this are not split (their product takes about as long as a hand-off).
+constexpr std::size_t kSplitMinBytes = std::size_t(256) << 10;
+
+// y = W x + b (the compact bf16 copy of W when there is one), with gemv:: below. With a pool of
+// more than one part, a matrix of at least kSplitMinBytes has its rows split over the pool's
+// threads; every row is computed by the same code as without a pool (bit-identical results).
+void linear_vec(const LinearW& l, const float* x, float* y, SplitPool* pool = nullptr);
 
 // Matrix-vector kernels of the continual path (gemv.cpp), chosen once at run time from what the
 // CPU supports: y (rows) = W (rows x cols, row-major, row stride cols) x + b (b may be nullptr).
@@ -104,9 +143,14 @@ Isa active();
 // Switches the kernels used by every later call (tests, benchmarks); false if the CPU lacks `isa`.
 bool set_active(Isa isa);
 const char* name(Isa isa);
-void f32(const float* w, int rows, int cols, const float* x, const float* b, float* y);
+// part/parts: compute only the rows of part `part` of `parts` disjoint parts of the call (a
+// helper thread each, SplitPool). Each row's sum is computed exactly as in the whole call, so
+// the union of the parts is bit-identical to parts = 1. (The portable f32 kernel, Eigen's GEMV, is
+// not split: part 0 computes every row.)
+void f32(const float* w, int rows, int cols, const float* x, const float* b, float* y, int part = 0, int parts = 1);
 // w holds bf16 values (the upper halves of float32); products and sums in float32.
-void bf16(const std::uint16_t* w, int rows, int cols, const float* x, const float* b, float* y);
+void bf16(const std::uint16_t* w, int rows, int cols, const float* x, const float* b, float* y, int part = 0,
+          int parts = 1);
 }  // namespace gemv
 
 // ---- GEMM (gemm.cpp): OpenBLAS's cblas_sgemm, kernels chosen at run time for the CPU, one thread.

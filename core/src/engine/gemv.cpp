@@ -51,16 +51,29 @@ inline void permute_x(const float* x, int len, float* xs) {
         }
 }
 
+// Part `part` of `parts` of a call (SplitPool): a range of whole units (groups of four rows in the
+// rows4 kernels, single rows elsewhere); the last part also takes the rows left after the groups.
+struct Part {
+    int u0, u1;
+    bool last;
+};
+inline Part part_of(int units, int part, int parts) {
+    return {int(std::int64_t(units) * part / parts), int(std::int64_t(units) * (part + 1) / parts), part == parts - 1};
+}
+
 // ---- portable --------------------------------------------------------------------------------
-void f32_scalar(const float* w, int rows, int cols, const float* x, const float* b, float* y) {
-    // Eigen's GEMV (SSE2 in the baseline build).
+void f32_scalar(const float* w, int rows, int cols, const float* x, const float* b, float* y, int part) {
+    // Eigen's GEMV (SSE2 in the baseline build). Not split (its row blocking would change the sums).
+    if (part != 0) return;
     VecMap out(y, rows);
     out.noalias() = ConstRowMatMap(w, rows, cols, Eigen::OuterStride<>(cols)) * ConstVecMap(x, cols);
     if (b) out += ConstVecMap(b, rows);
 }
 
-void bf16_scalar(const std::uint16_t* w, int rows, int cols, const float* x, const float* b, float* y) {
-    for (int r = 0; r < rows; ++r) {
+void bf16_scalar(const std::uint16_t* w, int rows, int cols, const float* x, const float* b, float* y, int part,
+                 int parts) {
+    const Part P = part_of(rows, part, parts);
+    for (int r = P.u0; r < P.u1; ++r) {
         const std::uint16_t* wr = w + std::size_t(r) * std::size_t(cols);
         float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
         int c = 0;
@@ -126,10 +139,12 @@ COLIVE_AVX2 inline float f32_row_avx2(const float* wr, int cols, const float* x)
     return s;
 }
 
-COLIVE_AVX2 void f32_avx2_rows4(const float* w, int rows, int cols, const float* x, const float* b, float* y, bool wide) {
+COLIVE_AVX2 void f32_avx2_rows4(const float* w, int rows, int cols, const float* x, const float* b, float* y, bool wide,
+                      int part, int parts) {
     const int q = rows / 4, step = wide ? q : 1;
     const std::size_t jump = std::size_t(step) * std::size_t(cols);
-    for (int g = 0; g < q; ++g) {
+    const Part P = part_of(q, part, parts);
+    for (int g = P.u0; g < P.u1; ++g) {
         const int r = wide ? g : 4 * g;
         const float* w0 = w + std::size_t(r) * std::size_t(cols);
         const float* w1 = w0 + jump;
@@ -157,14 +172,14 @@ COLIVE_AVX2 void f32_avx2_rows4(const float* w, int rows, int cols, const float*
         }
         put4(s, b, y, r, step);
     }
-    for (int r = 4 * q; r < rows; ++r) {
+    for (int r = P.last ? 4 * q : rows; r < rows; ++r) {
         const float s = f32_row_avx2(w + std::size_t(r) * std::size_t(cols), cols, x);
         y[r] = b ? s + b[r] : s;
     }
 }
 
-COLIVE_AVX2 void f32_avx2(const float* w, int rows, int cols, const float* x, const float* b, float* y) {
-    f32_avx2_rows4(w, rows, cols, x, b, y, cols >= kNarrow);
+COLIVE_AVX2 void f32_avx2(const float* w, int rows, int cols, const float* x, const float* b, float* y, int part, int parts) {
+    f32_avx2_rows4(w, rows, cols, x, b, y, cols >= kNarrow, part, parts);
 }
 
 // Rows of w restricted to columns [c0, c0 + len), len a multiple of 32, against the permuted xs.
@@ -197,11 +212,12 @@ COLIVE_AVX2 inline float bf16_tail_avx2(const std::uint16_t* wr, int from, int c
 }
 
 // Four rows at a time as f32_avx2_rows4 (cols <= kChunk, so one permuted chunk covers them).
-COLIVE_AVX2 void bf16_avx2_rows4(const std::uint16_t* w, int rows, int cols, const float* x, const float* xs,
+COLIVE_AVX2 void bf16_avx2_rows4(const std::uint16_t* w, int rows, int cols, const float* x, const float* xs, int part, int parts,
                                  int full, const float* b, float* y, bool wide) {
     const __m256i hi = _mm256_set1_epi32(int(0xffff0000u));
     const int q = rows / 4, step = wide ? q : 1;
-    for (int g = 0; g < q; ++g) {
+    const Part P = part_of(q, part, parts);
+    for (int g = P.u0; g < P.u1; ++g) {
         const int r = wide ? g : 4 * g;
         const std::uint16_t* wk[4];
         for (int k = 0; k < 4; ++k) wk[k] = w + std::size_t(r + k * step) * std::size_t(cols);
@@ -226,20 +242,22 @@ COLIVE_AVX2 void bf16_avx2_rows4(const std::uint16_t* w, int rows, int cols, con
         }
         put4(sum, b, y, r, step);
     }
-    for (int r = 4 * q; r < rows; ++r) {
+    for (int r = P.last ? 4 * q : rows; r < rows; ++r) {
         const std::uint16_t* wr = w + std::size_t(r) * std::size_t(cols);
         const float s = bf16_dot_avx2(wr, full, xs) + bf16_tail_avx2(wr, full, cols, x);
         y[r] = b ? s + b[r] : s;
     }
 }
 
-COLIVE_AVX2 void bf16_avx2(const std::uint16_t* w, int rows, int cols, const float* x, const float* b, float* y) {
+COLIVE_AVX2 void bf16_avx2(const std::uint16_t* w, int rows, int cols, const float* x, const float* b, float* y, int part,
+                int parts) {
     alignas(64) float xs[kChunk];
     const int full = cols / 32 * 32;
     const int first = std::min(full, kChunk);
     permute_x(x, first, xs);
-    if (cols <= kChunk) return bf16_avx2_rows4(w, rows, cols, x, xs, full, b, y, cols >= kNarrow);
-    for (int r = 0; r < rows; ++r) {
+    if (cols <= kChunk) return bf16_avx2_rows4(w, rows, cols, x, xs, part, parts, full, b, y, cols >= kNarrow);
+    const Part P = part_of(rows, part, parts);
+    for (int r = P.u0; r < P.u1; ++r) {
         const std::uint16_t* wr = w + std::size_t(r) * std::size_t(cols);
         const float s = bf16_dot_avx2(wr, first, xs) + bf16_tail_avx2(wr, full, cols, x);
         y[r] = b ? s + b[r] : s;
@@ -247,7 +265,7 @@ COLIVE_AVX2 void bf16_avx2(const std::uint16_t* w, int rows, int cols, const flo
     for (int c0 = first; c0 < full; c0 += kChunk) {   // rows wider than kChunk columns
         const int len = std::min(kChunk, full - c0);
         permute_x(x + c0, len, xs);
-        for (int r = 0; r < rows; ++r) y[r] += bf16_dot_avx2(w + std::size_t(r) * std::size_t(cols) + c0, len, xs);
+        for (int r = P.u0; r < P.u1; ++r) y[r] += bf16_dot_avx2(w + std::size_t(r) * std::size_t(cols) + c0, len, xs);
     }
 }
 
@@ -272,12 +290,14 @@ COLIVE_AVX512 inline float f32_row_avx512(const float* wr, int cols, const float
     return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
 }
 
-COLIVE_AVX512 void f32_avx512_rows4(const float* w, int rows, int cols, const float* x, const float* b, float* y, bool wide) {
+COLIVE_AVX512 void f32_avx512_rows4(const float* w, int rows, int cols, const float* x, const float* b, float* y, bool wide,
+                      int part, int parts) {
     const int rem = cols % 16;
     const __mmask16 tail = __mmask16((1u << rem) - 1u);
     const int q = rows / 4, step = wide ? q : 1;
     const std::size_t jump = std::size_t(step) * std::size_t(cols);
-    for (int g = 0; g < q; ++g) {
+    const Part P = part_of(q, part, parts);
+    for (int g = P.u0; g < P.u1; ++g) {
         const int r = wide ? g : 4 * g;
         const float* w0 = w + std::size_t(r) * std::size_t(cols);
         const float* w1 = w0 + jump;
@@ -301,14 +321,14 @@ COLIVE_AVX512 void f32_avx512_rows4(const float* w, int rows, int cols, const fl
         }
         put4(hsum4x256(half_sum(a0), half_sum(a1), half_sum(a2), half_sum(a3)), b, y, r, step);
     }
-    for (int r = 4 * q; r < rows; ++r) {
+    for (int r = P.last ? 4 * q : rows; r < rows; ++r) {
         const float s = f32_row_avx512(w + std::size_t(r) * std::size_t(cols), cols, x);
         y[r] = b ? s + b[r] : s;
     }
 }
 
-COLIVE_AVX512 void f32_avx512(const float* w, int rows, int cols, const float* x, const float* b, float* y) {
-    f32_avx512_rows4(w, rows, cols, x, b, y, cols >= kNarrow);
+COLIVE_AVX512 void f32_avx512(const float* w, int rows, int cols, const float* x, const float* b, float* y, int part, int parts) {
+    f32_avx512_rows4(w, rows, cols, x, b, y, cols >= kNarrow, part, parts);
 }
 
 COLIVE_AVX512 inline float bf16_dot_avx512(const std::uint16_t* wr, int len, const float* xs) {
@@ -331,11 +351,12 @@ COLIVE_AVX512 inline float bf16_dot_avx512(const std::uint16_t* wr, int len, con
     return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
 }
 
-COLIVE_AVX512 void bf16_avx512_rows4(const std::uint16_t* w, int rows, int cols, const float* x, const float* xs,
+COLIVE_AVX512 void bf16_avx512_rows4(const std::uint16_t* w, int rows, int cols, const float* x, const float* xs, int part, int parts,
                                      int full, const float* b, float* y, bool wide) {
     const __m512i hi = _mm512_set1_epi32(int(0xffff0000u));
     const int q = rows / 4, step = wide ? q : 1;
-    for (int g = 0; g < q; ++g) {
+    const Part P = part_of(q, part, parts);
+    for (int g = P.u0; g < P.u1; ++g) {
         const int r = wide ? g : 4 * g;
         const std::uint16_t* wk[4];
         for (int k = 0; k < 4; ++k) wk[k] = w + std::size_t(r + k * step) * std::size_t(cols);
@@ -358,20 +379,22 @@ COLIVE_AVX512 void bf16_avx512_rows4(const std::uint16_t* w, int rows, int cols,
         }
         put4(sum, b, y, r, step);
     }
-    for (int r = 4 * q; r < rows; ++r) {
+    for (int r = P.last ? 4 * q : rows; r < rows; ++r) {
         const std::uint16_t* wr = w + std::size_t(r) * std::size_t(cols);
         const float s = bf16_dot_avx512(wr, full, xs) + bf16_tail_avx2(wr, full, cols, x);
         y[r] = b ? s + b[r] : s;
     }
 }
 
-COLIVE_AVX512 void bf16_avx512(const std::uint16_t* w, int rows, int cols, const float* x, const float* b, float* y) {
+COLIVE_AVX512 void bf16_avx512(const std::uint16_t* w, int rows, int cols, const float* x, const float* b, float* y, int part,
+                int parts) {
     alignas(64) float xs[kChunk];
     const int full = cols / 32 * 32;
     const int first = std::min(full, kChunk);
     permute_x(x, first, xs);
-    if (cols <= kChunk) return bf16_avx512_rows4(w, rows, cols, x, xs, full, b, y, cols >= kNarrow);
-    for (int r = 0; r < rows; ++r) {
+    if (cols <= kChunk) return bf16_avx512_rows4(w, rows, cols, x, xs, part, parts, full, b, y, cols >= kNarrow);
+    const Part P = part_of(rows, part, parts);
+    for (int r = P.u0; r < P.u1; ++r) {
         const std::uint16_t* wr = w + std::size_t(r) * std::size_t(cols);
         const float s = bf16_dot_avx512(wr, first, xs) + bf16_tail_avx2(wr, full, cols, x);
         y[r] = b ? s + b[r] : s;
@@ -379,7 +402,7 @@ COLIVE_AVX512 void bf16_avx512(const std::uint16_t* w, int rows, int cols, const
     for (int c0 = first; c0 < full; c0 += kChunk) {
         const int len = std::min(kChunk, full - c0);
         permute_x(x + c0, len, xs);
-        for (int r = 0; r < rows; ++r) y[r] += bf16_dot_avx512(w + std::size_t(r) * std::size_t(cols) + c0, len, xs);
+        for (int r = P.u0; r < P.u1; ++r) y[r] += bf16_dot_avx512(w + std::size_t(r) * std::size_t(cols) + c0, len, xs);
     }
 }
 #endif  // COLIVE_GEMV_X86
@@ -446,23 +469,23 @@ const char* name(Isa isa) {
     return "?";
 }
 
-void f32(const float* w, int rows, int cols, const float* x, const float* b, float* y) {
+void f32(const float* w, int rows, int cols, const float* x, const float* b, float* y, int part, int parts) {
     switch (current()) {
 #if COLIVE_GEMV_X86
-        case Isa::Avx512: f32_avx512(w, rows, cols, x, b, y); return;
-        case Isa::Avx2: f32_avx2(w, rows, cols, x, b, y); return;
+        case Isa::Avx512: f32_avx512(w, rows, cols, x, b, y, part, parts); return;
+        case Isa::Avx2: f32_avx2(w, rows, cols, x, b, y, part, parts); return;
 #endif
-        default: f32_scalar(w, rows, cols, x, b, y); return;
+        default: f32_scalar(w, rows, cols, x, b, y, part); return;
     }
 }
 
-void bf16(const std::uint16_t* w, int rows, int cols, const float* x, const float* b, float* y) {
+void bf16(const std::uint16_t* w, int rows, int cols, const float* x, const float* b, float* y, int part, int parts) {
     switch (current()) {
 #if COLIVE_GEMV_X86
-        case Isa::Avx512: bf16_avx512(w, rows, cols, x, b, y); return;
-        case Isa::Avx2: bf16_avx2(w, rows, cols, x, b, y); return;
+        case Isa::Avx512: bf16_avx512(w, rows, cols, x, b, y, part, parts); return;
+        case Isa::Avx2: bf16_avx2(w, rows, cols, x, b, y, part, parts); return;
 #endif
-        default: bf16_scalar(w, rows, cols, x, b, y); return;
+        default: bf16_scalar(w, rows, cols, x, b, y, part, parts); return;
     }
 }
 

@@ -65,11 +65,28 @@ void AlignedFloats::zero() {
 }
 
 // ---------------------------------------------------------------------------------------------
-void linear_vec(const LinearW& l, const float* x, float* y) {
-    if (l.w16)
-        gemv::bf16(l.w16, l.out, l.in, x, l.b, y);
+namespace {
+struct LinearVecTask {
+    const LinearW* l;
+    const float* x;
+    float* y;
+};
+void linear_vec_part(const void* ctx, int part, int parts) {
+    const auto& k = *static_cast<const LinearVecTask*>(ctx);
+    if (k.l->w16)
+        gemv::bf16(k.l->w16, k.l->out, k.l->in, k.x, k.l->b, k.y, part, parts);
     else
-        gemv::f32(l.w, l.out, l.in, x, l.b, y);
+        gemv::f32(k.l->w, k.l->out, k.l->in, k.x, k.l->b, k.y, part, parts);
+}
+}  // namespace
+
+void linear_vec(const LinearW& l, const float* x, float* y, SplitPool* pool) {
+    const LinearVecTask task{&l, x, y};
+    const std::size_t bytes = std::size_t(l.out) * std::size_t(l.in) * (l.w16 ? 2 : 4);
+    if (pool && pool->parts() > 1 && bytes >= kSplitMinBytes)
+        pool->run(linear_vec_part, &task);
+    else
+        linear_vec_part(&task, 0, 1);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -84,8 +84,12 @@ struct Stream::State {
 
     // GEMM plans (packing buffers allocated once).
     GemmPlan g_input, g_inproj, g_kvt, g_out, g_l1, g_l2;
+    // Continual mode with StreamOptions::weight_threads > 1: the helpers that split the GEMV rows.
+    std::unique_ptr<SplitPool> pool;
 
-    State(std::shared_ptr<const Model> m, Mode md) : model(std::move(m)), mode(md) {
+    State(std::shared_ptr<const Model> m, Mode md, const StreamOptions& opt) : model(std::move(m)), mode(md) {
+        if (mode == Mode::Continual && opt.weight_threads > 1)
+            pool = std::make_unique<SplitPool>(opt.weight_threads, opt.spin_us);
         cfg = &model->config();
         W = &model->impl();
         d_in = cfg->d_in;
@@ -193,7 +197,7 @@ struct Stream::State {
 
     void embed(const float* token, int ph, float* out) const {
         if (W->input_proj.w)
-            linear_vec(W->input_proj, token, out);
+            linear_vec(W->input_proj, token, out, pool.get());
         else
             std::memcpy(out, token, sizeof(float) * std::size_t(d));
         add_pe(out, ph);
@@ -202,12 +206,12 @@ struct Stream::State {
     // ---- shared block pieces ----------------------------------------------------------------
     // Single row: y = LN2(x1 + FFN(x1)), x1 = LN1(x + out_proj(o)). `o` is the concatenated heads.
     void block_tail_one(const LayerW& Lw, const float* x, const float* o, float* y) {
-        linear_vec(Lw.out_proj, o, tmp.data());
+        linear_vec(Lw.out_proj, o, tmp.data(), pool.get());
         for (int i = 0; i < d; ++i) x1.data()[i] = x[i] + tmp.data()[i];
         layer_norm(Lw.norm1, cfg->ln_eps, x1.data(), x1.data());
-        linear_vec(Lw.linear1, x1.data(), hid.data());
+        linear_vec(Lw.linear1, x1.data(), hid.data(), pool.get());
         activate(cfg->activation, hid.data(), std::size_t(f));
-        linear_vec(Lw.linear2, hid.data(), tmp.data());
+        linear_vec(Lw.linear2, hid.data(), tmp.data(), pool.get());
         for (int i = 0; i < d; ++i) tmp.data()[i] += x1.data()[i];
         layer_norm(Lw.norm2, cfg->ln_eps, tmp.data(), y);
     }
@@ -228,12 +232,12 @@ struct Stream::State {
 
     // Pre-norm single row: y = x1 + FFN(LN2(x1)), x1 = x + out_proj(o). y must not alias x or o.
     void prenorm_tail_one(const LayerW& Lw, const float* x, const float* o, float* y) {
-        linear_vec(Lw.out_proj, o, tmp.data());
+        linear_vec(Lw.out_proj, o, tmp.data(), pool.get());
         for (int i = 0; i < d; ++i) x1.data()[i] = x[i] + tmp.data()[i];
         layer_norm(Lw.norm2, cfg->ln_eps, x1.data(), tmp.data());
-        linear_vec(Lw.linear1, tmp.data(), hid.data());
+        linear_vec(Lw.linear1, tmp.data(), hid.data(), pool.get());
         activate(cfg->activation, hid.data(), std::size_t(f));
-        linear_vec(Lw.linear2, hid.data(), y);
+        linear_vec(Lw.linear2, hid.data(), y, pool.get());
         for (int i = 0; i < d; ++i) y[i] += x1.data()[i];
     }
 
@@ -327,7 +331,7 @@ struct Stream::State {
         const float* A = prenorm ? norm_rows(Lw.norm1, Xin, rows) : Xin;
         // q = W_q a_s + b_q (first d rows of in_proj), scaled.
         LinearW wq{Lw.in_proj.w, Lw.in_proj.b, d, d, Lw.in_proj.w16};   // the first d rows (queries)
-        linear_vec(wq, A + std::size_t(s) * std::size_t(d), qkv.data());
+        linear_vec(wq, A + std::size_t(s) * std::size_t(d), qkv.data(), pool.get());
         for (int i = 0; i < d; ++i) qkv.data()[i] *= scale;
         LinearW wkv{Lw.in_proj.w + std::size_t(d) * std::size_t(d), Lw.in_proj.b ? Lw.in_proj.b + d : nullptr, 2 * d,
                     d};
@@ -376,7 +380,7 @@ struct Stream::State {
     int retroactive_step(const LayerW& Lw, const float* e, bool token_bad) {
         const int s = int(t % n);
         const auto un = std::size_t(n);
-        linear_vec(Lw.in_proj, attention_input(Lw, e), qkv.data());
+        linear_vec(Lw.in_proj, attention_input(Lw, e), qkv.data(), pool.get());
         float* q = qkv.data();
         const float* k = qkv.data() + d;
         const float* v = qkv.data() + 2 * d;
@@ -493,7 +497,7 @@ struct Stream::State {
         embed(token, ph, emb.data());
         if (L == 1) {
             const LayerW& Lw = W->layers[0];
-            linear_vec(Lw.in_proj, attention_input(Lw, emb.data()), qkv.data());
+            linear_vec(Lw.in_proj, attention_input(Lw, emb.data()), qkv.data(), pool.get());
             for (int i = 0; i < d; ++i) qkv.data()[i] *= scale;
             const bool new_bad = token_bad || !all_finite(qkv.data(), 3 * std::size_t(d));
             bad_count += int(new_bad) - int(bad[std::size_t(s)]);
@@ -543,7 +547,7 @@ struct Stream::State {
             enc = normed.data();
         }
         if (C > 0) {
-            linear_vec(W->head, enc, logits.data());
+            linear_vec(W->head, enc, logits.data(), pool.get());
             std::memcpy(probs.data(), logits.data(), sizeof(float) * std::size_t(C));
             softmax(probs.data(), C);
         }
@@ -556,9 +560,14 @@ struct Stream::State {
 };
 
 // -------------------------------------------------------------------------------------------------
-Stream::Stream(std::shared_ptr<const Model> model, Mode mode) {
+Stream::Stream(std::shared_ptr<const Model> model, Mode mode) : Stream(std::move(model), mode, StreamOptions{}) {}
+
+Stream::Stream(std::shared_ptr<const Model> model, Mode mode, const StreamOptions& options) {
     if (!model) throw ModelError("Stream: no model");
-    m_state = std::make_unique<State>(std::move(model), mode);
+    if (options.weight_threads < 1 || options.weight_threads > 64)
+        throw InputError("StreamOptions::weight_threads must be 1..64, not " + std::to_string(options.weight_threads));
+    if (options.spin_us < 0) throw InputError("StreamOptions::spin_us must not be negative");
+    m_state = std::make_unique<State>(std::move(model), mode, options);
 }
 Stream::~Stream() = default;
 Stream::Stream(Stream&&) noexcept = default;
@@ -594,6 +603,7 @@ Mode Stream::mode() const { return m_state->mode; }
 const Model& Stream::model() const { return *m_state->model; }
 std::int64_t Stream::tokens_seen() const { return m_state->t; }
 std::size_t Stream::state_bytes() const { return m_state->bytes(); }
+int Stream::weight_threads() const { return m_state->pool ? m_state->pool->parts() : 1; }
 
 std::size_t Stream::first_block_rows(std::span<float> out) const {
     const State& st = *m_state;
