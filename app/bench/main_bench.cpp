@@ -456,7 +456,7 @@ int main(int argc, char** argv) {
                 "Three continual streams of the same model stepped in alternating ~20 ms slices (1 thread; " + split_n +
                     " threads whose waiting side spins " + std::to_string(spin_us) + " us before sleeping; " + split_n +
                     " threads that sleep at once), so all see the same load. Load average at the end: " + load_average() + ".",
-                "Only products of >= 256 KiB of weights are split (rows in whole groups of four, so every row's sum is the "
+                "Only products of >= 1 MiB of weights are split (StreamOptions::split_min_bytes; rows in whole groups of four, so every row's sum is the "
                 "same as with one thread: 'bit-identical' compares encoder outputs and probabilities over a window + 8 steps).",
                 "GB/s = weights MB / wall median (as in (c)). CPU ms = process CPU time per step, helpers included: "
                 "the price of the split in core time.",

@@ -4,6 +4,7 @@
 // every loop, tail and chunk boundary. bf16 weights are random floats rounded to bf16, so the exact
 // product values are known; only float32 summation order may differ.
 #include "engine_internal.h"
+#include "isa_util.h"
 
 #include <gtest/gtest.h>
 
@@ -25,17 +26,8 @@ std::uint16_t to_bf16(float v) {   // round to nearest even (finite inputs)
 }
 float from_bf16(std::uint16_t h) { return std::bit_cast<float>(std::uint32_t(h) << 16); }
 
-struct IsaGuard {
-    gemv::Isa saved = gemv::active();
-    ~IsaGuard() { gemv::set_active(saved); }
-};
-
-std::vector<gemv::Isa> supported() {
-    std::vector<gemv::Isa> out;
-    for (gemv::Isa i : {gemv::Isa::Scalar, gemv::Isa::Avx2, gemv::Isa::Avx512})
-        if (int(i) <= int(gemv::best_supported())) out.push_back(i);
-    return out;
-}
+std::vector<gemv::Isa> supported() { return colive::testing::supported_isas(); }
+using colive::testing::IsaGuard;
 
 TEST(Gemv, MatchesFloat64ReferenceForEveryKernelAndShape) {
     IsaGuard guard;

@@ -130,7 +130,7 @@ TEST_P(NoAllocation, StepDoesNotAllocate) {
       for (Mode mode : {Mode::Regular, Mode::Continual}) {
         if (weight_threads > 1 && mode == Mode::Regular) continue;   // only continual steps split
         // weight_threads 2: the hand-off to the helper thread allocates nothing either.
-        Stream s(model, mode, StreamOptions{.weight_threads = weight_threads});
+        Stream s(model, mode, StreamOptions{.weight_threads = weight_threads, .split_min_bytes = 0});
         std::vector<float> bad(din, std::numeric_limits<float>::quiet_NaN());
         g_allocs = 0;
         g_counting = true;

@@ -27,6 +27,7 @@
 // returns finite=false; once that token has left the window the outputs are exact again.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -179,7 +180,7 @@ struct StepResult {
 // Options of a Stream.
 struct StreamOptions {
     // Continual mode: the number of threads that stream the weights of each matrix-vector product
-    // of at least 256 KiB (the calling thread plus weight_threads - 1 helper threads this stream
+    // of at least split_min_bytes (the calling thread plus weight_threads - 1 helper threads this stream
     // creates and owns; no thread is created and nothing is allocated per step). Each thread
     // computes whole rows exactly as one thread would, so the outputs are bit-identical for any
     // value. Opt-in: it pays only when the weights do not fit in one core's cache and the machine
@@ -189,6 +190,9 @@ struct StreamOptions {
     // How long a waiting thread (a helper between products, the caller for the helpers' parts)
     // spins before it sleeps, in microseconds.
     int spin_us = 50;
+    // Smaller products stay on the calling thread: below about one core's L2 a product takes a few
+    // microseconds, no longer than handing it off (measured: docs/benchmarks.md).
+    std::size_t split_min_bytes = std::size_t(1) << 20;
 };
 
 class Stream {

@@ -101,11 +101,13 @@ public:
     using Task = void (*)(const void* ctx, int part, int parts);
     static constexpr int kChunksPerThread = 4;
     // `threads` threads in all (threads - 1 helpers); waiting sides spin up to spin_us, then sleep.
-    SplitPool(int threads, int spin_us);
+    // linear_vec splits only matrices of at least min_bytes.
+    SplitPool(int threads, int spin_us, std::size_t min_bytes);
     ~SplitPool();
     SplitPool(const SplitPool&) = delete;
     SplitPool& operator=(const SplitPool&) = delete;
     int parts() const { return m_parts; }   // threads
+    std::size_t min_bytes() const { return m_min_bytes; }
     void run(Task task, const void* ctx);
 
 private:
@@ -115,6 +117,7 @@ private:
     int m_parts;
     int m_chunks;
     int m_spin_us;
+    std::size_t m_min_bytes;
     std::unique_ptr<Helper[]> m_helpers;
     Task m_task = nullptr;          // written by the caller before it resets m_next (release)
     const void* m_ctx = nullptr;
@@ -124,11 +127,8 @@ private:
     std::atomic<bool> m_stop{false};
 };
 
-// Matrices smaller than this are not split (their product takes about as long as a hand-off).
-constexpr std::size_t kSplitMinBytes = std::size_t(256) << 10;
-
 // y = W x + b (the compact bf16 copy of W when there is one), with gemv:: below. With a pool of
-// more than one part, a matrix of at least kSplitMinBytes has its rows split over the pool's
+// more than one thread, a matrix of at least pool->min_bytes() has its rows shared by the pool's
 // threads; every row is computed by the same code as without a pool (bit-identical results).
 void linear_vec(const LinearW& l, const float* x, float* y, SplitPool* pool = nullptr);
 

@@ -83,7 +83,7 @@ void linear_vec_part(const void* ctx, int part, int parts) {
 void linear_vec(const LinearW& l, const float* x, float* y, SplitPool* pool) {
     const LinearVecTask task{&l, x, y};
     const std::size_t bytes = std::size_t(l.out) * std::size_t(l.in) * (l.w16 ? 2 : 4);
-    if (pool && pool->parts() > 1 && bytes >= kSplitMinBytes)
+    if (pool && pool->parts() > 1 && bytes >= pool->min_bytes())
         pool->run(linear_vec_part, &task);
     else
         linear_vec_part(&task, 0, 1);

@@ -60,8 +60,9 @@ struct SplitPool::Helper {
     std::thread thread;
 };
 
-SplitPool::SplitPool(int threads, int spin_us)
+SplitPool::SplitPool(int threads, int spin_us, std::size_t min_bytes)
     : m_parts(std::max(1, threads)), m_chunks(kChunksPerThread * m_parts), m_spin_us(std::max(0, spin_us)),
+      m_min_bytes(min_bytes),
       m_helpers(std::make_unique<Helper[]>(std::size_t(m_parts - 1))) {
     for (int i = 0; i + 1 < m_parts; ++i)
         m_helpers[std::size_t(i)].thread = std::thread([this, i] { helper_loop(i); });

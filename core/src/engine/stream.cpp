@@ -89,7 +89,7 @@ struct Stream::State {
 
     State(std::shared_ptr<const Model> m, Mode md, const StreamOptions& opt) : model(std::move(m)), mode(md) {
         if (mode == Mode::Continual && opt.weight_threads > 1)
-            pool = std::make_unique<SplitPool>(opt.weight_threads, opt.spin_us);
+            pool = std::make_unique<SplitPool>(opt.weight_threads, opt.spin_us, opt.split_min_bytes);
         cfg = &model->config();
         W = &model->impl();
         d_in = cfg->d_in;
