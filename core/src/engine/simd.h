@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Vector traits for the engine's run-time dispatched kernels (softmax.cpp, attention.cpp): each
+// Vector traits for the engine's run-time dispatched kernels (gemv.cpp, softmax.cpp, attention.cpp): each
 // kernel is written once against a traits type V (V::F a vector of V::W floats, V::load, V::fmadd,
 // ...) and compiled for AVX2+FMA (Avx2, 8 floats) and AVX-512F (Avx512, 16 floats).
 //
@@ -94,6 +94,17 @@ struct Avx2 {
         a = _mm_max_ss(a, _mm_shuffle_ps(a, a, 1));
         return _mm_cvtss_f32(a);
     }
+    // The four sums of a, b, c, d as {sum a, sum b, sum c, sum d}.
+    COLIVE_TARGET_AVX2 static __m128 sum4(F a, F b, F c, F d) {
+        const __m256 abcd = _mm256_hadd_ps(_mm256_hadd_ps(a, b), _mm256_hadd_ps(c, d));
+        return _mm_add_ps(_mm256_castps256_ps128(abcd), _mm256_extractf128_ps(abcd, 1));
+    }
+    // bf16 weights: I holds 2 W bf16 values, W 32-bit lanes of two each (element 2k in the low
+    // half of lane k). even() widens elements 0, 2, 4, ... exactly, odd() elements 1, 3, 5, ...
+    using I = __m256i;
+    COLIVE_TARGET_AVX2 static I load_bf16(const std::uint16_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+    COLIVE_TARGET_AVX2 static F even(I v) { return _mm256_castsi256_ps(_mm256_slli_epi32(v, 16)); }
+    COLIVE_TARGET_AVX2 static F odd(I v) { return _mm256_castsi256_ps(_mm256_and_si256(v, _mm256_set1_epi32(int(0xffff0000u)))); }
     COLIVE_TARGET_AVX2 static Nan no_nan() { return _mm256_setzero_ps(); }
     COLIVE_TARGET_AVX2 static Nan note_nan(Nan seen, F x) { return _mm256_or_ps(seen, _mm256_cmp_ps(x, x, _CMP_UNORD_Q)); }
     COLIVE_TARGET_AVX2 static bool any_nan(Nan seen) { return _mm256_movemask_ps(seen) != 0; }
@@ -124,6 +135,14 @@ struct Avx512 {
     COLIVE_TARGET_AVX512 static F scale2(F p, F n) { return _mm512_scalef_ps(p, n); }
     COLIVE_TARGET_AVX512 static float sum(F v) { return _mm512_reduce_add_ps(v); }
     COLIVE_TARGET_AVX512 static float hmax(F v) { return _mm512_reduce_max_ps(v); }
+    COLIVE_TARGET_AVX512 static __m256 halves(F v) {
+        return _mm256_add_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+    }
+    COLIVE_TARGET_AVX512 static __m128 sum4(F a, F b, F c, F d) { return Avx2::sum4(halves(a), halves(b), halves(c), halves(d)); }
+    using I = __m512i;
+    COLIVE_TARGET_AVX512 static I load_bf16(const std::uint16_t* p) { return _mm512_loadu_si512(p); }
+    COLIVE_TARGET_AVX512 static F even(I v) { return _mm512_castsi512_ps(_mm512_slli_epi32(v, 16)); }
+    COLIVE_TARGET_AVX512 static F odd(I v) { return _mm512_castsi512_ps(_mm512_and_si512(v, _mm512_set1_epi32(int(0xffff0000u)))); }
     static Nan no_nan() { return 0; }
     COLIVE_TARGET_AVX512 static Nan note_nan(Nan seen, F x) { return Nan(seen | _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q)); }
     static bool any_nan(Nan seen) { return seen != 0; }
