@@ -190,7 +190,7 @@ def format_report(title, rep):
 def train(a):
     cfg = dict(PRESETS[a.preset])
     for k in ("steps", "d", "n", "seqs", "wins", "noise", "feature_drop", "dropout", "lr", "scale_jitter", "speed_jitter",
-              "class_weights", "label_smoothing"):
+              "class_weights", "label_smoothing", "eq_db"):
         if getattr(a, k) is not None:
             cfg[k] = getattr(a, k)
     torch.manual_seed(a.seed)
@@ -355,6 +355,7 @@ def main():
     ap.add_argument("--speed-jitter", type=float, help="token-sequence speed resampling up to x(1+v) / (1+v)")
     ap.add_argument("--class-weights", help="loss weights, e.g. push=2,pull=1.5,none=1.5")
     ap.add_argument("--label-smoothing", type=float)
+    ap.add_argument("--eq-db", type=float, help="audio tokens: random per-band log-mel gain up to +-v dB per sequence (0: off)")
     ap.add_argument("--no-extra-clips", action="store_true", help="ignore the train-x-* clips (gen_video.py --extra-clips)")
     ap.add_argument("--log-every", type=int, default=250)
     ap.add_argument("--save-prefix", help="checkpoint/metrics path prefix (default next to the tokens)")
