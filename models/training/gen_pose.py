@@ -17,11 +17,19 @@ torso yaw, leaning in/back.
 Directions are the USER's: X = the person's own left, which is the IMAGE RIGHT of a raw, unmirrored
 frame. swipe_left moves the hand to +X (image right), swipe_right to -X (image left).
 
-Classes (as the motion model): none, swipe_left/right/up/down (a fast stroke, 0.2-0.6 s: lifted to
-its start and repeated 1-3 times with a slower return path, or, 45 %, out against the stroke's direction
-from where the hand is, the stroke, and back, both 1.2-2.2 x slower than the stroke), push (hand from the chest towards the camera), pull
-(the reverse), wave (raised hand oscillating sideways, 1.4-3.6 Hz, or "shaking" in front of the chest),
-clap (both hands meet and part, 1.4-3.2 Hz). Either hand (right 70 %). `none` is rich: still,
+Classes (as the motion model): none, swipe_left/right/up/down (a fast stroke, 0.2-0.7 s; 60 % "stroke
+and return": from the resting hand straight to the stroke's end (rising to its height on the way) or
+from a raised hand (swipe_down always) the gesture's way, sometimes a hold of 0.1-1.2 s, and back at
+0.6-2.0x the stroke's duration, 15 % without return, so the direction is the first stroke's
+displacement from where the hand rested, not the faster movement; otherwise lifted to its start and
+repeated 1-3 times, or out against the stroke's direction, the stroke and back), push (hand from the
+chest, or 40 % straight from rest, towards the camera, back at 0.6-2.0x; a hand close to the camera
+loses its wrist score and jumps), pull (the reverse), wave (raised hand oscillating sideways, 1.4-3.6
+Hz, "shaking" in front of the chest, or 25 % held out to the side and shaken fast and small, as MoveNet
+sees nvGesture's "shaking hand"), clap (both hands meet and part, 1.4-3.2 Hz). Swipes and pushes are
+labelled until the hand is back (+0.8 s). Hands rest anywhere in front of the body (half the people
+with a sideways shift of up to 0.55 shoulder widths), a third of the people turned up to 35 deg to the
+camera. Either hand (right 70 %). `none` is rich: still,
 breathing, talking with head motion and small hand movements, head turns, scratching the head or
 face, typing, hands on a steering wheel with steering, drinking, reaching slowly for something,
 leaning back and forward, crossing arms, chin on hand, stretching; and nobody in view.
@@ -139,18 +147,24 @@ class Person:
         self.rest = rng.choice(["desk", "desk", "lap", "wheel", "typing", "crossed"])
         self.tempo = math.exp(rng.uniform(-0.35, 0.35))  # this person's speed factor (>1 faster)
         self.amp = math.exp(rng.uniform(-0.25, 0.25))    # this person's gesture size factor
+        # where the hands rest is not always in front of the shoulders' middle: a wheel or desk off to one
+        # side, or a camera to the front-left/right (real nvGesture drivers: both wrists at u = +0.3..+0.6)
+        self.rest_shift = rng.uniform(-0.55, 0.55) if rng.random() < 0.5 else 0.0
+        # a camera to one side sees the body turned (constant torso yaw, on top of the moving yaw)
+        self.turn = rng.uniform(-35, 35) if rng.random() < 0.35 else rng.uniform(-12, 12)
 
     def rest_pose(self, h, style=None):
         side = 1 if h == 0 else -1                     # h = 0: left hand (+X), 1: right hand (-X)
         style = style or self.rest
+        shift = np.array([self.rest_shift, 0.0, 0.0])
         if style == "desk":
-            return np.array([side * 0.38, -1.25, 0.45])
+            return np.array([side * 0.38, -1.25, 0.45]) + shift
         if style == "lap":
-            return np.array([side * 0.25, -1.65, 0.25])
+            return np.array([side * 0.25, -1.65, 0.25]) + shift
         if style == "wheel":
-            return np.array([side * 0.45, -0.65, 0.75])
+            return np.array([side * 0.45, -0.65, 0.75]) + shift
         if style == "typing":
-            return np.array([side * 0.22, -1.05, 0.6])
+            return np.array([side * 0.22, -1.05, 0.6]) + shift
         return np.array([-side * 0.25, -0.65, 0.3])    # crossed arms
 
 
@@ -196,11 +210,22 @@ def rot_x(P, ang):
 # ------------------------------------------------------------------------------------------------
 # behaviours: each writes into the two wrist paths, the head (yaw, pitch) and torso paths over [a, b)
 
+def sgn_vec(horiz, sgn):
+    return np.array([sgn, 0.0, 0.0]) if horiz else np.array([0.0, sgn, 0.0])
+
+
+def stroke(path, tt, p0, p1, bulge, dur):
+    """One stroke from p0 to p1 through the bulged midpoint, starting at tt; returns its end time."""
+    path.to(tt + dur / 2, (p0 + p1) / 2 + bulge, dur / 2)
+    path.to(tt + dur, p1, dur / 2)
+    return tt + dur
+
+
 def g_swipe(rng, P, t, hands, head, a, b, direction, person):
     h = 1 - person.hand_now
     side = 1 if h == 0 else -1
     amp = rng.uniform(0.8, 1.6) * person.amp
-    dur = rng.uniform(0.2, 0.6) / person.tempo
+    dur = rng.uniform(0.2, 0.7) / person.tempo
     z = rng.uniform(0.25, 0.7)
     reps = int(rng.integers(1, 4))
     horiz = direction in ("swipe_left", "swipe_right")
@@ -219,17 +244,60 @@ def g_swipe(rng, P, t, hands, head, a, b, direction, person):
         back_off = np.array([side * rng.uniform(0.1, 0.3), 0, -rng.uniform(0.0, 0.2)])
     path = hands[h]
     tt = a + rng.uniform(0.05, 0.3)
-    raise_d = max(0.35, dur * rng.uniform(1.8, 2.6))   # lifting is slower than the stroke
+    mode = rng.random()
+    if mode < 0.6:
+        # "stroke and return" (as real people do it, e.g. from a hand resting on a desk or wheel): the stroke
+        # starts where the hand is (at rest, or raised at any speed), goes the gesture's way and comes back
+        # at 0.6-2.0x the stroke's duration (as fast as the stroke or faster, too), 15 % without return.
+        # The direction is the first stroke's displacement from the start, not which way is faster.
+        rest = person.rest_pose(h)
+        if direction != "swipe_down" and rng.random() < 0.6:
+            # straight from the resting hand (lap, desk, wheel) to the stroke's end, rising to its height on
+            # the way: the displacement from rest points the gesture's way (and up, for left/right)
+            origin = rest.copy()
+            target = end + rng.normal(0, [0.1, 0.1, 0.05])
+        else:
+            # from a raised hand (swipe_down always: from rest the hand would go under the desk)
+            origin = (start + rest) / 2 + rng.normal(0, [0.15, 0.15, 0.1])
+            if direction == "swipe_down":
+                origin = start + rng.normal(0, [0.1, 0.1, 0.05])
+            raise_d = max(0.25, dur * rng.uniform(0.8, 2.6))
+            tt += raise_d
+            path.to(tt, origin, raise_d)
+            tt += rng.uniform(0.0, 0.4)
+            target = origin + sgn_vec(horiz, sgn) * amp
+        reps = int(rng.integers(1, 3))
+        for r in range(reps):
+            tt += rng.uniform(0.0, 0.15)
+            if r == 0:
+                active_start = tt
+            tt = active_end = stroke(path, tt, origin, target, bulge, dur)
+            if r == reps - 1 and rng.random() < 0.15:
+                break
+            if rng.random() < 0.5:   # the hand rests at the end of the stroke for a moment
+                tt += rng.uniform(0.1, 1.2)
+                path.to(tt, target, 0.01)
+            ret = dur * rng.uniform(0.6, 2.0)
+            path.to(tt + ret, origin + rng.normal(0, 0.05, 3), ret)
+            tt += ret
+            active_end = tt   # the gesture lasts until the hand is back (the label until 0.8 s after that)
+            if tt > b - 0.6:
+                break
+        tt += rng.uniform(0.1, 0.4)
+        low = max(0.3, dur * rng.uniform(0.8, 2.6))
+        path.to(min(b, tt + low), rest, low)
+        head_glance(rng, head, t, a, b, 0.3)
+        return active_start, active_end
+    raise_d = max(0.35, dur * rng.uniform(1.2, 2.6))   # lifting is slower than the stroke
     out_and_back = rng.random() < 0.45
     if out_and_back:
-        # lift the hand to a ready point on the stroke's line, move out against the stroke's direction
-        # (slower than the stroke), stroke, and come back (slower again): people often swipe from
-        # where the hand is; the stroke is the fastest movement. Labelled from the move out on.
+        # lift the hand to a ready point on the stroke's line, move out against the stroke's direction,
+        # stroke, and come back: people often swipe from where the hand is. Labelled from the stroke on.
         ready = start + (end - start) * rng.uniform(0.4, 0.9)
         tt += raise_d
         path.to(tt, ready, raise_d)
         tt += rng.uniform(0.0, 0.3)
-        prep = dur * rng.uniform(1.2, 2.2)
+        prep = dur * rng.uniform(0.8, 2.2)
         path.to(tt + prep, start, prep)
         tt += prep
         reps = 1
@@ -240,23 +308,20 @@ def g_swipe(rng, P, t, hands, head, a, b, direction, person):
         tt += rng.uniform(0.0, 0.2)
         if r == 0:
             active_start = tt
-        path.to(tt + dur / 2, (start + end) / 2 + bulge, dur / 2)
-        path.to(tt + dur, end, dur / 2)
-        tt += dur
-        active_end = tt
+        tt = active_end = stroke(path, tt, start, end, bulge, dur)
         if r < reps - 1:
-            ret = dur * rng.uniform(1.6, 3.0)
+            ret = dur * rng.uniform(0.8, 3.0)
             path.to(tt + ret / 2, (start + end) / 2 + back_off, ret / 2)
             path.to(tt + ret, start, ret / 2)
             tt += ret
         if tt > b - 0.6:
             break
     if out_and_back:
-        back = dur * rng.uniform(1.2, 2.2)
+        back = dur * rng.uniform(0.6, 2.2)
         path.to(tt + back, ready, back)
         tt += back
     tt += rng.uniform(0.1, 0.4)
-    low = max(0.4, dur * rng.uniform(1.8, 2.6))
+    low = max(0.4, dur * rng.uniform(1.2, 2.6))
     path.to(min(b, tt + low), person.rest_pose(h), low)
     head_glance(rng, head, t, a, b, 0.3)
     return active_start, active_end
@@ -271,9 +336,16 @@ def g_push(rng, P, t, hands, head, a, b, pull, person):
     dur = rng.uniform(0.3, 0.7) / person.tempo
     reps = int(rng.integers(1, 3))
     path = hands[h]
-    raise_d = max(0.35, dur * rng.uniform(1.8, 2.6))   # lifting is slower than the stroke
+    # lifting to the start at any speed; the return after each stroke 0.6-2.0x the stroke's duration
+    # (real people push out and pull back about as fast), 20 % of the time the hand stays out / in
+    raise_d = max(0.25, dur * rng.uniform(0.8, 2.6))
+    if not pull and rng.random() < 0.4:
+        # pushed straight out from the resting hand (the label from there on), and back to rest
+        s0 = person.rest_pose(h)
+        raise_d = 0.0
     tt = a + rng.uniform(0.05, 0.3) + raise_d
-    path.to(tt, s0, raise_d)
+    if raise_d > 0:
+        path.to(tt, s0, raise_d)
     for r in range(reps):
         tt += rng.uniform(0.05, 0.25)
         if r == 0:
@@ -281,14 +353,18 @@ def g_push(rng, P, t, hands, head, a, b, pull, person):
         path.to(tt + dur, s1, dur)
         tt += dur
         active_end = tt
-        if r < reps - 1:
-            ret = dur * rng.uniform(1.6, 2.8)
+        if r < reps - 1 or rng.random() < 0.8:
+            if rng.random() < 0.4:   # a moment at arm's length / at the chest
+                tt += rng.uniform(0.1, 0.6)
+                path.to(tt, s1, 0.01)
+            ret = dur * rng.uniform(0.6, 2.0)
             path.to(tt + ret, s0 + np.array([0, -rng.uniform(0.05, 0.25), 0]), ret)
             tt += ret
+            active_end = tt   # the gesture lasts until the hand is back
         if tt > b - 0.6:
             break
     tt += rng.uniform(0.15, 0.5)
-    low = max(0.4, dur * rng.uniform(1.8, 2.6))
+    low = max(0.3, dur * rng.uniform(0.8, 2.6))
     path.to(min(b, tt + low), person.rest_pose(h), low)
     return active_start, active_end
 
@@ -296,10 +372,16 @@ def g_push(rng, P, t, hands, head, a, b, pull, person):
 def g_wave(rng, P, t, hands, head, a, b, person):
     h = 1 - person.hand_now
     side = 1 if h == 0 else -1
-    if rng.random() < 0.7:   # raised hand
+    kind = rng.random()
+    small = False
+    if kind < 0.5:           # raised hand
         c = np.array([side * rng.uniform(0.35, 0.75), rng.uniform(0.2, 1.0), rng.uniform(0.05, 0.45)])
-    else:                    # "shaking" in front of the chest
+    elif kind < 0.75:        # "shaking" in front of the chest
         c = np.array([side * rng.uniform(0.0, 0.4), rng.uniform(-0.4, 0.1), rng.uniform(0.3, 0.7)])
+    else:                    # held out to the side at chest height, shaken fast and small (as MoveNet sees
+        # nvGesture's "shaking hand": the wrist keypoint barely oscillates, the hand is held out for 1.5-3 s)
+        c = np.array([side * rng.uniform(0.6, 1.1), rng.uniform(-0.5, 0.1), rng.uniform(0.2, 0.5)])
+        small = True
     path = hands[h]
     raise_d = rng.uniform(0.35, 0.7) / person.tempo
     t1 = a + rng.uniform(0.05, 0.3) + raise_d
@@ -308,8 +390,8 @@ def g_wave(rng, P, t, hands, head, a, b, person):
     path.to(t2, c, 0.01)
     low = min(0.8, b - t2)
     path.to(t2 + low, person.rest_pose(h), low)
-    f = rng.uniform(1.4, 3.6)
-    A = rng.uniform(0.12, 0.4) * person.amp
+    f = rng.uniform(1.4, 3.6) if not small else rng.uniform(2.5, 4.5)
+    A = (rng.uniform(0.12, 0.4) if not small else rng.uniform(0.04, 0.15)) * person.amp
     env = window(t, t1 - 0.1, t2, 0.15)
     ph = 2 * np.pi * f * t + rng.uniform(0, 2 * np.pi)
     path.off[:, 0] += env * A * np.sin(ph)
@@ -505,7 +587,7 @@ def render(rng, person, cam, t, hands, head, torso, nobody):
     sway = np.stack([smooth_noise(rng, N, fps, 1.5, 0.04), smooth_noise(rng, N, fps, 2.0, 0.02)
                      + 0.008 * np.sin(2 * np.pi * rng.uniform(0.2, 0.35) * t), torso["z"] + smooth_noise(rng, N, fps, 3.0, 0.08)], 1)
     sway[:, 1] += torso["y"]
-    tyaw = smooth_noise(rng, N, fps, 3.0, math.radians(5)) + math.radians(rng.uniform(-12, 12))
+    tyaw = smooth_noise(rng, N, fps, 3.0, math.radians(5)) + math.radians(person.turn)
     J = np.zeros((N, 17, 3))
     S = np.array([[0.5, 0, 0], [-0.5, 0, 0]])
     J[:, 5] = rot_y(np.tile(S[0], (N, 1)), tyaw)
@@ -567,10 +649,30 @@ def render(rng, person, cam, t, hands, head, torso, nobody):
     hidden[:, 7:9] |= J[:, 7:9, 1] < person.desk_y - 0.3
     hidden[:, 3:5] |= ear_behind
     hidden[:, 13:] = True
+    # a hand close to the camera (pushed out) is large, blurred and often cut: MoveNet loses the wrist
+    # (low scores, jumps) and the elbow less so
+    near = np.clip((J[:, 9:11, 2] - J[:, 5:7, 2] - 0.5) / 0.5, 0, 1)
+    score[:, 9:11] -= near * rng.uniform(0.1, 0.45)
+    score[:, 7:9] -= near * rng.uniform(0.0, 0.15)
+    score = np.clip(score, 0.01, 0.99)
+    jump = near * (rng.random((N, 2)) < 0.3)
+    px[:, 9:11] += jump * rng.normal(0, 0.25 * cam.sw, (N, 2))
+    py[:, 9:11] += jump * rng.normal(0, 0.25 * cam.sw, (N, 2))
     hs = np.clip(rng.normal(nz["score_hidden"][0], nz["score_hidden"][1], (N, 17)), 0.01, 0.5)
     score = np.where(hidden, hs, score)
     px = np.where(hidden, np.clip(px, 0, cam.W - 1) + rng.normal(0, 0.05 * cam.sw, (N, 17)), px)
     py = np.where(hidden, np.clip(py, 0, cam.H - 1) + rng.normal(0, 0.05 * cam.sw, (N, 17)), py)
+    # both wrist keypoints on one hand (seen on the real clips: with hands on a wheel, or one hand hidden,
+    # MoveNet often puts the weaker wrist onto the other one): stretches of 0.3-3 s, low scores
+    if rng.random() < 0.35:
+        for _ in range(int(rng.integers(1, 5))):
+            i0 = int(rng.integers(0, N))
+            L = int(rng.uniform(0.3, 3.0) * fps)
+            src = int(rng.integers(0, 2))
+            sl = slice(i0, min(N, i0 + L))
+            px[sl, 10 - src] = px[sl, 9 + src] + rng.normal(0, 0.08 * cam.sw, px[sl, 9].shape)
+            py[sl, 10 - src] = py[sl, 9 + src] + rng.normal(0, 0.08 * cam.sw, py[sl, 9].shape)
+            score[sl, 10 - src] = rng.uniform(0.08, 0.4, score[sl, 9].shape)
     # drop-outs of 1-5 frames
     dr = np.array([nz["dropout_rate"][g] for g in GROUP])
     starts = rng.random((N, 17)) < dr[None, :] / 3.0 * (30.0 / fps)

@@ -66,11 +66,11 @@ if [ -z "$only" ] || [ "$only" = action-pose ]; then
   if [ $skip_data = 0 ]; then
     rm -rf "$DATA/pose"
     # simulated upper-body keypoint streams (detector noise measured on real clips, see models/action-pose.md):
-    # 300 clips of 40 s (15 % random split) + 30 clips of idle behaviour + 48 held-out clips
-    $NICE $PY models/training/gen_pose.py "$DATA/pose" --seconds 40
+    # 900 clips of 40 s (15 % random split) + 60 clips of idle behaviour + 48 held-out clips
+    $NICE $PY models/training/gen_pose.py "$DATA/pose" --seconds 40 --clips 900 --none-clips 60
   fi
-  # pose-kp-v1 tokens through the live PoseTokenizer (colive-extract --keypoints)
-  $NICE $PY models/training/extract.py --kind pose "$DATA/pose" --tool "$EXTRACT" --jobs "$JOBS"
+  # pose-kp-v2 tokens through the live PoseTokenizer (colive-extract --keypoints --features pose-kp-v2)
+  $NICE $PY models/training/extract.py --kind pose "$DATA/pose" --tool "$EXTRACT" --jobs "$JOBS" --features pose-kp-v2
   # one torch thread (several threads on a loaded 2-core machine were 25x slower); 3000 steps ~4 min
   $NICE $PY models/training/train.py --preset action-pose "$DATA/pose/tokens.npz" --out models/action-pose.safetensors --threads 1
   $NICE $PY models/training/evaluate.py --build "$BUILD" --data "$DATA" --only action-pose --write-cards | tee "$DATA/evaluation-pose.txt"
