@@ -187,6 +187,30 @@ TEST(PoseTokens, V2DoesNotDependOnWhereTheHandRests) {
     }
 }
 
+// The rest position is forgotten after 4 s (40 tokens) without the wrist: a hand that comes back
+// elsewhere after that rests there (displacement 0); after a shorter absence it is an excursion.
+TEST(PoseTokens, V2ForgetsTheRestPositionAfterFourSecondsUnseen) {
+    const double fps = 30.0, sw = 0.3 * 640;
+    for (const auto& [back_at, forgotten] : {std::pair{4.8, true}, std::pair{2.5, false}}) {
+        Frames f = person(fps, 5.1, 640, 480);
+        const float x0 = f[0].kp[10].x, y0 = f[0].kp[10].y;
+        for (std::size_t i = 0; i < f.size(); ++i) {
+            const double t = static_cast<double>(i) / fps;
+            auto& w = f[i].kp[10];
+            w.x = x0 + static_cast<float>(t >= back_at ? 0.6 * sw : 0.0);   // back 0.6 widths to the image right
+            w.y = y0;
+            w.score = (t > 0.5 && t < back_at) ? 0.05f : 0.8f;
+        }
+        const Tokens tk = run(f, fps, 0.0, 2);
+        ASSERT_GE(tk.size(), 50u);
+        const float du = tk.back()[148];   // right wrist, u from rest
+        SCOPED_TRACE(back_at);
+        EXPECT_EQ(tk.back()[150], 1.0f);
+        if (forgotten) EXPECT_NEAR(du, 0.0f, 0.05f);   // (the body sways a little under the still wrist)
+        else EXPECT_GT(du, 0.25f);   // the image right is the user's left: u > 0 (the rest follows, tau 4 s)
+    }
+}
+
 // One frame's wrist jump is not an excursion: the robust position (a 3-token median) ignores it.
 TEST(PoseTokens, V2IgnoresASingleTokenJump) {
     Frames f = person(30.0, 7.0, 640, 480);
