@@ -404,7 +404,7 @@ void engine_loop(Pipeline::Shared& sh, Pipeline::Session& s) {
 }
 
 // The extractor computes the token layout the model was trained on ("video-motion-v2", ...,
-// "pose-kp-v1"), when the model names one of the built-in layouts of one of the extractor's
+// "pose-kp-v2"), when the model names one of the built-in layouts of one of the extractor's
 // families and the extractor offers a choice.
 template <typename Params>
 void set_descriptor(Params& p, const std::string& model_features, std::initializer_list<const char*> families) {

@@ -14,7 +14,8 @@ tokens.npz:
 
 Audio tokens are `audio-logmel-v2` and video tokens `video-motion-v5` unless --features says otherwise;
 pose (keypoint .npy files of gen_pose.py, with each clip's fps and frame size in the manifest) gives
-`pose-kp-v1` (colive-extract --keypoints).
+`pose-kp-v1` (colive-extract --keypoints), or with --features pose-kp-v2 that layout (the bundled
+pose model's, make_all.sh).
 Cached per-clip token files are reused only if they are newer than the media and have the width
 of the requested feature id (so switching v1 <-> v2 re-extracts).
 
@@ -141,7 +142,7 @@ def main():
     ap.add_argument("--kind", choices=["video", "audio", "pose"], required=True)
     ap.add_argument("--tool")
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--features", help="feature id (default: audio-logmel-v2 for audio, video-motion-v5 for video, pose-kp-v1 for pose)")
+    ap.add_argument("--features", help="feature id (default: audio-logmel-v2 for audio, video-motion-v5 for video, pose-kp-v1 for pose; make_all.sh uses pose-kp-v2)")
     a = ap.parse_args()
     extract(a.data, a.kind, find_tool("colive-extract", a.tool), a.jobs, a.features or DEFAULT_FEATURES[a.kind])
 

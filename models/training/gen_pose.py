@@ -3,7 +3,8 @@
 """Simulated upper-body keypoint streams (what MoveNet reports for a person at a desk webcam) for the
 pose action model, in image pixels, as (T, 17, 3) .npy files (x px, y px, score; MoveNet/COCO order;
 a row of zero scores = nobody in view). models/training/extract.py --kind pose turns them into
-pose-kp-v1 tokens with the C++ PoseTokenizer (colive-extract --keypoints), the code the app runs live.
+pose-kp-v2 tokens with the C++ PoseTokenizer (colive-extract --keypoints --features pose-kp-v2), the code
+the app runs live.
 
 The person: a 3-D upper body (shoulders, head with nose/eyes/ears, arms by two-bone inverse
 kinematics from a wrist path, hips) in units of the shoulder width, with anthropometric variation

@@ -3,7 +3,7 @@
 """Renders the pose demo clip: a synthetic person at a desk, seen by a webcam, doing gestures.
 
 The clip exists so that the README screenshots and the demo can show the pose path (MoveNet
-keypoints -> pose-kp-v1 tokens -> pose action model) without any real recording. The person is a
+keypoints -> pose-kp tokens -> pose action model) without any real recording. The person is a
 simple 3-D skeleton (shoulders, elbows, wrists, neck, head; hips behind the desk) whose joints
 follow scripted trajectories; arm poses come from two-bone inverse kinematics; the skeleton is
 projected with a pinhole camera and drawn as a cartoon person: head with hair, ears, eyes, brows,

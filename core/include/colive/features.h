@@ -46,12 +46,13 @@ struct VideoFeatureParams {
     // Token layout: "video-motion-v3" (default, 196 floats), its prefixes "video-motion-v2"
     // (first 170 floats) and "video-motion-v1" (first 88), or its extensions "video-motion-v4"
     // (206 floats) and "video-motion-v5" (210; the bundled action model's), for models trained on those;
-    // or "pose-kp-v1" (120 floats, colive/pose_tokens.h): body keypoints of the person in view.
+    // or "pose-kp-v1" / "pose-kp-v2" (128 / 190 floats, colive/pose_tokens.h): body keypoints of the
+    // person in view (v2 adds each hand relative to where it rests; the bundled pose model's).
     std::string descriptor = "video-motion-v3";
-    // pose-kp-v1 only: the converted MoveNet Lightning network (models/pose/movenet-lightning.onnx,
+    // pose-kp-* only: the converted MoveNet Lightning network (models/pose/movenet-lightning.onnx,
     // made by scripts/setup-pose-models.sh); required for that descriptor.
     std::string pose_model;
-    // pose-kp-v1 only: frames given to the keypoint network per second of media time, at most
+    // pose-kp-* only: frames given to the keypoint network per second of media time, at most
     // (0 = twice the token rate: 20 Hz for the usual 10 tokens/s). MoveNet Lightning takes ~19 ms of
     // CPU a frame here (it runs on one OpenCV thread), so analysing every frame of a 30 fps camera
     // would cost ~0.57 s of CPU per second; 20 Hz costs ~0.38 s and still gives every token interval
@@ -128,7 +129,7 @@ struct VideoFeatureParams {
 // region that appears, changes size and vanishes:
 //   206 fraction of the tokens with a region, 207 std of the region area [196],
 //   208 mean |radial speed| [198], 209 mean |d log spread / dt| [203]
-// pose-kp-v1: each frame due on the pose-rate grid (see pose_rate_hz) goes through PoseNet
+// pose-kp-v1 / -v2: each frame due on the pose-rate grid (see pose_rate_hz) goes through PoseNet
 // (colive/pose.h) and the keypoints through PoseTokenizer (colive/pose_tokens.h, which documents the
 // layout and its token timing). A change of frame size resets the tracking and the tokenizer.
 // The first token is due one token period after the first frame (or after a restart: a timestamp
@@ -152,11 +153,11 @@ public:
     // the model always sees token_rate_hz tokens per second of media time.
     void push(const cv::Mat& frame, double t_s, const std::function<void(const Token&)>& on_token);
     void reset();
-    // pose-kp-v1: the keypoints of the latest analysed frame (a copy; safe to call from any thread),
+    // pose-kp-*: the keypoints of the latest analysed frame (a copy; safe to call from any thread),
     // in pixels of that frame; present = false when nobody was in view. nullopt for the other
     // descriptors and before the first analysed frame. frame_time_s (optional) gets that frame's t_s.
     std::optional<PoseFrame> latest_pose(double* frame_time_s = nullptr) const;
-    bool uses_pose() const;           // descriptor "pose-kp-v1"
+    bool uses_pose() const;           // descriptor "pose-kp-v1" or "pose-kp-v2"
 
 private:
     struct Impl;
