@@ -3,9 +3,13 @@
 # packages, then
 #   1. the `ci` workflow: Release, warnings as errors, every CTest label          (build/ci)
 #   2. the `asan` workflow: AddressSanitizer + UBSan, every label except `slow` and `package` (build/asan)
+#   3. ThreadSanitizer (preset tsan, build/tsan) on the labels that run CoLive's own threads:
+#      core (engine weight-stream helpers), app (pipeline, sources), reliability, ui
 # Options (or the environment variable in brackets):
 #   --no-asan        [COLIVE_SKIP_ASAN=1]      skip step 2
-#   --tsan           [COLIVE_TSAN=1]           also run the `tsan` workflow (ThreadSanitizer, build/tsan)
+#   --no-tsan        [COLIVE_SKIP_TSAN=1]      skip step 3
+#   --tsan           [COLIVE_TSAN=1]           step 3 on every label (the whole `tsan` workflow; adds
+#                                              features, e2e and fuzz: ~30 min more on 2 cores)
 #   --fuzz [SECONDS] [COLIVE_FUZZ_SECONDS=S]   also fuzz every libFuzzer target for S s (default 30;
 #                                              clang, preset fuzz, build/fuzz; scripts/fuzz.sh)
 # Times of each step on a 2-core machine: docs/reliability.md ("CI budget").
@@ -14,17 +18,20 @@ cd "$(dirname "$0")/.."
 
 asan=1
 [ "${COLIVE_SKIP_ASAN:-0}" = "1" ] && asan=0
-tsan=${COLIVE_TSAN:-0}
+tsan=1
+[ "${COLIVE_SKIP_TSAN:-0}" = "1" ] && tsan=0
+[ "${COLIVE_TSAN:-0}" = "1" ] && tsan=all
 fuzz_seconds=${COLIVE_FUZZ_SECONDS:-0}
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-asan) asan=0; shift ;;
-    --tsan) tsan=1; shift ;;
+    --no-tsan) tsan=0; shift ;;
+    --tsan) tsan=all; shift ;;
     --fuzz)
       fuzz_seconds=30
       if [ $# -gt 1 ] && [[ "$2" =~ ^[0-9]+$ ]]; then fuzz_seconds=$2; shift; fi
       shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "test-all.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -39,9 +46,14 @@ if [ "$asan" = "1" ]; then
   step "asan workflow (AddressSanitizer + UBSan)"
   cmake --workflow --preset asan
 fi
-if [ "$tsan" = "1" ]; then
-  step "tsan workflow (ThreadSanitizer)"
+if [ "$tsan" = "all" ]; then
+  step "tsan workflow (ThreadSanitizer, every label)"
   cmake --workflow --preset tsan
+elif [ "$tsan" = "1" ]; then
+  step "tsan (ThreadSanitizer): labels core, app, reliability, ui"
+  cmake --preset tsan
+  cmake --build --preset tsan
+  ctest --preset tsan -L '^(core|app|reliability|ui)$'
 fi
 if [ "$fuzz_seconds" -gt 0 ]; then
   step "fuzzing, ${fuzz_seconds} s per target"

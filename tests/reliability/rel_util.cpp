@@ -5,6 +5,7 @@
 #include <opencv2/videoio.hpp>
 #include <sndfile.h>
 
+#include <algorithm>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
@@ -159,6 +160,34 @@ static int count_dir(const char* d) {
 }
 
 int thread_count() { return count_dir("/proc/self/task"); }
+
+std::string thread_names() {
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (auto it = fs::directory_iterator("/proc/self/task", ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+        std::ifstream in(it->path() / "comm");
+        std::string n;
+        std::getline(in, n);
+        names.push_back(n);
+    }
+    std::sort(names.begin(), names.end());
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : ",") + n;
+    return out;
+}
+
+std::string fd_targets() {
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (auto it = fs::directory_iterator("/proc/self/fd", ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+        std::error_code ec2;
+        names.push_back(fs::read_symlink(it->path(), ec2).string());
+    }
+    std::sort(names.begin(), names.end());
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : ",") + n;
+    return out;
+}
 int fd_count() { return count_dir("/proc/self/fd") - 1; }   // minus the iterator's own fd
 
 long rss_kb() {

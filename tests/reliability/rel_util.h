@@ -46,6 +46,8 @@ void write_wav(const std::filesystem::path& p, int rate, int channels, double se
 
 // /proc/self accounting.
 int thread_count();        // entries in /proc/self/task
+std::string thread_names();  // their names (/proc/self/task/*/comm), sorted, comma-separated
+std::string fd_targets();    // what /proc/self/fd/* point to, sorted, comma-separated
 int fd_count();            // entries in /proc/self/fd
 long rss_kb();             // VmRSS from /proc/self/status
 bool under_sanitizer();    // built with ASan or TSan (RSS and rlimits mean little there)

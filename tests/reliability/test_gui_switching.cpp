@@ -67,8 +67,13 @@ private slots:
         }
         w.pipeline().stop();
         QTRY_VERIFY_WITH_TIMEOUT(w.pipeline().live_threads() == 0, 30000);
+        // live_threads() reaches 0 when the session's threads leave their loops; the control thread
+        // then joins them and closes the source (the file's descriptor): wait for that too before
+        // counting (under ThreadSanitizer the close took longer than the wait below).
+        w.pipeline().wait_finished(std::chrono::seconds(30));
         QTest::qWait(200);
         const int threads0 = rel::thread_count(), fds0 = rel::fd_count();
+        const std::string names0 = rel::thread_names(), fdn0 = rel::fd_targets();
         const long rss0 = rel::rss_kb();
 
         int played = 0;
@@ -88,12 +93,19 @@ private slots:
         dog.stage("stop");
         w.pipeline().stop();
         QTRY_VERIFY_WITH_TIMEOUT(w.pipeline().live_threads() == 0, 30000);
+        // live_threads() reaches 0 when the session's threads leave their loops; the control thread
+        // then joins them and closes the source (the file's descriptor): wait for that too before
+        // counting (under ThreadSanitizer the close took longer than the wait below).
+        w.pipeline().wait_finished(std::chrono::seconds(30));
         QTest::qWait(300);
         const int threads1 = rel::thread_count(), fds1 = rel::fd_count();
         const long rss1 = rel::rss_kb();
         std::printf("[ gui    ] 200 switches (%d sessions waited for played): threads %d -> %d, fds %d -> %d, RSS %ld -> %ld kB\n",
                     played, threads0, threads1, fds0, fds1, rss0, rss1);
         QVERIFY(played >= 5);
+        if (threads1 != threads0 || fds1 != fds0)   // which thread or file came or went
+            std::printf("threads before: %s\nthreads after:  %s\nfds before: %s\nfds after:  %s\n", names0.c_str(),
+                        rel::thread_names().c_str(), fdn0.c_str(), rel::fd_targets().c_str());
         QCOMPARE(threads1, threads0);
         QCOMPARE(fds1, fds0);
         if (!rel::under_sanitizer()) QVERIFY2(rss1 - rss0 < 30 * 1024, "RSS grew by more than 30 MiB");
