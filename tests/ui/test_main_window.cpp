@@ -134,7 +134,10 @@ private slots:
         // one click later: another source works in the same window
         w.startSource(QStringLiteral("file:") + m_video);
         QTRY_VERIFY_WITH_TIMEOUT(w.stepsShown() >= 5, 20000);
-        QCOMPARE(w.pipelineState(), PipelineState::Running);
+        // Running, or already Ended: the 2 s clip can end before the window shows its 5th step in
+        // slow (ThreadSanitizer) builds; an error would be Error.
+        QVERIFY2(w.pipelineState() == PipelineState::Running || w.pipelineState() == PipelineState::Ended,
+                 to_string(w.pipelineState()));
     }
 
     void noDevicesAtAllStillShowsSomething() {
@@ -239,7 +242,8 @@ private slots:
     // A mode switch keeps the source and the history: the plot goes on instead of starting over,
     // the joining mode's counters fill, and the single-mode plot keeps the points from before.
     void modeSwitchKeepsThePlotGoing() {
-        colive::test::write_test_video(m_dir / "long.avi", 250, 25.0, 160, 120);
+        // 30 s: long enough to still play after both switches in slow (ThreadSanitizer) builds.
+        colive::test::write_test_video(m_dir / "long.avi", 750, 25.0, 160, 120);
         auto o = opts(QStringLiteral("file:") + QString::fromStdString((m_dir / "long.avi").string()), QStringLiteral("continual"));
         o.model = m_videoModel;
         MainWindow w(o);
