@@ -4,12 +4,12 @@
 #   1. the `ci` workflow: Release, warnings as errors, every CTest label          (build/ci)
 #   2. the `asan` workflow: AddressSanitizer + UBSan, every label except `slow` and `package` (build/asan)
 #   3. ThreadSanitizer (preset tsan, build/tsan) on the labels that run CoLive's own threads:
-#      core (engine weight-stream helpers), app (pipeline, sources), reliability, ui
+#      core (engine weight-stream helpers), app (pipeline, sources), reliability
 # Options (or the environment variable in brackets):
 #   --no-asan        [COLIVE_SKIP_ASAN=1]      skip step 2
 #   --no-tsan        [COLIVE_SKIP_TSAN=1]      skip step 3
 #   --tsan           [COLIVE_TSAN=1]           step 3 on every label (the whole `tsan` workflow; adds
-#                                              features, e2e and fuzz: ~30 min more on 2 cores)
+#                                              features, e2e, fuzz and ui: ~30 min more on 2 cores)
 #   --fuzz [SECONDS] [COLIVE_FUZZ_SECONDS=S]   also fuzz every libFuzzer target for S s (default 30;
 #                                              clang, preset fuzz, build/fuzz; scripts/fuzz.sh)
 # Times of each step on a 2-core machine: docs/reliability.md ("CI budget").
@@ -50,10 +50,10 @@ if [ "$tsan" = "all" ]; then
   step "tsan workflow (ThreadSanitizer, every label)"
   cmake --workflow --preset tsan
 elif [ "$tsan" = "1" ]; then
-  step "tsan (ThreadSanitizer): labels core, app, reliability, ui"
+  step "tsan (ThreadSanitizer): labels core, app, reliability"
   cmake --preset tsan
   cmake --build --preset tsan
-  ctest --preset tsan -L '^(core|app|reliability|ui)$'
+  ctest --preset tsan -L '^(core|app|reliability)$'
 fi
 if [ "$fuzz_seconds" -gt 0 ]; then
   step "fuzzing, ${fuzz_seconds} s per target"
