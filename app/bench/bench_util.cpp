@@ -157,14 +157,22 @@ double percentile(std::vector<double> v, double q) {
     return i + 1 < v.size() ? v[i] * (1.0 - frac) + v[i + 1] * frac : v[i];
 }
 
+namespace {
+// Standard-normal token values, the same for the same seed (the streams cycle through them).
+std::vector<float> random_tokens(std::size_t count, std::uint64_t seed) {
+    std::vector<float> tokens(count);
+    std::mt19937_64 rng(seed);
+    std::normal_distribution<float> g;
+    for (float& v : tokens) v = g(rng);
+    return tokens;
+}
+}  // namespace
+
 std::vector<double> run_one(const std::shared_ptr<const Model>& model, Mode mode, double budget_s,
                             std::size_t min_steps, std::size_t max_steps, std::uint64_t seed) {
     const auto din = std::size_t(model->config().d_in);
     const std::size_t pool = 64;
-    std::vector<float> tokens(pool * din);
-    std::mt19937_64 rng(seed);
-    std::normal_distribution<float> g;
-    for (float& v : tokens) v = g(rng);
+    const std::vector<float> tokens = random_tokens(pool * din, seed);
     Stream s(model, mode);
     for (int i = 0; i < model->config().window; ++i)
         s.step(std::span<const float>(tokens.data() + (std::size_t(i) % pool) * din, din));
@@ -217,10 +225,7 @@ void interleaved_one(const std::shared_ptr<const Model>& model, double budget_s,
     using clock = std::chrono::steady_clock;
     const auto din = std::size_t(model->config().d_in);
     const std::size_t pool = 64;
-    std::vector<float> tokens(pool * din);
-    std::mt19937_64 rng(seed);
-    std::normal_distribution<float> g;
-    for (float& v : tokens) v = g(rng);
+    const std::vector<float> tokens = random_tokens(pool * din, seed);
     Stream sr(model, Mode::Regular), sc(model, Mode::Continual);
     for (int i = 0; i < model->config().window; ++i) {
         const std::span<const float> tok(tokens.data() + (std::size_t(i) % pool) * din, din);
@@ -283,13 +288,6 @@ double process_cpu_s() {
     return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
 }
 
-std::vector<float> random_tokens(std::size_t count, std::uint64_t seed) {
-    std::vector<float> tokens(count);
-    std::mt19937_64 rng(seed);
-    std::normal_distribution<float> g;
-    for (float& v : tokens) v = g(rng);
-    return tokens;
-}
 }  // namespace
 
 std::vector<Timing> time_continual_variants(const std::shared_ptr<const Model>& model, const std::vector<StreamOptions>& variants,
