@@ -395,9 +395,10 @@ struct PoseTokenizer::Impl {
         on_token(tok);
     }
 
-    // pose-kp-v2: updates the rest positions with the newest token (already in the v1 ring) and, for
-    // version 2, writes [128, 190).
+    // pose-kp-v2: updates the rest positions with the newest token (already in the v1 ring) and
+    // writes [128, 190).
     void rest_block(const Entry& e) {
+        if (p.version < 2) return;   // pose-kp-v1 has no rest block
         RestEntry re;
         re.present = e.present;
         const double A = 1.0 - std::exp(-period / kRestTau);
@@ -433,7 +434,7 @@ struct PoseTokenizer::Impl {
         rs.head = (rs.head + 1) % kHist2;
         rs.ring[static_cast<std::size_t>(rs.head)] = re;
         rs.n = std::min(rs.n + 1, kHist2);
-        if (p.version < 2 || !e.present) return;
+        if (!e.present) return;
 
         auto put = [&](int i, double val) { tok.values[static_cast<std::size_t>(i)] = static_cast<float>(val); };
         double ext[2] = {0, 0};
@@ -448,14 +449,16 @@ struct PoseTokenizer::Impl {
                 put(o + 3, re.r[qe].u - rs.rest[qe].u);
                 put(o + 4, re.r[qe].v - rs.rest[qe].v);
             }
-            double e_w = 0, e_e = 0;
-            if (rs.have[qw]) {
+            // Largest excursion from rest in each direction (+u, -u, +v, -v) over the history, signed
+            // (-u and -v as negative values), and how many tokens ago it was (newest first: ties keep
+            // the newest); returns the number of tokens that had the joint and the largest |excursion|.
+            auto extremes = [&](int q, double ext_c[4], int ago[4], int& away, double& largest) {
                 double best[4] = {0, 0, 0, 0};
-                int ago[4] = {0, 0, 0, 0}, cnt = 0, away = 0;
-                for (int i = 0; i < rs.n; ++i) {   // newest first: ties keep the newest
-                    const RestEntry& q = rs.at(i);
-                    if (!q.r_ok[qw]) continue;
-                    const Vec d = sub(q.r[qw], rs.rest[qw]);
+                int cnt = 0;
+                for (int i = 0; i < rs.n; ++i) {
+                    const RestEntry& r = rs.at(i);
+                    if (!r.r_ok[q]) continue;
+                    const Vec d = sub(r.r[q], rs.rest[q]);
                     const double val[4] = {d.u, -d.u, d.v, -d.v};   // maximise each
                     for (int c = 0; c < 4; ++c)
                         if (cnt == 0 || val[c] > best[c]) {
@@ -465,35 +468,24 @@ struct PoseTokenizer::Impl {
                     ++cnt;
                     if (norm(d) > kAway) ++away;
                 }
-                if (cnt > 0) {
-                    for (int c = 0; c < 4; ++c) {
-                        const double v = (c % 2 == 0) ? best[c] : -best[c];
-                        put(o + 5 + c, v);
-                        put(o + 9 + c, ago[c] / static_cast<double>(kHist2 - 1));
-                        e_w = std::max(e_w, std::abs(v));
-                    }
-                    put(o + 13, away / static_cast<double>(kHist2));
+                for (int c = 0; c < 4; ++c) {
+                    ext_c[c] = (c % 2 == 0) ? best[c] : -best[c];
+                    if (cnt > 0) largest = std::max(largest, std::abs(ext_c[c]));
                 }
-            }
-            if (rs.have[qe]) {
-                double best[4] = {0, 0, 0, 0};
-                int cnt = 0;
-                for (int i = 0; i < rs.n; ++i) {
-                    const RestEntry& q = rs.at(i);
-                    if (!q.r_ok[qe]) continue;
-                    const Vec d = sub(q.r[qe], rs.rest[qe]);
-                    const double val[4] = {d.u, -d.u, d.v, -d.v};
-                    for (int c = 0; c < 4; ++c)
-                        if (cnt == 0 || val[c] > best[c]) best[c] = val[c];
-                    ++cnt;
+                return cnt;
+            };
+            double e_w = 0, e_e = 0, ext_c[4];
+            int ago[4] = {0, 0, 0, 0}, away = 0;
+            if (rs.have[qw] && extremes(qw, ext_c, ago, away, e_w) > 0) {
+                for (int c = 0; c < 4; ++c) {
+                    put(o + 5 + c, ext_c[c]);
+                    put(o + 9 + c, ago[c] / static_cast<double>(kHist2 - 1));
                 }
-                if (cnt > 0)
-                    for (int c = 0; c < 4; ++c) {
-                        const double v = (c % 2 == 0) ? best[c] : -best[c];
-                        put(o + 14 + c, v);
-                        e_e = std::max(e_e, std::abs(v));
-                    }
+                put(o + 13, away / static_cast<double>(kHist2));
             }
+            int elbow_away = 0;
+            if (rs.have[qe] && extremes(qe, ext_c, ago, elbow_away, e_e) > 0)
+                for (int c = 0; c < 4; ++c) put(o + 14 + c, ext_c[c]);
             int seen = 0;
             double path = 0;
             for (int i = 0; i < rs.n; ++i) {
