@@ -5,7 +5,8 @@
 #   models/pose/convert_tfjs.py --preset NAME --check-opencv -> models/pose/NAME.onnx
 #     (the preset says where the graph is cut; the check loads it with python3-opencv 4.6 and
 #     checks the output shapes)
-# for NAME = movenet-lightning (body, core/include/colive/pose.h) and handlandmark-lite (hand).
+# for NAME = movenet-lightning (body, core/include/colive/pose.h), handlandmark-lite (hand landmarks,
+# colive/hand.h) and handtrack (hand detector, colive/hand_detector.h).
 # Does nothing when the ONNX files are current: models/pose/NAME.onnx.stamp records the converter's
 # and the output's hashes and the tarball's integrity. Nothing here runs when the app runs. Needs
 # npm (Debian nodejs + npm, installed if absent; root or sudo then) and /usr/bin/python3 with
@@ -22,7 +23,7 @@ NPM_DIR="$root/.cache/npm"
 UNPACK_DIR="$root/.cache/pose-models/human-3.3.6"
 CONVERTER="$root/models/pose/convert_tfjs.py"
 OUT_DIR="$root/models/pose"
-MODELS=(movenet-lightning handlandmark-lite)
+MODELS=(movenet-lightning handlandmark-lite handtrack)
 PY=/usr/bin/python3
 
 fail() { echo "setup-pose-models: $*" >&2; exit 1; }

@@ -9,6 +9,8 @@ Usage (run with Debian's /usr/bin/python3: python3-onnx, python3-numpy):
 Presets (the networks CoLive uses, from @vladmandic/human@3.3.6, see PRESETS below):
   movenet-lightning   MoveNet SinglePose Lightning cut at its four heads (core/include/colive/pose.h)
   handlandmark-lite   MediaPipe hand landmark (lite): landmarks, presence, handedness, world landmarks
+  handtrack           hand detector (SSD MobileNetV2 FPNLite 320x320, TF Object Detection API) from its
+                      resized, normalised image to the decoded boxes and the class scores (see SSD_TAIL)
 --check-opencv loads the result with cv2.dnn (python3-opencv), runs it on zeros and checks the
 output shapes of the preset.
 
@@ -46,7 +48,8 @@ from onnx import TensorProto, helper, numpy_helper
 
 OPSET = 11
 
-# name -> (input NCHW shape, [(onnx output, tfjs node, NCHW shape)])
+# name -> (input NCHW shape, [(onnx output, tfjs node, NCHW shape)]); an output whose tfjs node is
+# None is made by the preset's tail (TAILS below), not taken from the graph.
 PRESETS = {
     "movenet-lightning": ((1, 3, 192, 192), [
         ("centre", "StatefulPartitionedCall/truediv_2", (1, 1, 48, 48)),
@@ -60,7 +63,34 @@ PRESETS = {
         ("handedness", "Identity_2", (1, 1)),
         ("world", "Identity_3_dense/BiasAdd", (1, 63)),
     ]),
+    "handtrack": ((1, 3, 320, 320), [
+        ("boxes", None, (1, 12804, 4, 1)),
+        ("scores", None, (1, 12804, 7, 1)),
+    ]),
 }
+
+# Where a preset's graph starts, when not at its Placeholder: tfjs node -> NHWC shape. The hand
+# detector's Placeholder (uint8, any size) goes through a while loop (TF's map) that casts, normalises
+# (x * 2/255 - 1) and resizes to 320x320 (bilinear, align_corners = half_pixel_centers = false); the
+# converted graph starts after that loop, so its input is that normalised 320x320 image.
+INPUT_AT = {
+    "handtrack": {"StatefulPartitionedCall/map/TensorArrayV2Stack/TensorListStack": [1, 320, 320, 3]},
+}
+
+# The hand detector's post-processing before its non-maximum suppression, as the graph does it
+# (StatefulPartitionedCall/Postprocessor): per FPN level (40, 20, 10, 5, 3 cells a side, 6 anchors a
+# cell) the box head (24 channels: anchor a, encoding k at channel 4a + k) and the class head (48
+# channels: 8 classes, background first) are laid out anchor-major and concatenated (12804 anchors),
+# the box encodings (ty, tx, th, tw) decoded against the graph's own anchor constants (centre =
+# t * anchor size / 10 + anchor centre, size = exp(t / 5) * anchor size) to (ymin, xmin, ymax, xmax)
+# in 0..1 of the detector input, and the class logits turned into sigmoid scores without the
+# background class. The graph's outputs are Postprocessor/ExpandDims_1 (boxes) and Postprocessor/Slice
+# (scores); models/pose/golden/make_golden.js checks ours against them through the C++ path.
+SSD_PREFIX = "StatefulPartitionedCall/WeightSharedConvolutionalBoxPredictor/"
+SSD_LEVELS = 5
+SSD_ANCHORS_PER_CELL = 6
+SSD_CLASSES = 8
+SSD_DECODE = "StatefulPartitionedCall/Postprocessor/Decode/"
 
 
 class ConvertError(Exception):
@@ -145,8 +175,15 @@ class Tensor:
         self.shape = list(shape)
 
 
+class Repeated:
+    """Part of an upsampling pattern (op_Pack): tensor x repeated h times down and w times across."""
+
+    def __init__(self, x, h, w):
+        self.x, self.h, self.w = x, h, w
+
+
 class Converter:
-    def __init__(self, model_path, input_name):
+    def __init__(self, model_path, input_name, input_at=None):
         with open(model_path) as f:
             model = json.load(f)
         if model.get("format") != "graph-model":
@@ -154,6 +191,7 @@ class Converter:
         self.nodes = {n["name"]: n for n in model["modelTopology"]["node"]}
         self.weights = load_weights(model_path, model["weightsManifest"])
         self.input_name = input_name
+        self.input_at = dict(input_at or {})  # tfjs node -> NHWC shape: the graph starts there
         self.values = {}      # tf tensor name -> Tensor or np.ndarray (constant)
         self.onnx_nodes = []
         self.initializers = []
@@ -234,6 +272,9 @@ class Converter:
         if node is None:
             raise ConvertError("node %s not found in the graph" % name)
         op = node["op"]
+        if name in self.input_at:
+            self.values[(name, 0)] = self.make_input(self.input_at[name])
+            return
         ins = [self.value(i) for i in node.get("input", []) if not i.startswith("^")]
         handler = getattr(self, "op_" + op.lstrip("_"), None)
         if all(isinstance(v, np.ndarray) for v in ins) and op not in ("Placeholder",):
@@ -271,7 +312,12 @@ class Converter:
         dims = [int(d.get("size", -1)) for d in node["attr"]["shape"]["shape"]["dim"]]
         if len(dims) != 4 or dims[0] not in (1, -1):
             raise ConvertError("input %s: only 1xHxWxC inputs are supported, got %s" % (node["name"], dims))
-        dims[0] = 1
+        return self.make_input(dims)
+
+    def make_input(self, dims):
+        dims = [1] + [int(d) for d in dims[1:]]
+        if len(dims) != 4 or min(dims) < 1:
+            raise ConvertError("input: only 1xHxWxC inputs of a fixed size are supported, got %s" % dims)
         n, h, w, c = dims
         self.inputs.append(helper.make_tensor_value_info(self.input_name, TensorProto.FLOAT, [n, c, h, w]))
         return Tensor(self.input_name, dims)
@@ -434,6 +480,32 @@ class Converter:
         return self.emit("Resize", [x.name, roi, scales, sizes], node["name"], [1, oh, ow, x.shape[3]],
                          mode="linear", coordinate_transformation_mode=mode)
 
+    # TF Object Detection API's nearest-neighbour upsampling: x [1,H,W,C] packed twice with itself on
+    # axis 3, that packed twice on axis 2, reshaped to [1,2H,2W,C]. Becomes one Resize (nearest).
+    def op_Pack(self, node, ins):
+        axis = attr_i(node, "axis", 0)
+        if len(ins) >= 2 and all(v is ins[0] for v in ins):
+            x = ins[0]
+            if isinstance(x, Tensor) and len(x.shape) == 4 and axis == 3:
+                return Repeated(x, 1, len(ins))
+            if isinstance(x, Repeated) and x.h == 1 and axis == 2:
+                return Repeated(x.x, len(ins), x.w)
+        raise ConvertError("Pack %s: only the nearest-neighbour upsampling pattern is supported" % node["name"])
+
+    def op_Reshape(self, node, ins):
+        x, shape = ins
+        shape = [int(v) for v in np.asarray(shape).ravel()]
+        if isinstance(x, Repeated):
+            _, h, w, c = x.x.shape
+            if shape != [1, h * x.h, w * x.w, c] and shape != [-1, h * x.h, w * x.w, c]:
+                raise ConvertError("Reshape %s: not an upsampling of %s to %s" % (node["name"], x.x.shape, shape))
+            roi = self.const(np.zeros(0, np.float32), node["name"] + "_roi")
+            scales = self.const(np.zeros(0, np.float32), node["name"] + "_scales")
+            sizes = self.const(np.array([1, c, h * x.h, w * x.w], np.int64), node["name"] + "_sizes")
+            return self.emit("Resize", [x.x.name, roi, scales, sizes], node["name"], [1, h * x.h, w * x.w, c],
+                             mode="nearest", coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+        raise ConvertError("Reshape %s: only the nearest-neighbour upsampling pattern is supported" % node["name"])
+
     def op_Mean(self, node, ins):
         x, axes = ins
         axes = sorted(int(a) % 4 for a in np.asarray(axes).ravel())
@@ -462,12 +534,91 @@ class Converter:
         acts = self.activation_ops(fused)
         return self.emit_chain([("Gemm", inputs, {"transB": 1})] + acts, x.name, node["name"], shape)
 
+    # ---- the hand detector's post-processing (see SSD_TAIL above) ------------------------
+    def node_op(self, op, inputs, base, **attrs):
+        out = self.fresh(base)
+        self.onnx_nodes.append(helper.make_node(op, inputs, [out], name=out, **attrs))
+        return out
+
+    def ssd_heads(self, concat, n):
+        """The graph's concatenation of one head over the FPN levels, as [1, anchors, n, 1]."""
+        cnode = self.nodes[concat]
+        if cnode["op"] != "ConcatV2" or int(np.asarray(self.value(cnode["input"][-1])).ravel()[0]) != 1:
+            raise ConvertError("%s: expected a ConcatV2 on axis 1" % concat)
+        parts, anchors = [], 0
+        for ref in cnode["input"][:-1]:
+            r = self.nodes[ref.split(":")[0]]
+            shape = [int(v) for v in np.asarray(self.value(r["input"][1])).ravel()] if r["op"] == "Reshape" else None
+            x = self.value(r["input"][0])
+            if shape != [1, -1, n] or not isinstance(x, Tensor) or x.shape[3] != SSD_ANCHORS_PER_CELL * n:
+                raise ConvertError("%s: input %s is not a [1, H, W, %d] head reshaped to [1, -1, %d]" %
+                                   (concat, r["name"], SSD_ANCHORS_PER_CELL * n, n))
+            t = self.node_op("Transpose", [x.name], r["name"] + "_nhwc", perm=[0, 2, 3, 1])
+            parts.append(self.node_op("Reshape", [t, self.const(np.array([1, -1, n, 1], np.int64), r["name"] + "_shape")],
+                                      r["name"]))
+            anchors += x.shape[1] * x.shape[2] * SSD_ANCHORS_PER_CELL
+        if len(parts) != SSD_LEVELS:
+            raise ConvertError("%s: %d levels, expected %d" % (concat, len(parts), SSD_LEVELS))
+        return self.node_op("Concat", parts, concat, axis=1), anchors
+
+    def slice2(self, x, k0, k1, base):
+        ints = lambda v: self.const(np.array([v], np.int64), base + "_i")
+        return self.node_op("Slice", [x, ints(k0), ints(k1), ints(2)], base)
+
+    def ssd_tail(self):
+        enc, anchors = self.ssd_heads("StatefulPartitionedCall/concat", 4)
+        logits, n2 = self.ssd_heads("StatefulPartitionedCall/concat_1", SSD_CLASSES)
+        D, F = SSD_DECODE, "ConstantFolding/" + SSD_DECODE
+
+        def vec(name):  # a per-anchor constant of the graph, as [1, anchors, 1, 1]
+            w = self.weights.get(D + name)
+            if w is None or w.shape != (anchors,):
+                raise ConvertError("anchor constant %s missing or not of %d values" % (D + name, anchors))
+            return self.const(w.astype(np.float32).reshape(1, anchors, 1, 1), "anchor_" + name)
+
+        def scalar(name):
+            w = self.weights.get(F + name)
+            if w is None or w.size != 1:
+                raise ConvertError("decode constant %s missing" % (F + name))
+            return self.const(np.float32(w.ravel()[0]).reshape(()), "decode_" + name)
+
+        t = [self.slice2(enc, k, k + 1, "encoding%d" % k) for k in range(4)]
+        ycen = self.node_op("Add", [self.node_op("Mul", [t[0], vec("truediv")], "mul_2"),
+                                    vec("get_center_coordinates_and_sizes/add")], "ycentre")
+        xcen = self.node_op("Add", [self.node_op("Mul", [t[1], vec("truediv_1")], "mul_3"),
+                                    vec("get_center_coordinates_and_sizes/add_1")], "xcentre")
+        h = self.node_op("Mul", [self.node_op("Exp", [self.node_op("Mul", [t[2], scalar("truediv_2_recip")], "th")], "exp_h"),
+                                 vec("get_center_coordinates_and_sizes/sub_1")], "height")
+        w = self.node_op("Mul", [self.node_op("Exp", [self.node_op("Mul", [t[3], scalar("truediv_3_recip")], "tw")], "exp_w"),
+                                 vec("get_center_coordinates_and_sizes/sub")], "width")
+        corners = [
+            self.node_op("Sub", [ycen, self.node_op("Mul", [h, scalar("truediv_4_recip")], "half_h")], "ymin"),
+            self.node_op("Sub", [xcen, self.node_op("Mul", [w, scalar("truediv_5_recip")], "half_w")], "xmin"),
+            self.node_op("Add", [ycen, self.node_op("Mul", [h, scalar("truediv_6_recip")], "half_h")], "ymax"),
+            self.node_op("Add", [xcen, self.node_op("Mul", [w, scalar("truediv_7_recip")], "half_w")], "xmax"),
+        ]
+        self.onnx_nodes.append(helper.make_node("Concat", corners, ["boxes"], name="boxes", axis=2))
+        sig = self.node_op("Sigmoid", [logits], "convert_scores")
+        ints = lambda v: self.const(np.array([v], np.int64), "scores_i")
+        self.onnx_nodes.append(helper.make_node("Slice", [sig, ints(1), ints(SSD_CLASSES), ints(2)], ["scores"], name="scores"))
+        if n2 != anchors:
+            raise ConvertError("box and class heads disagree on the anchors (%d, %d)" % (anchors, n2))
+        return {"boxes": [1, anchors, 4, 1], "scores": [1, anchors, SSD_CLASSES - 1, 1]}
+
     # ---- driver -------------------------------------------------------------------------
-    def run(self, outputs):
+    def run(self, outputs, tail=None):
+        """outputs: (onnx name, tfjs node or None: made by `tail`, a method returning name -> NCHW shape)."""
         for onnx_name, tf_name in outputs:
-            self.out_names[tf_name] = onnx_name
+            if tf_name is not None:
+                self.out_names[tf_name] = onnx_name
+        made = getattr(self, tail)() if tail else {}
         graph_outputs = []
         for onnx_name, tf_name in outputs:
+            if tf_name is None:
+                if onnx_name not in made:
+                    raise ConvertError("output %s is made by no tail" % onnx_name)
+                graph_outputs.append(helper.make_tensor_value_info(onnx_name, TensorProto.FLOAT, made[onnx_name]))
+                continue
             v = self.value(tf_name)
             if not isinstance(v, Tensor):
                 raise ConvertError("output %s (%s) is a constant" % (onnx_name, tf_name))
@@ -481,6 +632,9 @@ class Converter:
                                   opset_imports=[helper.make_opsetid("", OPSET)])
         model.ir_version = 6
         return model
+
+
+TAILS = {"handtrack": "ssd_tail"}
 
 
 def main(argv=None):
@@ -504,7 +658,7 @@ def main(argv=None):
     if args.check_opencv and not args.preset:
         ap.error("--check-opencv needs --preset")
     try:
-        model = Converter(args.model_json, args.input_name).run(outputs)
+        model = Converter(args.model_json, args.input_name, INPUT_AT.get(args.preset)).run(outputs, TAILS.get(args.preset))
     except (ConvertError, OSError, KeyError, ValueError) as e:
         print("convert_tfjs: %s: %s" % (args.model_json, e), file=sys.stderr)
         return 1

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""The tfjs -> ONNX conversions (MoveNet Lightning, hand landmark lite) are deterministic:
+"""The tfjs -> ONNX conversions (MoveNet Lightning, hand landmark lite, hand detector) are deterministic:
 models/pose/convert_tfjs.py run twice (separate processes) on the pinned tarball's models gives the
 same bytes, and the same bytes as the installed models/pose/NAME.onnx that
 scripts/setup-pose-models.sh made.
@@ -19,7 +19,7 @@ import tempfile
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SETUP = os.path.join(ROOT, "scripts", "setup-pose-models.sh")
 CONVERTER = os.path.join(ROOT, "models", "pose", "convert_tfjs.py")
-MODELS = ("movenet-lightning", "handlandmark-lite")
+MODELS = ("movenet-lightning", "handlandmark-lite", "handtrack")
 
 
 def setup_value(name):

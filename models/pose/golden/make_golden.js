@@ -19,6 +19,7 @@
 //                         the reference decode below (checked to agree), and for photos the keypoints
 //                         in pixels of the original photo and the letterbox geometry
 //   hand_golden.json      the hand landmark (lite) network's outputs (see handGolden below)
+//   hand_detector_golden.json  the hand detector's (handtrack) outputs (see handDetectorGolden below)
 'use strict';
 
 const fs = require('fs');
@@ -188,6 +189,7 @@ async function main() {
   }
   golden.reference_decode_max_diff = worstDecode;
   await handGolden(modelDir, workDir, outDir);
+  await handDetectorGolden(modelDir, workDir, outDir);
   // one line per keypoint: [a, b, c] arrays of numbers are written on one line
   const text = JSON.stringify(golden, null, 1).replace(/\[\s*(-?[\d.e+-]+),\s*(-?[\d.e+-]+),\s*(-?[\d.e+-]+)\s*\]/g, '[$1, $2, $3]');
   fs.writeFileSync(path.join(outDir, 'golden.json'), text + '\n');
@@ -241,6 +243,83 @@ async function handGolden(modelDir, workDir, outDir) {
   const text = JSON.stringify(result, null, 1).replace(/\n\s+(-?[\d.e+-]+)(,?)(?=\n)/g, ' $1$2');
   fs.writeFileSync(path.join(outDir, 'hand_golden.json'), text + '\n');
   console.log('make_golden.js: wrote hand_golden.json');
+}
+
+// Hand detector (handtrack: SSD MobileNetV2 FPNLite 320x320 from the TF Object Detection API). The
+// WHOLE original graph runs, from its uint8 image input (any size; its own preprocessor normalises
+// and resizes to 320x320) to its post-processor's decoded boxes (Postprocessor/ExpandDims_1: 12804 x
+// (ymin, xmin, ymax, xmax) in 0..1 of the image) and class scores (Postprocessor/Slice: 12804 x 7,
+// label map open closed pinch point face tip pinchtip; handtrack.ts calls the first two hand and
+// fist), as @vladmandic/human's src/hand/handtrack.ts runs it.
+// Written to hand_detector_golden.json for
+//   random: seeded bytes (LCG as above, seed 20261129), 320x320 RGB (the resize is then the identity)
+//   basketball1_small: basketball1.png scaled to 331x207 by make_golden.sh (saved as
+//     tests/golden/pose/basketball1_331x207.png; grey, the three channels equal)
+// For each: every 128th anchor (boxes, scores); the 20 anchors with the highest score over the classes
+// other than face; and the detections as handtrack.ts makes them (max over the classes without face,
+// tf.image.nonMaxSuppression with IoU 0.3 and score >= 0.05, at most 10), in 0..1 and in pixels.
+async function handDetectorGolden(modelDir, workDir, outDir) {
+  const model = await loadModel(modelDir, 'handtrack');
+  const P = 'StatefulPartitionedCall/Postprocessor/';
+  const FACE = 4;
+  const run = async (rgb, w, h) => {
+    const input = tf.tensor4d(Int32Array.from(rgb), [1, h, w, 3], 'int32');
+    const [scoresT, boxesT] = await model.executeAsync(input, [P + 'Slice', P + 'ExpandDims_1']);
+    const n = boxesT.shape[1];
+    const C = scoresT.shape[2];
+    if (n !== 12804 || C !== 7) throw new Error('handtrack: unexpected output shapes ' + boxesT.shape + ' / ' + scoresT.shape);
+    const boxes = boxesT.dataSync();
+    const scores = scoresT.dataSync();
+    const best = new Float32Array(n);
+    const label = new Int32Array(n);
+    for (let i = 0; i < n; ++i) {
+      best[i] = -1;
+      for (let c = 0; c < C; ++c) {
+        if (c !== FACE && scores[i * C + c] > best[i]) { best[i] = scores[i * C + c]; label[i] = c; }
+      }
+    }
+    const anchor = (i) => ({ index: i, box: Array.from(boxes.slice(4 * i, 4 * i + 4), round),
+      scores: Array.from(scores.slice(C * i, C * i + C), round) });
+    const sub = [];
+    for (let i = 0; i < n; i += 128) sub.push(anchor(i));
+    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => best[b] - best[a]);
+    const top = order.slice(0, 20).map(anchor);
+    const b2 = tf.tensor2d(boxes, [n, 4]);
+    const s1 = tf.tensor1d(best);
+    const keep = await tf.image.nonMaxSuppressionAsync(b2, s1, 10, 0.3, 0.05);
+    const detections = Array.from(keep.dataSync(), (i) => {
+      const [y0, x0, y1, x1] = boxes.slice(4 * i, 4 * i + 4);
+      return { index: i, score: round(best[i]), label: label[i], box: [y0, x0, y1, x1].map(round),
+        px_xywh: [x0 * w, y0 * h, (x1 - x0) * w, (y1 - y0) * h].map(round) };
+    });
+    [input, scoresT, boxesT, b2, s1, keep].forEach((t) => t.dispose());
+    return { width: w, height: h, every_128th: sub, top, detections };
+  };
+  const result = { model: '@vladmandic/human@3.3.6 models/handtrack', tfjs: tf.version_core,
+    classes: ['open', 'closed', 'pinch', 'point', 'face', 'tip', 'pinchtip'], nms: { iou: 0.3, min_score: 0.05, max: 10 },
+    inputs: {} };
+  {
+    const S = 320;
+    const v = new Uint8Array(S * S * 3);
+    let s = 20261129 >>> 0;
+    for (let i = 0; i < v.length; ++i) {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      v[i] = s >>> 24;
+    }
+    result.inputs.random = { seed: 20261129, ...(await run(v, S, S)) };
+  }
+  {
+    const meta = JSON.parse(fs.readFileSync(path.join(workDir, 'basketball1_small.json'), 'utf8'));
+    const rgb = fs.readFileSync(path.join(workDir, 'basketball1_small.rgb'));
+    if (rgb.length !== meta.width * meta.height * 3) throw new Error('basketball1_small: raw size mismatch');
+    result.inputs.basketball1_small = { file: meta.file, ...(await run(rgb, meta.width, meta.height)) };
+  }
+  // one line per anchor / detection, arrays of numbers or strings on one line
+  const text = JSON.stringify(result, null, 1)
+    .replace(/\{\s*"index"[^{}]*\}/g, (m) => JSON.stringify(JSON.parse(m)).replace(/,/g, ', '))
+    .replace(/\[[^\[\]{}]*\]/g, (m) => JSON.stringify(JSON.parse(m)).replace(/,/g, ', '));
+  fs.writeFileSync(path.join(outDir, 'hand_detector_golden.json'), text + '\n');
+  console.log('make_golden.js: wrote hand_detector_golden.json (' + result.inputs.basketball1_small.detections.length + ' detections on the photo)');
 }
 
 main().catch((e) => { console.error('make_golden.js: ' + e.message); process.exit(1); });

@@ -5,7 +5,8 @@
 #   2. npm ci of package.json/package-lock.json here (pinned @tensorflow/tfjs-core, -converter,
 #      -backend-cpu, integrity-checked by npm) into .cache/pose-golden
 #   3. the photos basketball1.png and messi5.jpg from Debian's opencv-doc, decoded to raw RGB
-#   4. node make_golden.js; then the exact 192x192 network inputs it used are saved as PNG
+#   4. node make_golden.js; then the exact 192x192 network inputs it used are saved as PNG, and the
+#      331x207 grey copy of basketball1 the hand detector ran on
 # CI does not run this (the goldens are committed). Usage: models/pose/golden/make_golden.sh
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,7 +22,8 @@ for f in basketball1.png messi5.jpg; do
   [ -f "$photos/$f" ] || fail "$photos/$f missing (install Debian opencv-doc)"
 done
 
-bash "$root/scripts/setup-pose-models.sh"
+# --force: the script unpacks the model files only when it converts (same bytes again: deterministic)
+bash "$root/scripts/setup-pose-models.sh" --force
 mkdir -p "$cache/work" "$out"
 cp "$here/package.json" "$here/package-lock.json" "$cache/"
 (cd "$cache" && npm ci --silent --no-audit --no-fund) || fail "npm ci of the pinned tfjs packages failed"
@@ -37,6 +39,11 @@ for f in ("basketball1.png", "messi5.jpg"):
     rgb = cv2.cvtColor(im, cv2.COLOR_BGR2RGB)
     open(os.path.join(work, name + ".rgb"), "wb").write(rgb.tobytes())
     json.dump({"file": f, "width": im.shape[1], "height": im.shape[0]}, open(os.path.join(work, name + ".json"), "w"))
+# the hand detector's photo: basketball1 (grey) scaled to an odd 331x207 (area), saved as it is fed
+small = cv2.resize(cv2.imread(os.path.join(src, "basketball1.png"), cv2.IMREAD_GRAYSCALE), (331, 207), interpolation=cv2.INTER_AREA)
+cv2.imwrite(os.path.join(work, "basketball1_331x207.png"), small, [cv2.IMWRITE_PNG_COMPRESSION, 9])
+open(os.path.join(work, "basketball1_small.rgb"), "wb").write(cv2.cvtColor(small, cv2.COLOR_GRAY2RGB).tobytes())
+json.dump({"file": "basketball1_331x207.png", "width": 331, "height": 207}, open(os.path.join(work, "basketball1_small.json"), "w"))
 EOF
 
 (cd "$cache" && node make_golden.js "$root/.cache/pose-models/human-3.3.6/models" "$cache/work" "$out")
@@ -51,4 +58,5 @@ for name, size in (("basketball1", 192), ("messi5", 192), ("basketball1_hand", 2
     cv2.imwrite(os.path.join(out, name + "_input.png"), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR),
                 [cv2.IMWRITE_PNG_COMPRESSION, 9])
 EOF
+cp "$cache/work/basketball1_331x207.png" "$out/"
 echo "make_golden.sh: done ($(du -sh "$out" | cut -f1) in tests/golden/pose)"
