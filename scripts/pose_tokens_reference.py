@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Reference pose-kp-v1 tokens in numpy, written from the layout in core/include/colive/pose_tokens.h
+"""Reference pose-kp-v1/-v2/-v3 tokens in numpy, written from the layout in core/include/colive/pose_tokens.h
 (not from the C++ code), and the golden files tests/features checks PoseTokenizer against.
 
 The frame loop keeps the person frame (log shoulder-width scale and centre, both smoothed with
@@ -8,7 +8,8 @@ exponential time constants) per frame; the token loop works on whole arrays of t
 
 Writes (small, float32 .npy) into tests/golden/features/ (default):
   pose_kp_<name>.npy       (T, 17, 3) keypoints: x px, y px, score (a row of zero scores = nobody)
-  pose_tokens_<name>.npy   (K, 128) expected tokens
+  pose_tokens_<name>.npy   (K, 128) expected tokens (pose_tokens_v2_/_v3_<name>.npy: pose-kp-v2 / -v3)
+  pose_hands_<name>.npy    (T, 2, 3) hand observations per arm: looked, present, size px (pose-kp-v3)
 for trajectories: "gestures" (30 fps, 640x480: a swipe, a push, a wave, a missing wrist, a gap with
 nobody), "fps15" (the same person at 15 fps, 320x240, a shoulder missing for a while).
 
@@ -26,9 +27,10 @@ RATE = 10.0
 USED = 13
 
 
-def tokens(kp, times, thr=THR, rate=RATE, version=1):
+def tokens(kp, times, thr=THR, rate=RATE, version=1, hands=None):
     """kp (T, 17, 3) float, times (T,) seconds (increasing, no gaps over 2 s) -> (K, 128) float64
-    (pose-kp-v1) or (K, 190) (version 2: pose-kp-v2 = v1 + the rest-relative block)."""
+    (pose-kp-v1) or (K, 190) (version 2: pose-kp-v2 = v1 + the rest-relative block) or (K, 217)
+    (version 3: v2 + the hand block; hands (T, 2, 3): looked, present, size px per arm, or None)."""
     T_ = 1.0 / rate
     t0 = times[0]
     # ---- per frame: usable flag, normalised coordinates, visibility
@@ -79,6 +81,16 @@ def tokens(kp, times, thr=THR, rate=RATE, version=1):
             f["vis"] = vis[:USED].copy()
             f["score"] = k[:USED, 2].copy()
             f["ratio"] = sw / S if sw > 0 else None
+            f["hlook"] = np.zeros(2)
+            f["hseen"] = np.zeros(2)
+            f["hsize"] = np.zeros(2)
+            if hands is not None:
+                for h in range(2):
+                    if hands[i, h, 0] > 0:
+                        f["hlook"][h] = 1
+                        if hands[i, h, 1] > 0:
+                            f["hseen"][h] = 1
+                            f["hsize"][h] = hands[i, h, 2] / S
         frames.append(f)
     # ---- assign frames to token slots: slot k covers (t0 + (k-1) T, t0 + k T]
     slot_of = [max(1, math.ceil((f["t"] - t0) / T_ - 1e-6)) for f in frames]
@@ -105,6 +117,9 @@ def tokens(kp, times, thr=THR, rate=RATE, version=1):
                 "score": np.sum([f["score"] for f in us], 0) if us else np.zeros(USED),
                 "ratios": [f["ratio"] for f in us if f["ratio"] is not None],
                 "ls": fs[-1]["ls"],
+                "hlook": np.sum([f["hlook"] for f in us], 0) if us else np.zeros(2),
+                "hseen": np.sum([f["hseen"] for f in us], 0) if us else np.zeros(2),
+                "hsize": np.sum([f["hsize"] for f in us], 0) if us else np.zeros(2),
             }
             prev_obs = obs
         else:
@@ -115,7 +130,9 @@ def tokens(kp, times, thr=THR, rate=RATE, version=1):
         if present:
             pos[visb, 0] = obs["u"][visb] / obs["vis_cnt"][visb]
             pos[visb, 1] = obs["v"][visb] / obs["vis_cnt"][visb]
-        e = {"present": present, "vis": visb & present, "pos": pos, "ls": obs["ls"]}
+        e = {"present": present, "vis": visb & present, "pos": pos, "ls": obs["ls"],
+             "hlook": (obs["hlook"] > 0) & present, "hseen": (obs["hseen"] > 0) & present,
+             "hsize": np.where((obs["hseen"] > 0) & present, obs["hsize"] / np.maximum(obs["hseen"], 1), 0.0)}
         prev = hist[-1] if hist else None
         hist.append(e)
 
@@ -234,6 +251,47 @@ def tokens(kp, times, thr=THR, rate=RATE, version=1):
         x[119] = 1.0 if last_usable_t is None else min(2.0, max(0.0, t_tok - last_usable_t)) / 2
     if version == 2:
         return np.concatenate([out, rest_block(hist, T_)], axis=1)
+    if version == 3:
+        return np.concatenate([out, rest_block(hist, T_), hand_block(hist)], axis=1)
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# pose-kp-v3: [190, 217), from the per-token hand observations (see pose_tokens.h)
+
+def hand_block(hist):
+    K = len(hist)
+    out = np.zeros((K, 27))
+    for k in range(K):
+        if not hist[k]["present"]:
+            continue
+        x = out[k]
+        H10 = hist[max(0, k - 9):k + 1]
+        H15 = hist[max(0, k - 14):k + 1][::-1]          # newest first
+        seen10 = []
+        for h in range(2):
+            o = 9 * h
+            e = hist[k]
+            if e["hseen"][h]:
+                x[o] = 1.0
+                x[o + 1] = e["hsize"][h]
+            seen10.append(sum(1 for q in H10 if q["hseen"][h]))
+            x[o + 2] = seen10[h] / 10
+            x[o + 3] = sum(1 for q in H10 if q["hlook"][h]) / 10
+            S = [(i, q["hsize"][h]) for i, q in enumerate(H15) if q["hseen"][h]]
+            if S:
+                sizes = [z for _, z in S]
+                top = max(sizes)
+                x[o + 4] = top
+                if len(S) >= 2:
+                    x[o + 5] = S[0][1] - S[-1][1]
+                x[o + 6] = S[0][0] / 14
+                x[o + 7] = next(i for i, z in S if z == top) / 14
+                x[o + 8] = min(sizes)
+            else:
+                x[o + 6] = 1.0
+        a = 0 if seen10[0] > seen10[1] else 1
+        x[18:27] = x[9 * a:9 * a + 9]
     return out
 
 
@@ -365,6 +423,31 @@ def jitter(kp, seed, px):
     return out.astype(np.float32)
 
 
+def hand_obs(kp, t, sw):
+    """Hand observations (T, 2, 3: looked, present, size px) for person(): the network looks on the first
+    frame of each 0.1 s token slot at the arms whose wrist and elbow scores are >= 0.2;
+    the right hand is found while raised (0.8-1.9 s, 3.2-4.8 s) and during the push (2-2.8 s, growing
+    towards the camera), the left hand briefly at 0.3-0.6 s."""
+    out = np.zeros((len(t), 2, 3), np.float32)
+    last = 0
+    for i, ti in enumerate(t):
+        slot = max(1, math.ceil(ti / 0.1 - 1e-6))
+        if slot == last:
+            continue
+        last = slot
+        for h, (w, e) in enumerate(((9, 7), (10, 8))):
+            if kp[i, w, 2] < 0.2 or kp[i, e, 2] < 0.2:
+                continue
+            out[i, h, 0] = 1
+            if h == 1 and (0.8 < ti < 1.9 or 3.2 < ti < 4.8):
+                out[i, h, 1:] = (1, 0.45 * sw * (1 + 0.05 * math.sin(7 * ti)))
+            elif h == 1 and 2.0 < ti < 2.8:
+                out[i, h, 1:] = (1, 0.45 * sw * (1 + (ti - 2.0)))
+            elif h == 0 and 0.3 < ti < 0.6:
+                out[i, h, 1:] = (1, 0.4 * sw)
+    return out
+
+
 def trajectories():
     t30 = np.arange(int(7.0 * 30)) / 30.0
     t15 = np.arange(int(7.0 * 15)) / 15.0
@@ -380,11 +463,13 @@ def main():
     ap.add_argument("--out", default=os.path.join(here, "..", "tests", "golden", "features"))
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
-    for name, (kp, fps, _) in trajectories().items():
+    for name, (kp, fps, size) in trajectories().items():
         times = np.arange(len(kp)) / fps
         np.save(os.path.join(a.out, f"pose_kp_{name}.npy"), kp)
-        for version, suffix in ((1, ""), (2, "_v2")):
-            tok = tokens(kp, times, version=version)
+        hands = hand_obs(kp, times, 0.3 * size[0] if name == "gestures" else 0.35 * size[0])
+        np.save(os.path.join(a.out, f"pose_hands_{name}.npy"), hands)
+        for version, suffix in ((1, ""), (2, "_v2"), (3, "_v3")):
+            tok = tokens(kp, times, version=version, hands=hands if version == 3 else None)
             np.save(os.path.join(a.out, f"pose_tokens{suffix}_{name}.npy"), tok.astype(np.float32))
             print(f"pose_tokens_reference: {name}: {kp.shape[0]} frames at {fps:g} fps -> {tok.shape[0]} tokens "
                   f"of {tok.shape[1]} (pose-kp-v{version})")

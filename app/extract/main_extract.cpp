@@ -8,6 +8,8 @@
 #include "version/version.h"
 
 #include "colive/features.h"
+#include "colive/frame_grid.h"
+#include "colive/hand.h"
 #include "colive/npy.h"
 #include "colive/pose.h"
 #include "colive/pose_tokens.h"
@@ -21,6 +23,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,12 +44,19 @@ const char* kUsage =
     "  --audio FILE        any file libsndfile decodes (wav, flac, ogg, ...), any rate/channels\n"
     "  --keypoints FILE    body keypoints, .npy of shape (T, 17, 3): x px, y px, score per MoveNet/COCO\n"
     "                      keypoint, frame i at time i/fps (a row of zero scores = nobody in view);\n"
-    "                      tokens: pose-kp-v1, or pose-kp-v2 with --features (the live PoseTokenizer,\n"
+    "                      tokens: pose-kp-v1, or pose-kp-v2 / -v3 with --features (the live PoseTokenizer,\n"
     "                      core/include/colive/pose_tokens.h)\n"
+    "  --hands FILE        with --keypoints and pose-kp-v3: hand observations, .npy (T, 2, 3): per frame\n"
+    "                      and arm (the person's left first) looked 0/1, present 0/1, hand size px\n"
     "  --fps F             frame rate of --keypoints (required with it)\n"
     "  --dump-keypoints F  with --video and --pose-model: run the pose network on every frame and write\n"
     "                      its keypoints as .npy (T, 17, 3) float32 (zero rows when nobody is in view), the\n"
     "                      --keypoints format; no tokens (measuring detector noise, evaluation)\n"
+    "  --dump-hands F      with --dump-keypoints and --hand-model: also run the hand landmark network\n"
+    "                      around each wrist on the first frame of each 0.1 s token slot (as the live\n"
+    "                      pose-kp-v3 path) and write the\n"
+    "                      --hands format\n"
+    "  --hand-model ONNX   the hand landmark network (models/pose/handlandmark-lite.onnx)\n"
     "  --size WxH          frame size the keypoint pixels refer to (required with --keypoints)\n"
     "  --out FILE          output tokens (.npy, float32, shape (T, dim))\n"
     "  --times FILE        also write token times in seconds (.npy, float64, shape (T,))\n"
@@ -57,7 +67,7 @@ const char* kUsage =
     "                      or its extensions video-motion-v4 (+ the changing region's scale change;\n"
     "                      206 floats) and video-motion-v5 (+ its steadiness over 1 s; 210 floats)\n"
     "                      audio: audio-logmel-v2 (default) or audio-logmel-v1\n"
-    "                      keypoints: pose-kp-v1 (default) or pose-kp-v2\n"
+    "                      keypoints: pose-kp-v1 (default), pose-kp-v2 or pose-kp-v3 (needs --hands)\n"
     "  --backbone JSON     use an ONNX backbone manifest instead of the built-in descriptor\n"
     "  --print-id          print the feature id and dim (\"<id> <dim>\") and exit (with --video/--audio)\n"
     "  --quiet             no summary line\n"
@@ -67,7 +77,7 @@ const char* kUsage =
     "                      with --dump-keypoints: the network to run;\n"
     "                      e.g. models/pose/movenet-lightning.onnx (scripts/setup-pose-models.sh)\n"
     "\n"
-    "Feature ids: pose-kp-v1 / -v2 (128 / 190 floats at 10 Hz, --keypoints), video-motion-v3 (196 floats at 10 Hz; -v2 / -v1 = its first 170 / 88; -v4 / -v5: 206 / 210),\n"
+    "Feature ids: pose-kp-v1 / -v2 / -v3 (128 / 190 / 217 floats at 10 Hz, --keypoints), video-motion-v3 (196 floats at 10 Hz; -v2 / -v1 = its first 170 / 88; -v4 / -v5: 206 / 210),\n"
     "audio-logmel-v2 (276 floats every 0.25 s; audio-logmel-v1: 324).\n"
     "Layouts: core/include/colive/features.h. Token time = media time of the token (video: slot\n"
     "time; audio: end of the 0.96 s patch). Exit status 0 on success, 1 on bad input, 2 on usage.\n"
@@ -93,19 +103,34 @@ struct Collected {
     std::size_t rows() const { return times.size(); }
 };
 
-// --dump-keypoints: PoseNet on every frame of a video -> (T, 17, 3) .npy.
-int dump_keypoints(const std::string& video, const std::string& onnx, const std::string& out, bool quiet) {
+// --dump-keypoints: PoseNet on every frame of a video -> (T, 17, 3) .npy; with --dump-hands also the
+// hand landmark network around each wrist on the first frame of each token slot (as PoseVideo) -> (T, 2, 3) .npy.
+int dump_keypoints(const std::string& video, const std::string& onnx, const std::string& out, bool quiet,
+                   const std::string& hand_onnx, const std::string& hands_out) {
     try {
         auto net = colive::PoseNet::load(onnx);
+        std::optional<colive::HandLandmarks> hand;
+        if (!hands_out.empty()) hand.emplace(colive::HandLandmarks::load(hand_onnx));
+        colive::SlotGate gate(0.1);
+        std::vector<float> hdata;
         if (!std::filesystem::is_regular_file(video)) throw colive::Error("video file not found: " + video);
         cv::VideoCapture cap(video, cv::CAP_FFMPEG);
         if (!cap.isOpened()) throw colive::Error("cannot decode video file " + video + " (FFmpeg could not open it)");
         std::vector<float> data;
         cv::Mat frame;
         std::size_t n = 0, present = 0;
+        const double fps = cap.get(cv::CAP_PROP_FPS) > 0 ? cap.get(cv::CAP_PROP_FPS) : 30.0;
         while (cap.read(frame)) {
             if (frame.empty()) continue;
             const colive::PoseFrame f = net.run(frame);
+            if (hand) {
+                const double t = static_cast<double>(n) / fps;
+                const bool due = gate.due(t);
+                for (int h = 0; h < 2; ++h) {
+                    const colive::HandObservation o = due ? colive::observe(hand->run(frame, f, 9 + h)) : colive::HandObservation{};
+                    hdata.insert(hdata.end(), {o.looked ? 1.0f : 0.0f, o.present ? 1.0f : 0.0f, o.size_px});
+                }
+            }
             for (const auto& k : f.kp) {
                 data.push_back(f.present ? k.x : 0.0f);
                 data.push_back(f.present ? k.y : 0.0f);
@@ -116,6 +141,7 @@ int dump_keypoints(const std::string& video, const std::string& onnx, const std:
         }
         if (n == 0) throw colive::Error("no frames decoded from " + video);
         colive::npy::save(out, data, {n, static_cast<std::size_t>(colive::kPoseKeypoints), 3});
+        if (hand) colive::npy::save(hands_out, hdata, {n, 2, 3});
         if (!quiet) std::printf("colive-extract: %s: %zu frames, a person in %zu -> %s\n", video.c_str(), n, present, out.c_str());
     } catch (const std::exception& e) {
         std::fprintf(stderr, "colive-extract: %s\n", e.what());
@@ -127,7 +153,7 @@ int dump_keypoints(const std::string& video, const std::string& onnx, const std:
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string video, audio, keypoints, out, times, backbone, features, dump_kp, pose_model;
+    std::string video, audio, keypoints, out, times, backbone, features, dump_kp, pose_model, hands, dump_hands, hand_model;
     double token_rate = 0.0, bench_seconds = 20.0, kp_fps = 0.0;
     int kp_w = 0, kp_h = 0;
     int work_width = 160;
@@ -151,6 +177,9 @@ int main(int argc, char** argv) {
             else if (a == "--keypoints") keypoints = need(i, "--keypoints");
             else if (a == "--dump-keypoints") dump_kp = need(i, "--dump-keypoints");
             else if (a == "--pose-model") pose_model = need(i, "--pose-model");
+            else if (a == "--hands") hands = need(i, "--hands");
+            else if (a == "--dump-hands") dump_hands = need(i, "--dump-hands");
+            else if (a == "--hand-model") hand_model = need(i, "--hand-model");
             else if (a == "--fps") kp_fps = std::stod(need(i, "--fps"));
             else if (a == "--size") {
                 const std::string v = need(i, "--size");
@@ -180,7 +209,8 @@ int main(int argc, char** argv) {
         return usage_error("--keypoints needs --fps F and --size WxH");
     if (!dump_kp.empty()) {
         if (video.empty() || pose_model.empty()) return usage_error("--dump-keypoints needs --video FILE and --pose-model ONNX");
-        return dump_keypoints(video, pose_model, dump_kp, quiet);
+        if (!dump_hands.empty() && hand_model.empty()) return usage_error("--dump-hands needs --hand-model ONNX");
+        return dump_keypoints(video, pose_model, dump_kp, quiet, hand_model, dump_hands);
     }
     if (out.empty() && !print_id) return usage_error("--out FILE is required");
     if (token_rate < 0.0 || !(token_rate == token_rate)) return usage_error("--token-rate must be positive");
@@ -195,7 +225,7 @@ int main(int argc, char** argv) {
             if (token_rate > 0.0) p.token_rate_hz = token_rate;
             if (!features.empty()) {
                 p.version = colive::PoseTokenizer::version_of(features);
-                if (p.version == 0) return usage_error("--keypoints takes --features pose-kp-v1 or pose-kp-v2");
+                if (p.version == 0) return usage_error("--keypoints takes --features pose-kp-v1, pose-kp-v2 or pose-kp-v3");
             }
             colive::PoseTokenizer f(p);
             id = f.layout_id();
@@ -204,9 +234,17 @@ int main(int argc, char** argv) {
                 std::printf("%s %d\n", id.c_str(), f.dim());
                 return 0;
             }
+            if (f.uses_hands() != !hands.empty())
+                return usage_error(f.uses_hands() ? "pose-kp-v3 needs --hands FILE (hand observations)"
+                                                  : "--hands is only used by pose-kp-v3");
             const auto frames = colive::extract::load_keypoints(keypoints, kp_w, kp_h);
             auto sink = [&](const colive::Token& t) { c.add(t); };
-            for (std::size_t i = 0; i < frames.size(); ++i) f.push(frames[i], static_cast<double>(i) / kp_fps, sink);
+            if (f.uses_hands()) {
+                const auto hp = colive::extract::load_hands(hands, frames.size());
+                for (std::size_t i = 0; i < frames.size(); ++i) f.push(frames[i], hp[i], static_cast<double>(i) / kp_fps, sink);
+            } else {
+                for (std::size_t i = 0; i < frames.size(); ++i) f.push(frames[i], static_cast<double>(i) / kp_fps, sink);
+            }
             media_s = static_cast<double>(frames.size()) / kp_fps;
         } else if (!audio.empty()) {
             colive::AudioFeatureParams p;

@@ -29,4 +29,19 @@ std::vector<PoseFrame> load_keypoints(const std::filesystem::path& npy, int widt
     return frames;
 }
 
+std::vector<HandPair> load_hands(const std::filesystem::path& npy, std::size_t frames) {
+    if (!std::filesystem::is_regular_file(npy)) throw Error("hand file not found: " + npy.string());
+    const npy::Array a = npy::load(npy);
+    if (a.shape.size() != 3 || a.shape[0] != frames || a.shape[1] != 2 || a.shape[2] != 3)
+        throw Error("hand file " + npy.string() + " must have shape (" + std::to_string(frames) +
+                    ", 2, 3): looked, present, size px per arm and keypoint frame");
+    std::vector<HandPair> out(frames);
+    for (std::size_t t = 0; t < frames; ++t)
+        for (std::size_t h = 0; h < 2; ++h) {
+            const float* r = &a.data[(t * 2 + h) * 3];
+            out[t][h] = {r[0] > 0, r[0] > 0 && r[1] > 0, r[2]};
+        }
+    return out;
+}
+
 }  // namespace colive::extract

@@ -3,6 +3,7 @@
 // MoveNet/COCO keypoint) sampled at a fixed frame rate, turned into PoseFrames for PoseTokenizer.
 #pragma once
 
+#include "colive/hand.h"
 #include "colive/pose.h"
 
 #include <filesystem>
@@ -13,5 +14,9 @@ namespace colive::extract {
 // Throws colive::Error (one line) on a missing file or a wrong shape. A row whose 17 scores are all
 // <= 0 is a frame with nobody in view (present = false).
 std::vector<PoseFrame> load_keypoints(const std::filesystem::path& npy, int width, int height);
+
+// Hand observations for pose-kp-v3: a (T, 2, 3) .npy (per frame and arm, [0] the person's left arm:
+// looked 0/1, present 0/1, size px; see colive/hand.h), T = the keypoint file's frame count.
+std::vector<HandPair> load_hands(const std::filesystem::path& npy, std::size_t frames);
 
 }  // namespace colive::extract

@@ -14,8 +14,8 @@ tokens.npz:
 
 Audio tokens are `audio-logmel-v2` and video tokens `video-motion-v5` unless --features says otherwise;
 pose (keypoint .npy files of gen_pose.py, with each clip's fps and frame size in the manifest) gives
-`pose-kp-v1` (colive-extract --keypoints), or with --features pose-kp-v2 that layout (the bundled
-pose model's, make_all.sh).
+`pose-kp-v1` (colive-extract --keypoints), or with --features pose-kp-v2 / pose-kp-v3 that layout (v3 also
+reads each clip's hand observations, KP.hands.npy; make_all.sh names the bundled pose model's).
 Cached per-clip token files are reused only if they are newer than the media and have the width
 of the requested feature id (so switching v1 <-> v2 re-extracts).
 
@@ -68,11 +68,14 @@ def label_tokens(times, segments, classes):
 DEFAULT_FEATURES = {"audio": "audio-logmel-v2", "video": "video-motion-v5", "pose": None}
 
 
-def media_args(kind, media, clip=None):
-    """colive-extract's input options for one clip."""
+def media_args(kind, media, clip=None, features=None):
+    """colive-extract's input options for one clip (pose-kp-v3: the hand observations gen_pose.py wrote next
+    to the keypoints, KP.hands.npy)."""
     if kind != "pose":
         return ["--" + kind, media]
     args = ["--keypoints", media]
+    if features == "pose-kp-v3":
+        args += ["--hands", os.path.splitext(media)[0] + ".hands.npy"]
     if clip is not None:
         args += ["--fps", str(clip["fps"]), "--size", f"{clip['size'][0]}x{clip['size'][1]}"]
     return args
@@ -84,7 +87,7 @@ def run_one(tool, kind, features, dim, media, out_npy, out_times, clip=None):
         if cached.ndim == 2 and cached.shape[1] == dim:
             return
     feat = ["--features", features] if features else []
-    cmd = ["nice", "-n", "10", tool] + media_args(kind, media, clip) + feat + ["--out", out_npy, "--times", out_times, "--quiet"]
+    cmd = ["nice", "-n", "10", tool] + media_args(kind, media, clip, features) + feat + ["--out", out_npy, "--times", out_times, "--quiet"]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         raise SystemExit(f"extract: {' '.join(cmd)} failed: {r.stderr.strip()}")
@@ -103,7 +106,7 @@ def extract(data_dir, kind, tool, jobs, features=None):
         tasks.append((os.path.join(data_dir, c["file"]), os.path.join(tok_dir, base + ".npy"),
                       os.path.join(tok_dir, base + ".times.npy")))
     feat = ["--features", features] if features else []
-    r = subprocess.run([tool] + media_args(kind, tasks[0][0]) + feat + ["--print-id"], capture_output=True, text=True)
+    r = subprocess.run([tool] + media_args(kind, tasks[0][0], features=features) + feat + ["--print-id"], capture_output=True, text=True)
     fid = r.stdout.split()
     if r.returncode != 0 or len(fid) < 2:
         raise SystemExit(f"extract: {tool} --print-id failed: {r.stderr.strip()}")

@@ -46,6 +46,11 @@ windows straddle boundaries as in a live stream. Splits: "train", "random-test" 
 training-distribution clips), "heldout" (subjects, cameras and behaviour mixtures from a separate
 seed, never trained on). Seeded and deterministic.
 
+Hand landmarks (pose-kp-v3): per clip also KP.hands.npy (T, 2, 3), what the hand landmark network would
+report on a crop around each wrist (hand_observations()): looked / found / apparent size, with the
+found rate measured on the real clips as a function of the wrist and elbow scores, the size from the
+hand's 3-D depth.
+
 Usage: gen_pose.py OUT_DIR [--clips 300] [--heldout-clips 48] [--seconds 30] [--seed 9001]
 """
 import argparse
@@ -79,6 +84,14 @@ NOISE = {
     "wander_rate": {"head": 0.0, "shoulder": 0.001, "elbow": 0.003, "wrist": 0.004, "hip": 0.006},
     "dropout_rate": {"head": 0.01, "shoulder": 0.01, "elbow": 0.03, "wrist": 0.05, "hip": 0.05},
     "swap_rate": 0.004, "frame_miss_rate": 0.003,
+}
+# Hand landmark network statistics (pose-kp-v3), measured on the real clips with the app's crop rule
+# (colive-extract --dump-keypoints --dump-hands; numbers in models/action-pose.md).
+HAND = {
+    "presence_logit": [-7.41, 8.38, 7.24],   # P(found) = sigmoid(a + b * wrist score + c * elbow score)
+    "size": 0.43,                            # wrist -> middle-finger MCP in shoulder widths at the shoulders'
+                                             # depth (x the hands' perspective scale: median 0.48 as on the real clips, 0.47)
+    "size_person_sd": 0.12, "size_noise_sd": 0.10,
 }
 GROUP = ["head"] * 5 + ["shoulder"] * 2 + ["elbow"] * 2 + ["wrist"] * 2 + ["hip"] * 2 + ["hip"] * 4
 
@@ -575,10 +588,10 @@ def make_clip(seed, seconds, heldout, none_only=False):
                 segments[-1]["end"] = round(float(b2), 4)
             else:
                 segments.append({"start": round(float(a2), 4), "end": round(float(b2), 4), "label": str(lab2)})
-    kp = render(rng, person, cam, t, hands, head, torso, nobody)
+    kp, hand_obs = render(rng, person, cam, t, hands, head, torso, nobody)
     meta = {"fps": fps, "size": [cam.W, cam.H], "segments": segments, "rest": str(person.rest),
             "right_handed": bool(person.right_handed)}
-    return kp, meta
+    return kp, hand_obs, meta
 
 
 def render(rng, person, cam, t, hands, head, torso, nobody):
@@ -701,7 +714,43 @@ def render(rng, person, cam, t, hands, head, torso, nobody):
     kp = np.stack([px, py, score], 2).astype(np.float32)
     miss = nobody | (rng.random(N) < nz["frame_miss_rate"])
     kp[miss] = 0.0
-    return kp
+    return kp, hand_observations(rng, kp, t, k[:, 9:11], hidden[:, 9:11], cam.sw)
+
+
+def hand_observations(rng, kp, t, depth_k, hidden, sw):
+    """What the hand landmark network reports (pose-kp-v3, colive/hand.h): (N, 2, 3) per frame and arm (the
+    person's left first): looked, present, size px. As the app runs it: on the first frame of each 0.1 s
+    token slot (colive::SlotGate), on a crop placed from the wrist and elbow keypoints, so only where both
+    scores are >= 0.2 and the forearm is >= 4 px long (HandLandmarks::crop). Found with the probability
+    measured on the real clips (HAND["presence_logit"], a logistic fit of "found" on the wrist and elbow
+    scores over 442 crops: 13 % at wrist scores 0.2-0.3, 48 % at 0.4-0.5, 80 % above 0.6), never when the
+    hand is hidden (below the desk, out of view). Size: wrist -> middle-finger MCP, HAND["size"] shoulder
+    widths (real clips: median 0.47, 5-95 % 0.34-0.69) x a per-person factor x the hand's perspective
+    scale (a hand close to the camera is larger) x per-observation noise (real: 12 % between successive
+    observations)."""
+    N = len(t)
+    out = np.zeros((N, 2, 3), np.float32)
+    hp = HAND
+    person_f = np.exp(rng.normal(0, hp["size_person_sd"], 2))
+    u = rng.random((N, 2))
+    noise = np.exp(rng.normal(0, hp["size_noise_sd"], (N, 2)))
+    last = 0
+    for i in range(N):
+        slot = max(1, math.ceil(t[i] / 0.1 - 1e-6))
+        if slot == last:
+            continue
+        last = slot
+        for h in range(2):
+            w, e = kp[i, 9 + h], kp[i, 7 + h]
+            if w[2] < 0.2 or e[2] < 0.2 or math.hypot(w[0] - e[0], w[1] - e[1]) < 4.0:
+                continue
+            out[i, h, 0] = 1
+            a, bw, be = hp["presence_logit"]
+            p = 0.0 if hidden[i, h] else 1.0 / (1.0 + math.exp(-(a + bw * w[2] + be * e[2])))
+            if u[i, h] < p:
+                out[i, h, 1] = 1
+                out[i, h, 2] = hp["size"] * person_f[h] * depth_k[i, h] * sw * noise[i, h]
+    return out
 
 
 def smooth_noise_2d(rng, N, K, fps, tau):
@@ -724,14 +773,15 @@ def generate(out, clips, heldout_clips, seconds, seed, none_clips):
     jobs += [("train", seed * 1000 + 500 + i, True) for i in range(none_clips)]
     jobs += [("heldout", (seed + 77) * 1000 + i, False) for i in range(heldout_clips)]
     for n, (split, s, none_only) in enumerate(jobs):
-        kp, meta = make_clip(s, seconds, split == "heldout", none_only)
+        kp, hand_obs, meta = make_clip(s, seconds, split == "heldout", none_only)
         name = f"kp/{split}-{n:04d}.npy"
         np.save(os.path.join(out, name), kp)
+        np.save(os.path.join(out, name[:-4] + ".hands.npy"), hand_obs)
         rows.append({"file": name, "split": split, "seed": int(s), **meta})
         if (n + 1) % 50 == 0:
             print(f"gen_pose: {n + 1}/{len(jobs)}", flush=True)
     with open(os.path.join(out, "manifest.json"), "w") as f:
-        json.dump({"classes": CLASSES, "seconds": seconds, "kind": "pose", "noise": NOISE, "clips": rows}, f, indent=1)
+        json.dump({"classes": CLASSES, "seconds": seconds, "kind": "pose", "noise": NOISE, "hand": HAND, "clips": rows}, f, indent=1)
     print(f"gen_pose: {len(rows)} clips -> {out}")
 
 

@@ -33,6 +33,7 @@ std::filesystem::path tiny_audio_model();
 std::filesystem::path tiny_badwidth_model();   // a video model whose d_in matches no extractor
 std::filesystem::path tiny_pose_model();       // a video model on pose-kp-v1 tokens (body keypoints)
 std::filesystem::path tiny_pose_v2_model();    // ... on pose-kp-v2 tokens
+std::filesystem::path tiny_pose_v3_model();    // ... on pose-kp-v3 tokens (runs the hand network too)
 
 // A live "camera" that delivers some frames, then fails like an unplugged device.
 class FailingCamera : public colive::Source {

@@ -152,6 +152,12 @@ fs::path write_tiny_models(const fs::path& dir_in) {
     pz2.d_in = PoseTokenizer::dim_of(2);
     pz2.seed = 5;
     write_tiny_model(dir / "tiny_pose_v2.safetensors", pz2);
+    TinyModelSpec pz3 = pz;   // pose-kp-v3 (v2 + the hand landmark block)
+    pz3.name = "tiny_pose_v3";
+    pz3.features = PoseTokenizer::id(3);
+    pz3.d_in = PoseTokenizer::dim_of(3);
+    pz3.seed = 6;
+    write_tiny_model(dir / "tiny_pose_v3.safetensors", pz3);
     TinyModelSpec b = v;
     b.name = "tiny_video_badwidth";
     b.d_in = v.d_in + 7;

@@ -176,6 +176,24 @@ TEST(ColiveExtract, KeypointsGoThroughThePoseTokenizer) {
     EXPECT_NE(out.find("(T, 17, 3)"), std::string::npos) << out;
 }
 
+TEST(ColiveExtract, HandObservationsGiveThePoseKpV3Tokens) {
+    // The golden keypoints and hand observations against the numpy reference's pose-kp-v3 tokens.
+    TempDir d;
+    const std::string g = std::string(COLIVE_GOLDEN_DIR) + "/features/";
+    const std::string kp = "--keypoints " + g + "pose_kp_gestures.npy --fps 30 --size 640x480 --features pose-kp-v3 ";
+    std::string out;
+    ASSERT_EQ(run(kp + "--hands " + g + "pose_hands_gestures.npy --out " + (d.path / "t.npy").string(), &out), 0) << out;
+    EXPECT_NE(out.find("pose-kp-v3"), std::string::npos) << out;
+    const auto t = colive::test::read_npy((d.path / "t.npy").string());
+    const auto ref = colive::test::read_npy(g + "pose_tokens_v3_gestures.npy");
+    ASSERT_EQ(t.shape, ref.shape);
+    for (std::size_t i = 0; i < t.size(); ++i) ASSERT_NEAR(t.data[i], ref.data[i], 1e-4 + 1e-4 * std::abs(ref.data[i])) << i;
+    EXPECT_EQ(run(kp + "--out " + (d.path / "x.npy").string(), &out), 2);                       // v3 needs --hands
+    EXPECT_NE(out.find("--hands"), std::string::npos) << out;
+    EXPECT_EQ(run(kp + "--hands " + g + "pose_hands_fps15.npy --out " + (d.path / "x.npy").string(), &out), 1);   // wrong T
+    EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << "one line: " << out;
+}
+
 TEST(ColiveExtract, BadInputFailsWithOneLine) {
     TempDir d;
     std::string out;

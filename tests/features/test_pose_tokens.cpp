@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// PoseTokenizer (pose-kp-v1 and pose-kp-v2): against the independent numpy reference
+// PoseTokenizer (pose-kp-v1, -v2 and -v3): against the independent numpy reference
 // (scripts/pose_tokens_reference.py, golden files), invariances (translation / scale of the person,
 // mirroring; v2: where a hand rests), nobody in view, frame-rate independence, restarts; and the bundled
 // pose action model's regular vs continual agreement on a token stream made by this tokenizer.
@@ -30,6 +30,28 @@ Tokens run(const Frames& frames, double fps, double t_offset = 0.0, int version 
     Tokens out;
     for (std::size_t i = 0; i < frames.size(); ++i)
         tk.push(frames[i], t_offset + static_cast<double>(i) / fps, [&](const Token& t) { out.push_back(t.values); });
+    return out;
+}
+
+using Hands = std::vector<colive::HandPair>;
+
+Tokens run_hands(const Frames& frames, const Hands& hands, double fps, int version = 3) {
+    colive::PoseTokenParams p;
+    p.version = version;
+    PoseTokenizer tk(p);
+    Tokens out;
+    for (std::size_t i = 0; i < frames.size(); ++i)
+        tk.push(frames[i], hands[i], static_cast<double>(i) / fps, [&](const Token& t) { out.push_back(t.values); });
+    return out;
+}
+
+Hands hands_from_npy(const colive::test::NpyArray& a) {
+    Hands out(a.shape[0]);
+    for (std::size_t t = 0; t < out.size(); ++t)
+        for (std::size_t h = 0; h < 2; ++h) {
+            const double* r = &a.data[(t * 2 + h) * 3];
+            out[t][h] = {r[0] > 0, r[1] > 0, static_cast<float>(r[2])};
+        }
     return out;
 }
 
@@ -116,15 +138,23 @@ TEST(PoseTokens, V2IdAndDim) {
     EXPECT_STREQ(PoseTokenizer::id(2), "pose-kp-v2");
     EXPECT_EQ(PoseTokenizer::version_of("pose-kp-v1"), 1);
     EXPECT_EQ(PoseTokenizer::version_of("pose-kp-v2"), 2);
-    EXPECT_EQ(PoseTokenizer::version_of("pose-kp-v3"), 0);
+    EXPECT_EQ(PoseTokenizer::version_of("pose-kp-v3"), 3);
+    EXPECT_EQ(PoseTokenizer::version_of("pose-kp-v4"), 0);
     EXPECT_EQ(PoseTokenizer::dim_of(2), 190);
+    EXPECT_EQ(PoseTokenizer::dim_of(3), 217);
     colive::PoseTokenParams p;
     p.version = 2;
     PoseTokenizer tk(p);
     EXPECT_EQ(tk.dim(), 190);
     EXPECT_STREQ(tk.layout_id(), "pose-kp-v2");
     EXPECT_STREQ(PoseTokenizer().layout_id(), "pose-kp-v1");
+    EXPECT_FALSE(tk.uses_hands());
     p.version = 3;
+    PoseTokenizer t3(p);
+    EXPECT_EQ(t3.dim(), 217);
+    EXPECT_STREQ(t3.layout_id(), "pose-kp-v3");
+    EXPECT_TRUE(t3.uses_hands());
+    p.version = 4;
     EXPECT_THROW(PoseTokenizer{p}, colive::FeatureError);
 }
 
@@ -134,14 +164,17 @@ TEST(PoseTokens, MatchesNumpyReference) {
         double fps;
         int w, h;
     };
-    for (const int version : {1, 2})
+    for (const int version : {1, 2, 3})
         for (const Case c : {Case{"gestures", 30.0, 640, 480}, Case{"fps15", 15.0, 320, 240}}) {
             SCOPED_TRACE(std::string(c.name) + " v" + std::to_string(version));
             const std::string dir = std::string(COLIVE_GOLDEN_DIR) + "/features/";
             const auto kp = colive::test::read_npy(dir + "pose_kp_" + c.name + ".npy");
-            const auto ref = colive::test::read_npy(dir + (version == 1 ? "pose_tokens_" : "pose_tokens_v2_") + c.name + ".npy");
-            const Tokens got = run(from_npy(kp, c.w, c.h), c.fps, 0.0, version);
-            const std::size_t D = version == 1 ? 128u : 190u;
+            const char* prefix = version == 1 ? "pose_tokens_" : version == 2 ? "pose_tokens_v2_" : "pose_tokens_v3_";
+            const auto ref = colive::test::read_npy(dir + prefix + c.name + ".npy");
+            const Tokens got = version == 3 ? run_hands(from_npy(kp, c.w, c.h),
+                                                        hands_from_npy(colive::test::read_npy(dir + "pose_hands_" + c.name + ".npy")), c.fps)
+                                            : run(from_npy(kp, c.w, c.h), c.fps, 0.0, version);
+            const std::size_t D = static_cast<std::size_t>(PoseTokenizer::dim_of(version));
             ASSERT_EQ(got.size(), ref.shape[0]);
             ASSERT_EQ(ref.shape[1], D);
             for (std::size_t k = 0; k < got.size(); ++k)
@@ -154,7 +187,49 @@ TEST(PoseTokens, MatchesNumpyReference) {
                 for (std::size_t k = 0; k < got.size(); ++k) umax = std::max(umax, static_cast<double>(got[k][148 + 5]));
                 EXPECT_GT(umax, 0.6);
             }
+            if (version == 3) {   // the hand block is exercised: the right hand is seen, and grows in the push
+                double seen = 0, grew = 0;
+                for (std::size_t k = 0; k < got.size(); ++k) {
+                    seen = std::max(seen, static_cast<double>(got[k][199 + 2]));
+                    grew = std::max(grew, static_cast<double>(got[k][199 + 5]));
+                }
+                EXPECT_GT(seen, 0.9);
+                EXPECT_GT(grew, 0.2);
+            }
         }
+}
+
+// pose-kp-v3 = pose-kp-v2 + the hand block; without hand observations the block says "never looked"
+// (all 0 but "last seen" = 1), and the hand sizes are in shoulder widths (the same person twice as
+// large in the frame, with hands twice as large, gives the same tokens).
+TEST(PoseTokens, V3ExtendsV2AndScalesHandsByTheShoulderWidth) {
+    const std::string dir = std::string(COLIVE_GOLDEN_DIR) + "/features/";
+    const Frames f = from_npy(colive::test::read_npy(dir + "pose_kp_gestures.npy"), 640, 480);
+    const Hands hands = hands_from_npy(colive::test::read_npy(dir + "pose_hands_gestures.npy"));
+    const Tokens v2 = run(f, 30.0, 0.0, 2), v3 = run_hands(f, hands, 30.0);
+    ASSERT_EQ(v2.size(), v3.size());
+    for (std::size_t k = 0; k < v2.size(); ++k)
+        for (std::size_t i = 0; i < 190; ++i) ASSERT_EQ(v2[k][i], v3[k][i]) << "token " << k << " feature " << i;
+    const Tokens none = run(f, 30.0, 0.0, 3);
+    for (std::size_t k = 0; k < none.size(); ++k) {
+        if (none[k][114] != 0.0f) continue;   // nobody token: all 0
+        for (std::size_t i = 190; i < 217; ++i)
+            ASSERT_EQ(none[k][i], (i == 196 || i == 205 || i == 214) ? 1.0f : 0.0f) << "token " << k << " feature " << i;
+    }
+    Frames big = f;
+    Hands hbig = hands;
+    for (std::size_t t = 0; t < big.size(); ++t) {
+        big[t].width = 1280;
+        big[t].height = 960;
+        for (auto& k : big[t].kp) {
+            k.x = 2 * k.x + 7;
+            k.y = 2 * k.y - 5;
+        }
+        for (auto& h : hbig[t]) h.size_px *= 2;
+    }
+    const Tokens b = run_hands(big, hbig, 30.0);
+    for (std::size_t k = 0; k < v3.size(); ++k)
+        for (std::size_t i = 190; i < 217; ++i) ASSERT_NEAR(b[k][i], v3[k][i], 1e-5) << "token " << k << " feature " << i;
 }
 
 TEST(PoseTokens, V1IsThePrefixOfV2) {
@@ -354,6 +429,14 @@ TEST(PoseTokens, NobodyThere) {
     for (std::size_t k : {53u, 55u, 57u})
         for (std::size_t i = 128; i < 190; ++i) ASSERT_EQ(p2[k][i], 0.0f) << "token " << k << " feature " << i;
     EXPECT_NE(p2[50][189], 0.0f);
+    // pose-kp-v3: the hand block too, even with a hand "seen" in those frames
+    const Frames pf = person(30.0, 7.0, 640, 480);
+    Hands seen(pf.size());
+    for (auto& hp : seen) hp[1] = {true, true, 60.0f};
+    const Tokens p3 = run_hands(pf, seen, 30.0);
+    for (std::size_t k : {53u, 55u, 57u})
+        for (std::size_t i = 128; i < 217; ++i) ASSERT_EQ(p3[k][i], 0.0f) << "token " << k << " feature " << i;
+    EXPECT_EQ(p3[50][199], 1.0f);
 }
 
 TEST(PoseTokens, FrameRateIndependent) {

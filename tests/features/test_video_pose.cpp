@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-// VideoFeatures with the pose-kp-v1 descriptor: MoveNet keypoints (the converted network, made by
+// VideoFeatures with the pose-kp-v1 (and -v2/-v3) descriptors: MoveNet keypoints (the converted network, made by
 // scripts/setup-pose-models.sh; tests that need it skip when it is missing) -> PoseTokenizer.
 // The person is the rendered one of resources/demo/demo-pose.mp4 (models/training/gen_pose_demo.py).
 #include "colive/features.h"
+#include "colive/frame_grid.h"
 #include "colive/pose_tokens.h"
 
 #include <gtest/gtest.h>
@@ -257,4 +258,53 @@ TEST(PoseVideoFeatures, ResetForgetsThePose) {
     EXPECT_FALSE(f.latest_pose().has_value());
     f.push(frames[0], 0.0, std::ref(c));   // time going back to 0 after a reset is a fresh start
     EXPECT_TRUE(f.latest_pose().has_value());
+}
+
+// pose-kp-v3: the hand landmark network runs on the first analysed frame of each token slot, and the
+// tokens are pose-kp-v2's plus the hand block (the v2 part unchanged). The v1/v2 paths never load it.
+TEST(PoseVideoFeatures, V3AddsTheHandBlockAndOnlyV3LoadsTheHandNetwork) {
+    REQUIRE_NETWORK();
+    const fs::path hand = network().parent_path() / "handlandmark-lite.onnx";
+    if (!fs::exists(hand)) GTEST_SKIP() << hand << " missing (run scripts/setup-pose-models.sh)";
+    const auto frames = demo_frames(60);
+    auto p2 = pose_params();
+    p2.descriptor = "pose-kp-v2";
+    p2.hand_model = "/nonexistent/hand.onnx";   // never opened for v2
+    auto p3 = p2;
+    p3.descriptor = "pose-kp-v3";
+    expect_one_line_error(p3, "hand.onnx");
+    p3.hand_model.clear();                       // the default: next to the pose network
+    VideoFeatures f2(p2), f3(p3);
+    EXPECT_EQ(f3.dim(), PoseTokenizer::kDimV3);
+    EXPECT_EQ(f3.feature_id(), "pose-kp-v3");
+    Collected c2, c3;
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+        f2.push(frames[i], static_cast<double>(i) / 30.0, std::ref(c2));
+        f3.push(frames[i], static_cast<double>(i) / 30.0, std::ref(c3));
+    }
+    ASSERT_EQ(c2.tokens.size(), c3.tokens.size());
+    ASSERT_GT(c3.tokens.size(), 15u);
+    double looked = 0;
+    for (std::size_t k = 0; k < c3.tokens.size(); ++k) {
+        for (std::size_t i = 0; i < 190; ++i) ASSERT_EQ(c2.tokens[k].values[i], c3.tokens[k].values[i]) << k << " " << i;
+        for (std::size_t i = 190; i < 217; ++i) ASSERT_TRUE(std::isfinite(c3.tokens[k].values[i]));
+        looked = std::max(looked, static_cast<double>(c3.tokens[k].values[190 + 3]) + c3.tokens[k].values[199 + 3]);
+    }
+    EXPECT_GT(looked, 0.0) << "the rendered person's arms are in view: the hand network must have run";
+}
+
+// SlotGate (the hand network's schedule): exactly one due frame per token slot at any frame rate.
+TEST(PoseVideoFeatures, SlotGateRunsOncePerTokenSlot) {
+    for (const double fps : {12.0, 15.0, 25.0, 30.0, 60.0}) {
+        SlotGate g(0.1);
+        std::vector<long> per_slot(40, 0);
+        for (int i = 0; i < static_cast<int>(3.9 * fps); ++i) {
+            const double t = 1.5 + i / fps;   // any start time
+            if (!g.due(t)) continue;
+            const double r = (t - 1.5) / 0.1;
+            const long k = r - 1e-6 <= 1.0 ? 1L : static_cast<long>(std::ceil(r - 1e-6));
+            ++per_slot[static_cast<std::size_t>(k)];
+        }
+        for (std::size_t k = 1; k < 39; ++k) EXPECT_EQ(per_slot[k], 1) << fps << " fps, slot " << k;
+    }
 }

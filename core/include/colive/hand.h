@@ -45,6 +45,18 @@ struct HandFrame {
                                                                      // in radians (0 = forearm up)
 };
 
+// What the pose-kp-v3 tokens take from one hand crop (colive/pose_tokens.h): whether the network ran
+// for that arm (a crop could be placed), whether it found a hand, and the hand's apparent size in frame
+// pixels: the distance from the wrist landmark (0) to the middle finger's MCP (9) in the image plane
+// (a hand close to the camera is large). observe() makes one from a HandFrame.
+struct HandObservation {
+    bool looked = false;
+    bool present = false;
+    float size_px = 0;
+};
+using HandPair = std::array<HandObservation, 2>;   // [0] the person's left arm (wrist 9), [1] the right (10)
+HandObservation observe(const HandFrame& h);
+
 // The raw network outputs for one 224x224 input.
 struct HandOutputs {
     std::array<float, 3 * kHandLandmarks> landmarks{}, world{};

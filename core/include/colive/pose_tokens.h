@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 // PoseTokenizer: a stream of body keypoints (PoseFrame, any frame rate) -> tokens at the token rate
-// (default 10 Hz) for the pose action model. Layouts "pose-kp-v1" (128 floats) and "pose-kp-v2" (v1 +
-// 62 floats relative to each hand's rest position, 190), documented below; a model names its layout.
+// (default 10 Hz) for the pose action model. Layouts "pose-kp-v1" (128 floats), "pose-kp-v2" (v1 +
+// 62 floats relative to each hand's rest position, 190) and "pose-kp-v3" (v2 + 27 floats from the hand
+// landmark network, 217), documented below; a model names its layout.
 // An independent numpy implementation of the same layout is scripts/pose_tokens_reference.py
 // (it writes the golden files tests/features checks this code against).
 #pragma once
 
 #include "colive/features.h"
+#include "colive/hand.h"
 #include "colive/pose.h"
 
 #include <functional>
@@ -19,7 +21,7 @@ struct PoseTokenParams {
     double token_rate_hz = 10.0;      // tokens per second, independent of the frame rate
     float score_threshold = 0.2f;     // a keypoint is visible in a frame when its score >= this (MoveNet
                                       // scores of hands/elbows are low: median 0.2-0.3 on real clips)
-    int version = 1;                  // 1: pose-kp-v1 (128 floats), 2: pose-kp-v2 (190 floats)
+    int version = 1;                  // 1: pose-kp-v1 (128 floats), 2: pose-kp-v2 (190), 3: pose-kp-v3 (217)
 };
 
 // pose-kp-v1 (128 floats). Only keypoints 0-12 are used (nose, eyes, ears, shoulders, elbows, wrists,
@@ -105,22 +107,45 @@ struct PoseTokenParams {
 //   [169,189) the ACTIVE arm's 20 values (the arm whose largest |extreme| of wrist and elbow, +5..+8
 //     and +14..+17, is larger; the right arm on ties), 189 +1 when it is the left arm, -1 the right.
 // All of [128,190) is 0 in a nobody token (the robust positions and rests are still kept).
+//
+// pose-kp-v3 (217 floats) = pose-kp-v2 in [0,190) + [190,217): what the hand landmark network
+// (colive/hand.h, a crop around each wrist MoveNet found) saw. Each frame may carry one
+// HandObservation per arm (push with a HandPair; the app runs the network about once per token per
+// arm); it counts only in a usable frame, its size in shoulder widths = size_px / S (S of that frame).
+// Per token and arm: "looked" = the network ran on a crop of that arm in one of the token's frames,
+// "seen" = it found a hand there, size = the mean size of the seen ones. Why: a hand raised into view
+// (wave, swipes) is found, a hand resting on a lap or wheel mostly not, and a hand near the camera
+// (push) is large (wrist to middle-finger MCP: median 0.47 shoulder widths on the real clips).
+// Per arm (LEFT at 190, RIGHT at 199; 9 each), over the token history (nobody tokens count as unseen):
+//   +0 1 when seen in this token, +1 its size (0 when not seen),
+//   +2 fraction of the last 10 tokens (1 s) in which it was seen, +3 ... in which it was looked for,
+//   over the last 15 tokens (1.5 s): +4 the largest size, +5 the newest seen size - the oldest seen
+//   size (0 with fewer than 2 seen tokens: > 0 the hand grew, towards the camera), +6 how many tokens
+//   ago it was last seen / 14 (1 when not seen), +7 how many tokens ago the largest size was / 14
+//   (the newest on ties; 0 when none), +8 the smallest size (0 when none).
+//   [208,217) a copy of the arm seen in more of the last 10 tokens (the right arm on ties).
+// All of [190,217) is 0 in a nobody token (the history is kept). Frames pushed without a HandPair
+// carry no observation.
 class PoseTokenizer {
 public:
     static constexpr int kDim = 128;      // pose-kp-v1
     static constexpr int kDimV2 = 190;    // pose-kp-v2
+    static constexpr int kDimV3 = 217;    // pose-kp-v3
     explicit PoseTokenizer(PoseTokenParams params = {});
     ~PoseTokenizer();
     PoseTokenizer(PoseTokenizer&&) noexcept;
     PoseTokenizer& operator=(PoseTokenizer&&) noexcept;
-    static const char* id(int version = 1);      // "pose-kp-v1" / "pose-kp-v2"
-    static int version_of(const std::string& id);   // 1, 2, or 0 for another id
-    static int dim_of(int version);              // 128 / 190
+    static const char* id(int version = 1);      // "pose-kp-v1" / "pose-kp-v2" / "pose-kp-v3"
+    static int version_of(const std::string& id);   // 1, 2, 3, or 0 for another id
+    static int dim_of(int version);              // 128 / 190 / 217
     const char* layout_id() const;               // this tokenizer's id
-    int dim() const;                             // 128 or 190
+    int dim() const;                             // 128, 190 or 217
+    bool uses_hands() const;                     // pose-kp-v3: give frames their hand observations
     // One frame at media time t_s (PoseFrame::present = false: nobody in view). Calls `on_token` for
     // every token slot that is complete once this frame is in.
     void push(const PoseFrame& f, double t_s, const std::function<void(const Token&)>& on_token);
+    // The same with the hand network's observations of this frame (pose-kp-v3; ignored by v1/v2).
+    void push(const PoseFrame& f, const HandPair& hands, double t_s, const std::function<void(const Token&)>& on_token);
     void reset();
 
 private:

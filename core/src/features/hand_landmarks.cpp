@@ -87,6 +87,14 @@ bool HandLandmarks::crop(const PoseFrame& body, int wrist, float& cx, float& cy,
     return true;
 }
 
+HandObservation observe(const HandFrame& h) {
+    HandObservation o;
+    o.looked = h.crop_side > 0.0f;
+    o.present = o.looked && h.present;
+    if (o.present) o.size_px = std::hypot(h.lm[9].x - h.lm[0].x, h.lm[9].y - h.lm[0].y);
+    return o;
+}
+
 HandOutputs HandLandmarks::infer(const cv::Mat& input_rgb224) { return m_impl->forward(input_rgb224); }
 
 HandFrame HandLandmarks::run(const cv::Mat& frame, const PoseFrame& body, int wrist) {

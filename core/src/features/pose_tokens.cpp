@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// pose-kp-v1 / pose-kp-v2 tokens from body keypoints; the layouts are documented in colive/pose_tokens.h.
+// pose-kp-v1 / -v2 / -v3 tokens from body keypoints (and, for v3, hand observations); the layouts are
+// documented in colive/pose_tokens.h.
 #include "colive/pose_tokens.h"
 
 #include <algorithm>
@@ -30,6 +31,8 @@ struct Slot {
     std::array<double, kUsed> su{}, sv{}, sscore{};
     double ratio_sum = 0;
     int ratio_n = 0;
+    int hand_looked[2] = {0, 0}, hand_seen[2] = {0, 0};   // pose-kp-v3: hand observations per arm
+    double hand_size[2] = {0, 0};                          // sum of size / S over the seen ones
 };
 
 // Per token, what the history features need.
@@ -71,6 +74,18 @@ struct RestState {
     const RestEntry& at(int i) const { return ring[static_cast<std::size_t>((head - i + kHist2) % kHist2)]; }
 };
 
+// pose-kp-v3: what the hand landmark network saw per arm, 15 tokens of history.
+constexpr int kHandHist = 15, kHandRecent = 10;
+struct HandEntry {
+    bool looked[2] = {false, false}, seen[2] = {false, false};
+    double size[2] = {0, 0};
+};
+struct HandState {
+    std::array<HandEntry, kHandHist> ring{};
+    int head = 0, n = 0;
+    const HandEntry& at(int i) const { return ring[static_cast<std::size_t>((head - i + kHandHist) % kHandHist)]; }
+};
+
 double median3(double* v, int n) {   // n = 2 or 3
     if (n == 2) return 0.5 * (v[0] + v[1]);
     std::sort(v, v + 3);
@@ -108,6 +123,7 @@ struct PoseTokenizer::Impl {
     std::array<Entry, kHist> ring{};
     int ring_head = 0, ring_n = 0;
     RestState rs;
+    HandState hs;
     Token tok;
 
     void reset() {
@@ -121,9 +137,10 @@ struct PoseTokenizer::Impl {
         ring_n = 0;
         ring_head = 0;
         rs = RestState{};
+        hs = HandState{};
     }
 
-    void add(const PoseFrame& f, double t) {
+    void add(const PoseFrame& f, const HandObservation* hands, double t) {
         ++slot.frames;
         if (!f.present) return;
         auto vis = [&](int j) {
@@ -191,6 +208,16 @@ struct PoseTokenizer::Impl {
             slot.ratio_sum += sw / S;
             ++slot.ratio_n;
         }
+        if (hands)
+            for (int h = 0; h < 2; ++h) {
+                const HandObservation& o = hands[h];
+                if (!o.looked) continue;
+                ++slot.hand_looked[h];
+                if (o.present && std::isfinite(o.size_px)) {
+                    ++slot.hand_seen[h];
+                    slot.hand_size[h] += o.size_px / S;
+                }
+            }
     }
 
     const Entry& hist(int i) const {  // i tokens back (0 = newest)
@@ -392,6 +419,7 @@ struct PoseTokenizer::Impl {
         if (s.ratio_n > 0) put(118, s.ratio_sum / s.ratio_n);
         put(119, ever_usable ? std::min(2.0, std::max(0.0, t_tok - t_usable)) / 2.0 : 1.0);
         rest_block(e);
+        hand_block(e, s);
         on_token(tok);
     }
 
@@ -505,7 +533,68 @@ struct PoseTokenizer::Impl {
         put(189, a == 0 ? 1.0 : -1.0);
     }
 
-    void push(const PoseFrame& f, double t, const std::function<void(const Token&)>& on_token) {
+    // pose-kp-v3: writes [190, 217) from the hand observations of the token's frames.
+    void hand_block(const Entry& e, const Slot& s) {
+        if (p.version < 3) return;
+        HandEntry he;
+        if (e.present)
+            for (int h = 0; h < 2; ++h) {
+                he.looked[h] = s.hand_looked[h] > 0;
+                he.seen[h] = s.hand_seen[h] > 0;
+                if (he.seen[h]) he.size[h] = s.hand_size[h] / s.hand_seen[h];
+            }
+        hs.head = (hs.head + 1) % kHandHist;
+        hs.ring[static_cast<std::size_t>(hs.head)] = he;
+        hs.n = std::min(hs.n + 1, kHandHist);
+        if (!e.present) return;
+        auto put = [&](int i, double val) { tok.values[static_cast<std::size_t>(i)] = static_cast<float>(val); };
+        int seen10[2] = {0, 0};
+        for (int h = 0; h < 2; ++h) {
+            const int o = 190 + 9 * h;
+            if (he.seen[h]) {
+                put(o, 1.0);
+                put(o + 1, he.size[h]);
+            }
+            int looked10 = 0;
+            for (int i = 0; i < std::min(hs.n, kHandRecent); ++i) {
+                seen10[h] += hs.at(i).seen[h] ? 1 : 0;
+                looked10 += hs.at(i).looked[h] ? 1 : 0;
+            }
+            put(o + 2, seen10[h] / static_cast<double>(kHandRecent));
+            put(o + 3, looked10 / static_cast<double>(kHandRecent));
+            int cnt = 0, last_ago = kHandHist - 1, max_ago = 0;
+            double largest = 0, smallest = 0, newest = 0, oldest = 0;
+            bool any = false;
+            for (int i = 0; i < hs.n; ++i) {   // newest first
+                const HandEntry& q = hs.at(i);
+                if (!q.seen[h]) continue;
+                const double z = q.size[h];
+                if (!any) {
+                    any = true;
+                    newest = largest = smallest = z;
+                    last_ago = i;
+                    max_ago = i;
+                } else {
+                    if (z > largest) {
+                        largest = z;
+                        max_ago = i;
+                    }
+                    smallest = std::min(smallest, z);
+                }
+                oldest = z;
+                ++cnt;
+            }
+            put(o + 4, largest);
+            put(o + 5, cnt >= 2 ? newest - oldest : 0.0);
+            put(o + 6, (any ? last_ago : kHandHist - 1) / static_cast<double>(kHandHist - 1));
+            put(o + 7, max_ago / static_cast<double>(kHandHist - 1));
+            put(o + 8, smallest);
+        }
+        const int a = seen10[0] > seen10[1] ? 0 : 1;
+        for (int c = 0; c < 9; ++c) tok.values[static_cast<std::size_t>(208 + c)] = tok.values[static_cast<std::size_t>(190 + 9 * a + c)];
+    }
+
+    void push(const PoseFrame& f, const HandObservation* hands, double t, const std::function<void(const Token&)>& on_token) {
         if (!std::isfinite(t)) return;
         if (started && (t < t_last || t - t_last > std::max(kStale, 3.0 * period))) reset();
         if (!started) {
@@ -520,7 +609,7 @@ struct PoseTokenizer::Impl {
             emit(open, on_token);
             ++open;
         }
-        add(f, t);
+        add(f, hands, t);
         if (r >= static_cast<double>(k) - 1e-6) {
             emit(open, on_token);
             ++open;
@@ -531,8 +620,8 @@ struct PoseTokenizer::Impl {
 PoseTokenizer::PoseTokenizer(PoseTokenParams params) : m_impl(std::make_unique<Impl>()) {
     if (!(params.token_rate_hz > 0.0) || !std::isfinite(params.token_rate_hz))
         throw FeatureError("pose tokens: the token rate must be positive");
-    if (params.version != 1 && params.version != 2)
-        throw FeatureError("pose tokens: unknown layout version " + std::to_string(params.version) + " (known: 1, 2)");
+    if (params.version < 1 || params.version > 3)
+        throw FeatureError("pose tokens: unknown layout version " + std::to_string(params.version) + " (known: 1, 2, 3)");
     m_impl->p = params;
     m_impl->period = 1.0 / params.token_rate_hz;
     m_impl->tok.values.assign(static_cast<std::size_t>(dim_of(params.version)), 0.0f);
@@ -540,18 +629,26 @@ PoseTokenizer::PoseTokenizer(PoseTokenParams params) : m_impl(std::make_unique<I
 PoseTokenizer::~PoseTokenizer() = default;
 PoseTokenizer::PoseTokenizer(PoseTokenizer&&) noexcept = default;
 PoseTokenizer& PoseTokenizer::operator=(PoseTokenizer&&) noexcept = default;
-const char* PoseTokenizer::id(int version) { return version == 2 ? "pose-kp-v2" : "pose-kp-v1"; }
+const char* PoseTokenizer::id(int version) {
+    return version == 3 ? "pose-kp-v3" : version == 2 ? "pose-kp-v2" : "pose-kp-v1";
+}
 int PoseTokenizer::version_of(const std::string& id) {
     if (id == "pose-kp-v1") return 1;
     if (id == "pose-kp-v2") return 2;
+    if (id == "pose-kp-v3") return 3;
     return 0;
 }
-int PoseTokenizer::dim_of(int version) { return version == 2 ? kDimV2 : kDim; }
+int PoseTokenizer::dim_of(int version) { return version == 3 ? kDimV3 : version == 2 ? kDimV2 : kDim; }
 const char* PoseTokenizer::layout_id() const { return id(m_impl->p.version); }
 int PoseTokenizer::dim() const { return dim_of(m_impl->p.version); }
 void PoseTokenizer::push(const PoseFrame& f, double t_s, const std::function<void(const Token&)>& on_token) {
-    m_impl->push(f, t_s, on_token);
+    m_impl->push(f, nullptr, t_s, on_token);
 }
+void PoseTokenizer::push(const PoseFrame& f, const HandPair& hands, double t_s,
+                         const std::function<void(const Token&)>& on_token) {
+    m_impl->push(f, hands.data(), t_s, on_token);
+}
+bool PoseTokenizer::uses_hands() const { return m_impl->p.version >= 3; }
 void PoseTokenizer::reset() { m_impl->reset(); }
 
 }  // namespace colive

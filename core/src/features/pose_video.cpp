@@ -8,7 +8,8 @@
 
 namespace colive {
 
-PoseVideo::PoseVideo(const std::string& network, double token_rate_hz, double pose_rate_hz, int layout_version)
+PoseVideo::PoseVideo(const std::string& network, double token_rate_hz, double pose_rate_hz, int layout_version,
+                     const std::string& hand_network)
     : m_net([&] {
           if (network.empty())
               throw FeatureError(std::string("video features: ") + PoseTokenizer::id(layout_version) +
@@ -26,8 +27,16 @@ PoseVideo::PoseVideo(const std::string& network, double token_rate_hz, double po
           tp.version = layout_version;
           return tp;
       }()),
-      m_period(1.0 / (pose_rate_hz > 0.0 ? pose_rate_hz : 2.0 * token_rate_hz)),
+      m_grid(1.0 / (pose_rate_hz > 0.0 ? pose_rate_hz : 2.0 * token_rate_hz)),
+      m_hand_gate(1.0 / token_rate_hz),
       m_restart_gap(std::max(2.0, 3.0 / token_rate_hz)) {
+    if (m_tokens.uses_hands()) {
+        // One crop per arm per token period (~20 ms of CPU each), only where MoveNet sees the arm.
+        const std::filesystem::path hand =
+            hand_network.empty() ? std::filesystem::path(network).parent_path() / "handlandmark-lite.onnx"
+                                 : std::filesystem::path(hand_network);
+        m_hands.emplace(HandLandmarks::load(hand, 1));
+    }
     if (!(pose_rate_hz == 0.0 || (pose_rate_hz >= 0.5 && pose_rate_hz <= 240.0)))
         throw FeatureError("video features: pose_rate_hz must be 0 (auto) or in [0.5, 240], got " + std::to_string(pose_rate_hz));
 }
@@ -43,7 +52,8 @@ void PoseVideo::push(const cv::Mat& frame, double t, const std::function<void(co
     if (!m_started || resized || t < m_last_t || t - m_last_t > m_restart_gap) {
         if (resized) reset();
         m_started = true;
-        m_next_due = t;
+        m_grid.restart(t);
+        m_hand_gate.restart(t);
         m_frame_dt_ema = 0.0;
     } else if (t > m_last_t) {
         const double dt = t - m_last_t;
@@ -55,16 +65,21 @@ void PoseVideo::push(const cv::Mat& frame, double t, const std::function<void(co
     // A frame is analysed when it is the first at or (within 0.45 frame intervals: a grid time
     // half-way between two frames goes to the later one, whatever the rounding) before the next
     // grid time, so the analysed frames stay on a grid anchored at the first frame.
-    const double tol = std::min(0.45 * m_frame_dt_ema, 0.5 * m_period) + 1e-9;
-    if (t + tol < m_next_due) return;
-    m_next_due += m_period * (std::floor((t + tol - m_next_due) / m_period) + 1.0);
+    const double tol = std::min(0.45 * m_frame_dt_ema, 0.5 * m_grid.period()) + 1e-9;
+    if (!m_grid.due(t, tol)) return;
     const PoseFrame pf = m_net.run(frame);
     {
         std::lock_guard lock(m_mutex);
         m_latest = pf;
         m_latest_t = t;
     }
-    m_tokens.push(pf, t, on_token);
+    if (m_hands && m_hand_gate.due(t)) {
+        HandPair hp;
+        for (int h = 0; h < 2; ++h) hp[static_cast<std::size_t>(h)] = observe(m_hands->run(frame, pf, 9 + h));
+        m_tokens.push(pf, hp, t, on_token);
+    } else {
+        m_tokens.push(pf, t, on_token);
+    }
 }
 
 void PoseVideo::reset() {

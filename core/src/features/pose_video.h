@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
-// The pose path of VideoFeatures (descriptors "pose-kp-v1", "pose-kp-v2"): frames -> MoveNet body keypoints
-// (PoseNet) at the pose rate -> PoseTokenizer -> tokens at the token rate. Internal to core; the
+// The pose path of VideoFeatures (descriptors "pose-kp-v1", "-v2", "-v3"): frames -> MoveNet body keypoints
+// (PoseNet) at the pose rate (-> for pose-kp-v3, the hand landmark network on a crop around each wrist,
+// once per token period) -> PoseTokenizer -> tokens at the token rate. Internal to core; the
 // public interface is VideoFeatures (colive/features.h).
 #pragma once
 
 #include "colive/features.h"
+#include "colive/frame_grid.h"
+#include "colive/hand.h"
 #include "colive/pose.h"
 #include "colive/pose_tokens.h"
 
@@ -17,22 +20,27 @@ class PoseVideo {
 public:
     // Loads the network (throws FeatureError, one line). pose_rate_hz: frames analysed per second
     // of media time at most (0 = twice the token rate). layout_version: PoseTokenParams::version.
-    PoseVideo(const std::string& network, double token_rate_hz, double pose_rate_hz, int layout_version = 1);
+    // hand_network: the hand landmark network, loaded only for layouts that use hands (pose-kp-v3;
+    // empty = handlandmark-lite.onnx next to `network`).
+    PoseVideo(const std::string& network, double token_rate_hz, double pose_rate_hz, int layout_version = 1,
+              const std::string& hand_network = {});
     // Runs the network when the frame is due on the pose-rate grid; every analysed frame goes to
     // the tokenizer, which calls on_token for each completed token slot.
     void push(const cv::Mat& frame, double t_s, const std::function<void(const Token&)>& on_token);
     void reset();
     // Thread-safe copy; nullopt before the first analysed frame. t_s (optional): that frame's time.
     std::optional<PoseFrame> latest(double* t_s = nullptr) const;
-    double rate_hz() const { return 1.0 / m_period; }
+    double rate_hz() const { return 1.0 / m_grid.period(); }
 
 private:
     PoseNet m_net;
     PoseTokenizer m_tokens;
-    double m_period;                 // seconds between analysed frames
+    std::optional<HandLandmarks> m_hands;   // pose-kp-v3 only
+    FrameGrid m_grid;        // analysed frames (pose rate)
+    SlotGate m_hand_gate;    // hand crops: the first analysed frame of each token slot
     double m_restart_gap;            // a timestamp gap over this restarts the grid (as the tokenizer does)
     bool m_started = false;
-    double m_next_due = 0.0, m_last_t = 0.0, m_frame_dt_ema = 0.0;
+    double m_last_t = 0.0, m_frame_dt_ema = 0.0;
     int m_width = 0, m_height = 0;
     mutable std::mutex m_mutex;
     std::optional<PoseFrame> m_latest;
