@@ -7,12 +7,14 @@ into models/action-pose.md).
 
 Each clip goes through the live code path, from the first frame, in one of three ways (--route):
   cli        colive-cli --source file:CLIP --model M --mode both --export X.csv (the app's video
-             pipeline with the model's pose-kp-v1/-v2 descriptor: PoseNet + PoseTokenizer + engine);
-  extract    colive-extract --video CLIP --pose-model ONNX --dump-keypoints KP.npy (PoseNet in C++), then
-             colive-extract --keypoints KP.npy --features <the model's layout> (PoseTokenizer) and
-             colive-cli --tokens (engine, both modes);
+             pipeline with the model's pose-kp-v1/-v2/-v3 descriptor: PoseNet (+ HandLandmarks for v3) +
+             PoseTokenizer + engine);
+  extract    colive-extract --video CLIP --pose-model ONNX --dump-keypoints KP.npy (PoseNet in C++; for
+             pose-kp-v3 also --dump-hands KP.hands.npy, the hand network on every frame that starts a
+             token slot), then colive-extract --keypoints KP.npy [--hands KP.hands.npy] --features <the
+             model's layout> (PoseTokenizer) and colive-cli --tokens (engine, both modes);
   keypoints  precomputed keypoints DIR/<clip name>.npy ((T, 17, 3), x px, y px, score, at the clip's
-             frame rate), then as `extract`.
+             frame rate; pose-kp-v3: and DIR/<clip name>.hands.npy), then as `extract`.
 Reported on post-warm-up steps (the first window-1 steps of a clip are warm-up): per clip, the
 class with the highest mean probability (the clip is right when it is the label), the share of
 steps whose top class is the label, and for `none` clips the share of steps called `none`
@@ -69,12 +71,17 @@ def probs_from_tokens(cli, model, tokens):
     return out[0], out[1]                       # (T, C+1) regular, continual; last column: warm-up
 
 
+def hands_file(kp_npy):
+    return os.path.splitext(kp_npy)[0] + ".hands.npy"
+
+
 def probs_via_keypoints(build, model, kp_npy, fps, size, features):
     ext = tool(build, "colive-extract")
+    hands = ["--hands", hands_file(kp_npy)] if features == "pose-kp-v3" else []
     with tempfile.TemporaryDirectory() as td:
         tok = os.path.join(td, "t.npy")
         r = subprocess.run([ext, "--keypoints", kp_npy, "--fps", str(fps), "--size", f"{size[0]}x{size[1]}",
-                            "--features", features, "--out", tok, "--quiet"], capture_output=True, text=True)
+                            "--features", features, "--out", tok, "--quiet"] + hands, capture_output=True, text=True)
         if r.returncode != 0:
             raise SystemExit(f"eval_real_gestures: {r.stderr.strip()}")
         return probs_from_tokens(tool(build, "colive-cli"), model, np.load(tok))
@@ -127,8 +134,10 @@ def evaluate(a):
             else:
                 with tempfile.TemporaryDirectory() as td:
                     kp = os.path.join(td, "kp.npy")
+                    hands = (["--dump-hands", hands_file(kp), "--hand-model", a.hand_model]
+                             if fm.cfg["features"] == "pose-kp-v3" else [])
                     r2 = subprocess.run([tool(a.build, "colive-extract"), "--video", clip, "--pose-model", a.pose_model,
-                                         "--dump-keypoints", kp, "--quiet"], capture_output=True, text=True)
+                                         "--dump-keypoints", kp, "--quiet"] + hands, capture_output=True, text=True)
                     if r2.returncode != 0:
                         raise SystemExit(f"eval_real_gestures: {r2.stderr.strip()}")
                     reg, con = probs_via_keypoints(a.build, a.model, kp, fps, size, fm.cfg["features"])
@@ -200,6 +209,8 @@ def main():
     ap.add_argument("--route", choices=["cli", "extract", "keypoints"], default="extract")
     ap.add_argument("--keypoints-dir")
     ap.add_argument("--pose-model", default=os.path.join(ROOT, "models", "pose", "movenet-lightning.onnx"))
+    ap.add_argument("--hand-model", default=os.path.join(ROOT, "models", "pose", "handlandmark-lite.onnx"),
+                    help="pose-kp-v3 models: the hand landmark network")
     ap.add_argument("--model", default=os.path.join(ROOT, "models", "action-pose.safetensors"))
     ap.add_argument("--build", default=os.path.join(ROOT, "build", "models"))
     ap.add_argument("--json", help="also write the full result as JSON here")
