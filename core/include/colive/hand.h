@@ -31,6 +31,14 @@ namespace colive {
 
 constexpr int kHandLandmarks = 21;
 
+// Where a hand crop was placed (HandFinder, colive/hand_finder.h, tries them in this order).
+enum class HandCropSource {
+    none,      // no crop: the arm was not seen and nothing else placed one
+    wrist,     // from the body keypoints' elbow and wrist (HandLandmarks::crop)
+    track,     // around the landmarks this arm's hand had on the previous call
+    detector,  // around a HandDetector box matched to the arm
+};
+
 struct HandLandmark {
     float x = 0, y = 0, z = 0;  // x, y in pixels of the ORIGINAL frame; z relative depth (pixels)
 };
@@ -41,6 +49,7 @@ struct HandFrame {
     float presence = 0;      // the network's hand presence score (0 when it was not run)
     float handedness = 0;    // the network's handedness output (see above)
     int wrist = 0;           // the body keypoint the crop came from: 9 (person's left) or 10 (right)
+    HandCropSource source = HandCropSource::none;
     float crop_cx = 0, crop_cy = 0, crop_side = 0, crop_angle = 0;  // the crop in frame pixels; angle
                                                                      // in radians (0 = forearm up)
 };
@@ -83,6 +92,11 @@ public:
     // Frames as PoseNet::run. Returns present = false without running the network when the person
     // is not present or the elbow or wrist score is below kMinArmScore.
     HandFrame run(const cv::Mat& frame, const PoseFrame& body, int wrist);
+
+    // The network on any square crop of the frame: centre (cx, cy) and side in frame pixels, turned by
+    // angle (radians; the crop's "up" is the frame direction (sin a, -cos a)). Returns the landmarks in
+    // frame pixels; wrist and source are left for the caller.
+    HandFrame run_crop(const cv::Mat& frame, float cx, float cy, float side, float angle);
 
     // Lower level: the crop for a wrist (false when the arm is not seen) ...
     static bool crop(const PoseFrame& body, int wrist, float& cx, float& cy, float& side, float& angle);

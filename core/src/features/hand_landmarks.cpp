@@ -99,9 +99,27 @@ HandOutputs HandLandmarks::infer(const cv::Mat& input_rgb224) { return m_impl->f
 
 HandFrame HandLandmarks::run(const cv::Mat& frame, const PoseFrame& body, int wrist) {
     keypoint_net::check_frame(frame, "hand");
-    HandFrame h;
+    float cx = 0, cy = 0, side = 0, angle = 0;
+    if (!crop(body, wrist, cx, cy, side, angle)) {
+        HandFrame h;
+        h.wrist = wrist;
+        return h;
+    }
+    HandFrame h = run_crop(frame, cx, cy, side, angle);
     h.wrist = wrist;
-    if (!crop(body, wrist, h.crop_cx, h.crop_cy, h.crop_side, h.crop_angle)) return h;
+    h.source = HandCropSource::wrist;
+    return h;
+}
+
+HandFrame HandLandmarks::run_crop(const cv::Mat& frame, float cx, float cy, float side, float angle) {
+    keypoint_net::check_frame(frame, "hand");
+    if (!(side > 0.0f) || !std::isfinite(cx) || !std::isfinite(cy) || !std::isfinite(side) || !std::isfinite(angle))
+        throw FeatureError("hand: crop needs a finite centre and angle and a positive side");
+    HandFrame h;
+    h.crop_cx = cx;
+    h.crop_cy = cy;
+    h.crop_side = side;
+    h.crop_angle = angle;
     auto& I = *m_impl;
     const CropFrame cf{h.crop_cx, h.crop_cy, h.crop_side / kIn, std::cos(h.crop_angle), std::sin(h.crop_angle)};
     // dst pixel (u, v) samples the frame at p(u + 0.5, v + 0.5) - 0.5 (pixel-centre convention of warpAffine)

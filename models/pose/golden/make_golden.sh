@@ -44,6 +44,10 @@ small = cv2.resize(cv2.imread(os.path.join(src, "basketball1.png"), cv2.IMREAD_G
 cv2.imwrite(os.path.join(work, "basketball1_331x207.png"), small, [cv2.IMWRITE_PNG_COMPRESSION, 9])
 open(os.path.join(work, "basketball1_small.rgb"), "wb").write(cv2.cvtColor(small, cv2.COLOR_GRAY2RGB).tobytes())
 json.dump({"file": "basketball1_331x207.png", "width": 331, "height": 207}, open(os.path.join(work, "basketball1_small.json"), "w"))
+# a test input, not a golden output: the 96x96 square of basketball1 (grey) centred on (132, 156), the
+# left player's right hand on the ball (the hand landmark net: presence 0.99 on it turned a quarter)
+full = cv2.imread(os.path.join(src, "basketball1.png"), cv2.IMREAD_GRAYSCALE)
+cv2.imwrite(os.path.join(work, "basketball1_hand96.png"), full[108:204, 84:180], [cv2.IMWRITE_PNG_COMPRESSION, 9])
 EOF
 
 (cd "$cache" && node make_golden.js "$root/.cache/pose-models/human-3.3.6/models" "$cache/work" "$out")
@@ -58,5 +62,5 @@ for name, size in (("basketball1", 192), ("messi5", 192), ("basketball1_hand", 2
     cv2.imwrite(os.path.join(out, name + "_input.png"), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR),
                 [cv2.IMWRITE_PNG_COMPRESSION, 9])
 EOF
-cp "$cache/work/basketball1_331x207.png" "$out/"
+cp "$cache/work/basketball1_331x207.png" "$cache/work/basketball1_hand96.png" "$out/"
 echo "make_golden.sh: done ($(du -sh "$out" | cut -f1) in tests/golden/pose)"

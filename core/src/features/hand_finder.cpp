@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: MIT
+// Hand crops from the wrist, from the previous landmarks, and from hand detector boxes. See
+// colive/hand_finder.h.
+#include "colive/hand_finder.h"
+
+#include "colive/features.h"
+
+#include <opencv2/core.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace colive {
+
+struct HandFinder::Impl {
+    HandLandmarks landmarks;
+    std::optional<HandDetector> detector;
+    HandFinderParams params;
+    std::array<std::optional<HandFrame>, 2> tracked;  // last found hand per arm
+    std::vector<HandBox> boxes;
+    double boxes_t = -std::numeric_limits<double>::infinity();
+    double last_t = -std::numeric_limits<double>::infinity();
+    int width = 0, height = 0, runs = 0;
+
+    Impl(HandLandmarks lm, std::optional<HandDetector> det, HandFinderParams p)
+        : landmarks(std::move(lm)), detector(std::move(det)), params(p) {}
+
+    void forget() {
+        tracked = {};
+        boxes_t = -std::numeric_limits<double>::infinity();
+    }
+};
+
+HandFinder::HandFinder(HandLandmarks landmarks, std::optional<HandDetector> detector, HandFinderParams params)
+    : m_impl(std::make_unique<Impl>(std::move(landmarks), std::move(detector), params)) {
+    if (!(params.detector_period_s >= 0.0) || !std::isfinite(params.detector_period_s))
+        throw FeatureError("hand finder: detector_period_s must be finite and >= 0");
+}
+HandFinder::HandFinder(HandFinder&&) noexcept = default;
+HandFinder& HandFinder::operator=(HandFinder&&) noexcept = default;
+HandFinder::~HandFinder() = default;
+
+bool HandFinder::has_detector() const { return m_impl->detector.has_value(); }
+const std::vector<HandBox>& HandFinder::last_boxes() const { return m_impl->boxes; }
+double HandFinder::last_boxes_time() const { return m_impl->boxes_t; }
+int HandFinder::detector_runs() const { return m_impl->runs; }
+
+void HandFinder::reset() {
+    m_impl->forget();
+    m_impl->boxes.clear();
+    m_impl->last_t = -std::numeric_limits<double>::infinity();
+}
+
+std::array<int, 2> HandFinder::match_boxes(const std::vector<HandBox>& boxes, const PoseFrame& body,
+                                           const std::array<bool, 2>& need) {
+    std::array<int, 2> match{-1, -1};
+    if (!body.present) return match;
+    const PoseKeypoint &ls = body.kp[5], &rs = body.kp[6];
+    const float half_shoulders =
+        ls.score >= HandLandmarks::kMinArmScore && rs.score >= HandLandmarks::kMinArmScore ? 0.5f * std::hypot(ls.x - rs.x, ls.y - rs.y) : 0.0f;
+    // greedy: the (arm, box) pair with the smallest relative distance first, one box per arm
+    std::vector<bool> used(boxes.size(), false);
+    for (int round = 0; round < 2; ++round) {
+        float best = kMaxMatch;
+        int best_arm = -1, best_box = -1;
+        for (int a = 0; a < 2; ++a) {
+            if (!need[static_cast<std::size_t>(a)] || match[static_cast<std::size_t>(a)] >= 0) continue;
+            const PoseKeypoint& w = body.kp[static_cast<std::size_t>(9 + a)];
+            for (std::size_t b = 0; b < boxes.size(); ++b) {
+                if (used[b]) continue;
+                const float reach = std::max(std::max(boxes[b].w, boxes[b].h), half_shoulders);
+                const float d = std::hypot(boxes[b].cx() - w.x, boxes[b].cy() - w.y) / std::max(reach, 1e-3f);
+                if (d <= best) {
+                    best = d;
+                    best_arm = a;
+                    best_box = static_cast<int>(b);
+                }
+            }
+        }
+        if (best_arm < 0) break;
+        match[static_cast<std::size_t>(best_arm)] = best_box;
+        used[static_cast<std::size_t>(best_box)] = true;
+    }
+    return match;
+}
+
+std::array<HandFrame, 2> HandFinder::run(const cv::Mat& frame, const PoseFrame& body, double t_s) {
+    auto& I = *m_impl;
+    if (!std::isfinite(t_s)) throw FeatureError("hand finder: frame time is not finite");
+    if (frame.cols != I.width || frame.rows != I.height || t_s < I.last_t || !body.present) I.forget();
+    I.width = frame.cols;
+    I.height = frame.rows;
+    I.last_t = t_s;
+    std::array<HandFrame, 2> out;
+    std::array<bool, 2> need{false, false};
+    for (int a = 0; a < 2; ++a) {
+        const auto ai = static_cast<std::size_t>(a);
+        out[ai] = I.landmarks.run(frame, body, 9 + a);  // 1. the wrist crop (checks the frame)
+        if (!out[ai].present && I.params.track && I.tracked[ai]) {  // 2. around the last landmarks
+            const HandFrame& prev = *I.tracked[ai];
+            float x0 = prev.lm[0].x, x1 = x0, y0 = prev.lm[0].y, y1 = y0;
+            for (const HandLandmark& l : prev.lm) {
+                x0 = std::min(x0, l.x);
+                x1 = std::max(x1, l.x);
+                y0 = std::min(y0, l.y);
+                y1 = std::max(y1, l.y);
+            }
+            const float side = kTrackSide * std::max(x1 - x0, y1 - y0);
+            const float dx = prev.lm[9].x - prev.lm[0].x, dy = prev.lm[9].y - prev.lm[0].y;
+            if (side >= 4.0f) {
+                HandFrame t = I.landmarks.run_crop(frame, 0.5f * (x0 + x1), 0.5f * (y0 + y1), side, std::atan2(dx, -dy));
+                t.wrist = 9 + a;
+                t.source = HandCropSource::track;
+                out[ai] = t;
+            }
+        }
+        need[ai] = !out[ai].present && body.present;
+    }
+    // 3. the detector, at most once per period, on a call where an arm is still without a hand
+    if (I.detector && (need[0] || need[1]) && t_s - I.boxes_t >= I.params.detector_period_s) {
+        I.boxes = I.detector->run(frame, I.params.min_box_score);
+        I.boxes_t = t_s;
+        ++I.runs;
+        const std::array<int, 2> match = match_boxes(I.boxes, body, need);
+        for (int a = 0; a < 2; ++a) {
+            const int b = match[static_cast<std::size_t>(a)];
+            if (b < 0) continue;
+            const HandBox& box = I.boxes[static_cast<std::size_t>(b)];
+            const PoseKeypoint& e = body.kp[static_cast<std::size_t>(7 + a)];
+            float angle = 0.0f;
+            const float ex = box.cx() - e.x, ey = box.cy() - e.y;
+            if (e.score >= HandLandmarks::kMinArmScore && std::hypot(ex, ey) > 0.25f * std::max(box.w, box.h))
+                angle = std::atan2(ex, -ey);
+            HandFrame d = I.landmarks.run_crop(frame, box.cx(), box.cy(), kBoxSide * std::max(box.w, box.h), angle);
+            d.wrist = 9 + a;
+            d.source = HandCropSource::detector;
+            out[static_cast<std::size_t>(a)] = d;
+        }
+    }
+    for (std::size_t a = 0; a < 2; ++a) {
+        if (out[a].present)
+            I.tracked[a] = out[a];
+        else
+            I.tracked[a].reset();
+    }
+    return out;
+}
+
+}  // namespace colive
