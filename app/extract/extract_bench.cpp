@@ -3,6 +3,8 @@
 #include "extract_bench.h"
 
 #include "colive/features.h"
+#include "colive/hand.h"
+#include "colive/hand_detector.h"
 #include "colive/pose.h"
 
 #include <opencv2/core.hpp>
@@ -12,7 +14,10 @@
 #include <cmath>
 #include <ctime>
 #include <cstdio>
+#include <filesystem>
+#include <functional>
 #include <numbers>
+#include <optional>
 #include <random>
 #include <vector>
 
@@ -92,23 +97,35 @@ double process_cpu_s() {
 }
 
 // PoseNet::run on a 640x480 frame (the whole frame: one network pass, sampling and decode) with
-// 1 and 2 OpenCV threads. Process CPU time counts both threads.
+// 1 and 2 OpenCV threads, and the hand landmark and hand detector networks when their ONNX files are
+// next to the pose model. Process CPU time counts both threads.
 void bench_pose(const std::string& model, double seconds) {
     cv::Mat frame(480, 640, CV_8UC3);
     cv::randu(frame, 0, 255);
     cv::GaussianBlur(frame, frame, cv::Size(0, 0), 2.0);
     const int frames = std::max(20, static_cast<int>(seconds * 10));
+    // the hand networks next to it, when set up: one hand landmark crop, one hand detector pass
+    const std::filesystem::path dir = std::filesystem::path(model).parent_path();
+    std::optional<HandLandmarks> hand;
+    std::optional<HandDetector> detector;
+    if (std::filesystem::exists(dir / "handlandmark-lite.onnx")) hand.emplace(HandLandmarks::load(dir / "handlandmark-lite.onnx", 0));
+    if (std::filesystem::exists(dir / "handtrack.onnx")) detector.emplace(HandDetector::load(dir / "handtrack.onnx", 0));
     for (const int threads : {1, 2}) {
         cv::setNumThreads(threads);
         PoseNet net = PoseNet::load(model, 0);
-        for (int i = 0; i < 3; ++i) net.run(frame);  // warm-up
-        const auto t0 = Clock::now();
-        const double c0 = process_cpu_s();
-        for (int i = 0; i < frames; ++i) net.run(frame);
-        const double cpu = process_cpu_s() - c0;
-        const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
-        std::printf("pose   640x480 MoveNet Lightning (PoseNet::run)  %d thread%s  %4d frames  cpu %7.3f ms/frame  wall %7.3f ms/frame\n",
-                    threads, threads == 1 ? " " : "s", frames, 1e3 * cpu / frames, 1e3 * wall / frames);
+        const auto time = [&](const char* what, const std::function<void()>& run) {
+            for (int i = 0; i < 3; ++i) run();  // warm-up
+            const auto t0 = Clock::now();
+            const double c0 = process_cpu_s();
+            for (int i = 0; i < frames; ++i) run();
+            const double cpu = process_cpu_s() - c0;
+            const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
+            std::printf("pose   640x480 %-42s %d thread%s  %4d frames  cpu %7.3f ms/frame  wall %7.3f ms/frame\n", what,
+                        threads, threads == 1 ? " " : "s", frames, 1e3 * cpu / frames, 1e3 * wall / frames);
+        };
+        time("MoveNet Lightning (PoseNet::run)", [&] { net.run(frame); });
+        if (hand) time("hand landmarks, one crop (run_crop)", [&] { hand->run_crop(frame, 320, 240, 120, 0.3f); });
+        if (detector) time("hand detector (HandDetector::run)", [&] { detector->run(frame); });
     }
     cv::setNumThreads(1);
 }

@@ -2,7 +2,7 @@
 // colive-hand-probe: how often the pose path's hand crops find a hand on real video, per clip and per
 // class, with and without the hand detector (a measuring tool for models/pose/README.md; not installed).
 //
-//   colive-hand-probe --data DIR [--models DIR] [--rate HZ] [--period S] [--threads N]
+//   colive-hand-probe --data DIR [--models DIR] [--rate HZ] [--period S] [--threads N] [--no-detector]
 //
 // DIR holds MANIFEST.tsv (tab-separated, a header with the columns `path` and `label`; paths relative
 // to DIR or to its parent) and the videos, as ../shared/data/gestures-real does. Per clip, on frames
@@ -10,7 +10,7 @@
 //   wrist:  HandLandmarks on the crop from each arm's elbow and wrist (hand.h),
 //   finder: HandFinder with the detector (hand_finder.h: wrist, tracking, detector boxes at most every
 //           --period s, default 0.5),
-// and, to describe the detector itself, HandDetector on every analysed frame. It prints, per clip and
+// (--no-detector: HandFinder without it, i.e. wrist crop + tracking), and, to describe the detector itself, HandDetector on every analysed frame. It prints, per clip and
 // per class, the % of analysed frames where: the detector has a box (score > 0.3); the wrist crops find
 // a hand; the finder finds one; the finder's hand came from tracking or a detector box; the median box
 // side (larger of w, h) over the shoulder width; and the median CPU time of each network call.
@@ -108,6 +108,7 @@ int main(int argc, char** argv) {
     fs::path data, models = fs::path(COLIVE_SOURCE_MODELS_DIR) / "pose";
     double rate = 10.0, period = 0.5;
     int threads = 1;
+    bool use_detector = true;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         const bool has = i + 1 < argc;
@@ -116,8 +117,9 @@ int main(int argc, char** argv) {
         else if (a == "--rate" && has) rate = std::atof(argv[++i]);
         else if (a == "--period" && has) period = std::atof(argv[++i]);
         else if (a == "--threads" && has) threads = std::atoi(argv[++i]);
+        else if (a == "--no-detector") use_detector = false;
         else {
-            std::fprintf(stderr, "usage: colive-hand-probe --data DIR [--models DIR] [--rate HZ] [--period S] [--threads N]\n");
+            std::fprintf(stderr, "usage: colive-hand-probe --data DIR [--models DIR] [--rate HZ] [--period S] [--threads N] [--no-detector]\n");
             return 2;
         }
     }
@@ -148,7 +150,10 @@ int main(int argc, char** argv) {
             colive::HandFinderParams fp;
             fp.detector_period_s = period;
             colive::HandFinder finder(colive::HandLandmarks::load(models / "handlandmark-lite.onnx", threads),
-                                      colive::HandDetector::load(models / "handtrack.onnx", threads), fp);
+                                      use_detector ? std::optional<colive::HandDetector>(colive::HandDetector::load(
+                                                         models / "handtrack.onnx", threads))
+                                                   : std::nullopt,
+                                      fp);
             pose.reset();
             Counts c;
             cv::Mat frame;

@@ -100,6 +100,17 @@ TEST_F(HandFinderTest, WristThenTrackingThenNothing) {
     EXPECT_EQ(finder.run(frame, body_with_arm(kCx, kCy, kSide, 0.1f), 0.8)[0].source, HandCropSource::none);
 }
 
+TEST_F(HandFinderTest, TwoArmsOnOneHandCountOnce) {
+    HandFinder finder(colive::HandLandmarks::load(kLandmarks));
+    PoseFrame b = body_with_arm(kCx, kCy, kSide, 0.8f);
+    b.kp[8] = b.kp[7];  // the right arm placed exactly on the left one
+    b.kp[10] = b.kp[9];
+    const auto h = finder.run(frame, b, 0.0);
+    EXPECT_TRUE(h[0].present);
+    EXPECT_FALSE(h[1].present);
+    EXPECT_GT(h[1].presence, colive::HandLandmarks::kPresentScore);  // it did see the hand
+}
+
 TEST_F(HandFinderTest, DetectorRunsOnlyWhenNeededAndAtMostOncePerPeriod) {
     colive::HandFinderParams p;
     p.detector_period_s = 0.5;

@@ -15,6 +15,8 @@
 //                otherwise). The detector runs on the whole frame at most once every
 //                detector_period_s of media time, and only on a call where an arm found no hand by
 //                1 and 2; its boxes are used on that call only.
+// When both arms end up on the same hand (centres closer than kSameHand hand sizes), the arm whose
+// crop came from the better source (wrist, track, detector; then presence) keeps it.
 // So without a detector this is the wrist crop plus tracking; with one, hands close to the camera,
 // whose wrist MoveNet loses (push, pull, swipes), are found and then tracked.
 #pragma once
@@ -45,6 +47,7 @@ public:
     static constexpr float kBoxSide = 1.6f;    // detector crop side, in box sides (the larger of w, h)
     static constexpr float kTrackSide = 1.8f;  // tracking crop side, in sides of the landmarks' bounding square
     static constexpr float kMaxMatch = 1.0f;   // box centre to wrist, in box sides (or half shoulder widths)
+    static constexpr float kSameHand = 0.5f;   // two arms' hands closer than this (in hand sizes) are one hand
 
     explicit HandFinder(HandLandmarks landmarks, std::optional<HandDetector> detector = std::nullopt,
                         HandFinderParams params = {});

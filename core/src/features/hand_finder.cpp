@@ -12,6 +12,23 @@
 #include <limits>
 
 namespace colive {
+namespace {
+
+// The centre and side of the square around a hand's landmarks.
+void landmark_square(const HandFrame& h, float& cx, float& cy, float& side) {
+    float x0 = h.lm[0].x, x1 = x0, y0 = h.lm[0].y, y1 = y0;
+    for (const HandLandmark& l : h.lm) {
+        x0 = std::min(x0, l.x);
+        x1 = std::max(x1, l.x);
+        y0 = std::min(y0, l.y);
+        y1 = std::max(y1, l.y);
+    }
+    cx = 0.5f * (x0 + x1);
+    cy = 0.5f * (y0 + y1);
+    side = std::max(x1 - x0, y1 - y0);
+}
+
+}  // namespace
 
 struct HandFinder::Impl {
     HandLandmarks landmarks;
@@ -99,17 +116,12 @@ std::array<HandFrame, 2> HandFinder::run(const cv::Mat& frame, const PoseFrame& 
         out[ai] = I.landmarks.run(frame, body, 9 + a);  // 1. the wrist crop (checks the frame)
         if (!out[ai].present && I.params.track && I.tracked[ai]) {  // 2. around the last landmarks
             const HandFrame& prev = *I.tracked[ai];
-            float x0 = prev.lm[0].x, x1 = x0, y0 = prev.lm[0].y, y1 = y0;
-            for (const HandLandmark& l : prev.lm) {
-                x0 = std::min(x0, l.x);
-                x1 = std::max(x1, l.x);
-                y0 = std::min(y0, l.y);
-                y1 = std::max(y1, l.y);
-            }
-            const float side = kTrackSide * std::max(x1 - x0, y1 - y0);
+            float cx = 0, cy = 0, side = 0;
+            landmark_square(prev, cx, cy, side);
+            side *= kTrackSide;
             const float dx = prev.lm[9].x - prev.lm[0].x, dy = prev.lm[9].y - prev.lm[0].y;
             if (side >= 4.0f) {
-                HandFrame t = I.landmarks.run_crop(frame, 0.5f * (x0 + x1), 0.5f * (y0 + y1), side, std::atan2(dx, -dy));
+                HandFrame t = I.landmarks.run_crop(frame, cx, cy, side, std::atan2(dx, -dy));
                 t.wrist = 9 + a;
                 t.source = HandCropSource::track;
                 out[ai] = t;
@@ -136,6 +148,18 @@ std::array<HandFrame, 2> HandFinder::run(const cv::Mat& frame, const PoseFrame& 
             d.wrist = 9 + a;
             d.source = HandCropSource::detector;
             out[static_cast<std::size_t>(a)] = d;
+        }
+    }
+    // Both arms on one hand (e.g. one arm's wrist crop and the other arm's track or box): the better
+    // source keeps it (wrist, then track, then detector; then the higher presence).
+    if (out[0].present && out[1].present) {
+        float c0x = 0, c0y = 0, s0 = 0, c1x = 0, c1y = 0, s1 = 0;
+        landmark_square(out[0], c0x, c0y, s0);
+        landmark_square(out[1], c1x, c1y, s1);
+        if (std::hypot(c0x - c1x, c0y - c1y) < kSameHand * std::max(s0, s1)) {
+            const auto rank = [](const HandFrame& h) { return static_cast<int>(h.source); };
+            const bool keep0 = rank(out[0]) != rank(out[1]) ? rank(out[0]) < rank(out[1]) : out[0].presence >= out[1].presence;
+            out[keep0 ? 1 : 0].present = false;
         }
     }
     for (std::size_t a = 0; a < 2; ++a) {
