@@ -231,8 +231,17 @@ def classical(s, rng):
         melody_line(s, 2, [bar], sc, 64, 88, rng, pick(rng, rhythm_sets), vel=85, rest_p=0.05, step_p=0.85)
 
 
+COUNTRY_PROGS = [[0, 0, 5, 5, 7, 7, 0, 0], [0, 5, 0, 7], [0, 0, 5, 0, 7, 5, 0, 7]]
+
+
+def boom_chick(s, bar, r, vel):
+    """Two-beat country bass: root on 1, fifth (or the fourth below) on 3."""
+    s.n(0, bar, 0, 0.9, r, vel)
+    s.n(0, bar, 2, 0.9, r + 7 if r + 7 < 48 else r - 5, vel - 5)
+
+
 def country(s, rng):
-    prog = pick(rng, [[0, 0, 5, 5, 7, 7, 0, 0], [0, 5, 0, 7], [0, 0, 5, 0, 7, 5, 0, 7]])
+    prog = pick(rng, COUNTRY_PROGS)
     progs = {0: pick(rng, [32, 33, 34]), 1: pick(rng, [25, 24, 25]), 2: pick(rng, [40, 105, 22, 26, 27]),
              3: pick(rng, [105, 25, 0, 26])}
     s.setup(progs, {0: 100, 1: 95, 2: 100, 3: 80})
@@ -240,9 +249,7 @@ def country(s, rng):
     for bar in range(s.bars):
         deg = prog[bar % len(prog)]
         r = bass_root(s.key, deg)
-        # boom-chick: root on 1, fifth on 3 (two-beat)
-        s.n(0, bar, 0, 0.9, r, 95)
-        s.n(0, bar, 2, 0.9, r + 7 if r + 7 < 48 else r - 5, 90)
+        boom_chick(s, bar, r, 95)
         if rng.random() < 0.3:
             s.n(0, bar, 3.5, 0.4, r + 9 - 12 if r + 9 > 47 else r + 9, 70)
         # strummed open chords on 8ths, down-up

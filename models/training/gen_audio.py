@@ -21,7 +21,13 @@ Hydrogen's TR-808 / GM rock kit through drumkit.py), an espeak-ng voice on most 
 sung, rapped, screamed, crooned; held-out songs use voices never used in training) and a random
 mixing / mastering / playback chain (production.py) before the augmentation above.
 
-Usage: gen_audio.py OUT_DIR [--per-genre N] [--heldout-per-genre N] [--seconds S] [--seed S] [--realistic]
+With --variety (issue 12, not used by the shipped model): as --realistic, but every song is one of
+several sub-styles of its genre (substyles.py: e.g. solo acoustic blues, piano trio, big band, 808
+hip-hop, string quartet), which decides whether there are drums, the voice, its register and its level
+(the loudest part in the vocal sub-styles), and half of the clips of every genre get a bright, loud
+master (production.bright), so brightness and loudness mark no genre.
+
+Usage: gen_audio.py OUT_DIR [--per-genre N] [--heldout-per-genre N] [--seconds S] [--seed S] [--realistic | --variety]
        gen_audio.py --demo OUT.wav SEGMENTS.json   (the bundled demo clip, held-out style)
 """
 import argparse
@@ -39,6 +45,7 @@ from compose import GENRES, compose, tempo_for  # noqa: E402
 from drumkit import HydrogenKit, drum_hits  # noqa: E402
 from midi import Midi  # noqa: E402
 from production import master  # noqa: E402
+from substyles import compose_variety  # noqa: E402
 from vocals import HELDOUT_VOICES, TRAIN_VOICES, VocalBank, line, style_for  # noqa: E402
 
 SR = 22050
@@ -147,15 +154,20 @@ def write_wav(path, x):
         w.writeframes(pcm.tobytes())
 
 
-def make_batch(jobs, sf, seconds, out_dir, rng_aug, bank=None, realistic=False):
+def make_batch(jobs, sf, seconds, out_dir, rng_aug, bank=None, realistic=False, variety=False):
     """jobs: list of (name, genre, tempo, seed). Renders all songs in one fluidsynth run.
     realistic: drums from a real sampled kit (random per batch), a voice on most songs (vocals.py)
-    and a random mixing / mastering / playback chain (production.py) before augment()."""
+    and a random mixing / mastering / playback chain (production.py) before augment().
+    variety (implies realistic): songs from substyles.py (several sub-styles per genre, which decide
+    the voice, its level and register, and sometimes the kit), and a bright, loud master on half of
+    the clips of every genre."""
+    realistic = realistic or variety
     midi = Midi()
     params = []
     for i, (name, genre, tempo, seed) in enumerate(jobs):
         t0 = 1.0 + i * (seconds + GAP_S)
-        p = compose(midi, genre, np.random.default_rng(seed), t0, seconds, tempo)
+        song = compose_variety if variety else compose
+        p = song(midi, genre, np.random.default_rng(seed), t0, seconds, tempo)
         params.append((t0, p))
     total = 1.0 + len(jobs) * (seconds + GAP_S)
     kit = DRUM_KITS[int(rng_aug.integers(len(DRUM_KITS)))] if realistic else None
@@ -176,21 +188,29 @@ def make_batch(jobs, sf, seconds, out_dir, rng_aug, bank=None, realistic=False):
         if realistic:
             d = dr[a:a + len(clip)]
             h2 = H2_KITS.get(genre)
+            if variety and p["kit"]:
+                h2 = (p["kit"], 1.0)
             if h2 and rng_aug.random() < h2[1]:   # a sampled drum machine / kit instead
                 d = hydrogen_kit(h2[0]).render(drum_hits(midi, t0, seconds), seconds)[:len(clip)]
                 d *= float(np.sqrt(np.mean(dr[a:a + len(clip)] ** 2)) + 1e-6) / (float(np.sqrt(np.mean(d ** 2))) + 1e-6)
                 drum_src = h2[0]
             clip = clip + d * 10 ** (rng_aug.uniform(-5, 4) / 20)
-            style = style_for(genre, rng_aug) if bank is not None else "none"
-            v = line(bank, rng_aug, seconds, tempo, style) if style != "none" else None
+            if variety:
+                style = p["voice"] if bank is not None else "none"
+                v = line(bank, rng_aug, seconds, p["tempo"], style, p["pitch"]) if style != "none" else None
+            else:
+                style = style_for(genre, rng_aug) if bank is not None else "none"
+                v = line(bank, rng_aug, seconds, tempo, style) if style != "none" else None
             if v is not None and np.any(v):
                 on = np.abs(v) > 1e-4
                 vr = float(np.sqrt(np.mean(v[on] ** 2)) + 1e-9)
                 cr = float(np.sqrt(np.mean(clip ** 2)) + 1e-9)
-                clip = clip + v * (cr / vr) * 10 ** (rng_aug.uniform(-8, 2) / 20)
-            clip = master(clip, SR, rng_aug)
+                lo, hi = p["voice_db"] if variety else (-8, 2)
+                clip = clip + v * (cr / vr) * 10 ** (rng_aug.uniform(lo, hi) / 20)
+            clip = master(clip, SR, rng_aug, bright_p=0.5 if variety else 0.0)
         clip = augment(clip, rng_aug)
         write_wav(os.path.join(out_dir, name + ".wav"), clip)
+        p = {k: v for k, v in p.items() if k not in ("voice_db", "pitch", "kit")}
         rows.append(dict(p, file=name + ".wav", soundfont=sf, seed=seed, drums=drum_src, voice=style))
     return rows
 
@@ -219,7 +239,7 @@ def generate_extra(out_dir, per_genre, seconds, seed, batch=10):
 
 
 def generate(out_dir, per_genre, heldout_per_genre, seconds, seed, extra_per_genre=0, only_extra=False, batch=10,
-             realistic=False):
+             realistic=False, variety=False):
     os.makedirs(out_dir, exist_ok=True)
     if only_extra:   # add the extra clips to an existing data set
         man = json.load(open(os.path.join(out_dir, "manifest.json")))
@@ -249,13 +269,13 @@ def generate(out_dir, per_genre, heldout_per_genre, seconds, seed, extra_per_gen
     rng_aug = np.random.default_rng(seed + 1)
     # voices: held-out songs are sung by espeak-ng voices never used in training
     banks = {sf: VocalBank(SR, np.random.default_rng(seed + 2), HELDOUT_VOICES if sf in HELDOUT_SOUNDFONTS else TRAIN_VOICES)
-             for sf in jobs} if realistic else {sf: None for sf in jobs}
+             for sf in jobs} if realistic or variety else {sf: None for sf in jobs}
     for sf in sorted(jobs):
         js = jobs[sf]
         order = rng.permutation(len(js))
         js = [js[i] for i in order]
         for b in range(0, len(js), batch):
-            rows += make_batch(js[b:b + batch], sf, seconds, out_dir, rng_aug, banks[sf], realistic)
+            rows += make_batch(js[b:b + batch], sf, seconds, out_dir, rng_aug, banks[sf], realistic, variety)
             print(f"gen_audio: {sf} {min(b + batch, len(js))}/{len(js)}", flush=True)
     for r in rows:
         r["split"] = split_of[r["file"][:-4]]
@@ -313,12 +333,14 @@ def main():
     ap.add_argument("--demo", nargs=2, metavar=("WAV", "JSON"))
     ap.add_argument("--realistic", action="store_true",
                     help="real sampled drum kits, espeak-ng voices and a mastering chain (not used by the shipped model)")
+    ap.add_argument("--variety", action="store_true",
+                    help="--realistic with several sub-styles per genre (substyles.py) and bright masters in every genre")
     a = ap.parse_args()
     if a.demo:
         demo(*a.demo)
     elif a.out:
         generate(a.out, a.per_genre, a.heldout_per_genre, a.seconds, a.seed, a.extra_per_genre, a.only_extra,
-                 realistic=a.realistic)
+                 realistic=a.realistic, variety=a.variety)
     else:
         ap.error("give OUT_DIR or --demo")
 

@@ -10,6 +10,7 @@ microphone add when it is played back:
   limit      peak limiter + soft saturation
   vinyl      crackle (sparse clicks), rumble and hiss; tape: hiss and wow (slow pitch drift)
   old        band limit of an old or cheap recording (high-pass 80-250 Hz, low-pass 3.5-8 kHz)
+  bright     (optional) high shelf + limiter: the bright, loud sound of modern masters
 Each effect is drawn per clip with genre-independent probabilities (master()), so none of them
 marks a genre.
 """
@@ -103,8 +104,18 @@ def band_limit(x, sr, rng):
     return np.fft.irfft(X, len(x)).astype(np.float32)
 
 
-def master(x, sr, rng):
-    """A random production / playback chain (each step with its own probability)."""
+def bright(x, sr, rng):
+    """Bright, loud modern master: a +4..12 dB high shelf above 2-5 kHz, then the limiter."""
+    X = np.fft.rfft(x)
+    f = np.fft.rfftfreq(len(x), 1.0 / sr)
+    fc, g = rng.uniform(2000, 5000), 10 ** (rng.uniform(4, 12) / 20)
+    X *= 1.0 + (g - 1.0) / (1.0 + (fc / np.maximum(f, 1.0)) ** 2)
+    return limit(np.fft.irfft(X, len(x)).astype(np.float32), sr, rng)
+
+
+def master(x, sr, rng, bright_p=0.0):
+    """A random production / playback chain (each step with its own probability). bright_p: probability
+    of a bright, loud master (bright()) at the end, the same for every genre (gen_audio.py --variety)."""
     if rng.random() < 0.7:
         x = reverb(x, sr, rng)
     if rng.random() < 0.75:
@@ -117,4 +128,6 @@ def master(x, sr, rng):
         x = vinyl(x, sr, rng)
     if rng.random() < 0.2:
         x = band_limit(x, sr, rng)
+    if bright_p > 0 and rng.random() < bright_p:
+        x = bright(x, sr, rng)
     return x.astype(np.float32)

@@ -91,8 +91,9 @@ def _syllables(x, sr):
     return pieces or [x]
 
 
-def line(bank, rng, seconds, tempo, style):
-    """A vocal track of `seconds` (float32 at bank.sr) in the given style, or zeros for 'none'."""
+def line(bank, rng, seconds, tempo, style, shift=0.0):
+    """A vocal track of `seconds` (float32 at bank.sr) in the given style, or zeros for 'none'.
+    shift: semitones added to the singer's register (e.g. a falsetto)."""
     sr = bank.sr
     n = int(seconds * sr)
     out = np.zeros(n, np.float32)
@@ -102,7 +103,7 @@ def line(bank, rng, seconds, tempo, style):
     # start on a beat, sing / rap in phrases of 2-4 bars with 1-2 bar rests (a verse-like shape)
     t = beat * int(rng.integers(0, 4))
     scale = (0, 2, 4, 5, 7, 9, 11) if rng.random() < 0.6 else (0, 2, 3, 5, 7, 8, 10)
-    base_semi = rng.uniform(-5, 7)     # register of this singer, relative to the speech pitch
+    base_semi = rng.uniform(-5, 7) + shift     # register of this singer, relative to the speech pitch
     while t < seconds:
         phrase_len = beat * 4 * int(rng.integers(2, 5))
         end = min(seconds, t + phrase_len)
