@@ -10,6 +10,7 @@
 #include "colive/features.h"
 #include "colive/frame_grid.h"
 #include "colive/hand.h"
+#include "colive/hand_finder.h"
 #include "colive/npy.h"
 #include "colive/pose.h"
 #include "colive/pose_tokens.h"
@@ -57,6 +58,8 @@ const char* kUsage =
     "                      pose-kp-v3 path) and write the\n"
     "                      --hands format\n"
     "  --hand-model ONNX   the hand landmark network (models/pose/handlandmark-lite.onnx)\n"
+    "  --hand-detector ONNX with --dump-hands: find the hands with HandFinder (wrist crop, tracking, boxes\n"
+    "                      of this hand detector, models/pose/handtrack.onnx; colive/hand_finder.h)\n"
     "  --size WxH          frame size the keypoint pixels refer to (required with --keypoints)\n"
     "  --out FILE          output tokens (.npy, float32, shape (T, dim))\n"
     "  --times FILE        also write token times in seconds (.npy, float64, shape (T,))\n"
@@ -104,13 +107,18 @@ struct Collected {
 };
 
 // --dump-keypoints: PoseNet on every frame of a video -> (T, 17, 3) .npy; with --dump-hands also the
-// hand landmark network around each wrist on the first frame of each token slot (as PoseVideo) -> (T, 2, 3) .npy.
+// hand landmark network around each wrist on the first frame of each token slot (as PoseVideo) -> (T, 2, 3) .npy;
+// with --hand-detector as well, the hands come from HandFinder (wrist crop, tracking, detector boxes;
+// colive/hand_finder.h) on those frames instead.
 int dump_keypoints(const std::string& video, const std::string& onnx, const std::string& out, bool quiet,
-                   const std::string& hand_onnx, const std::string& hands_out) {
+                   const std::string& hand_onnx, const std::string& hands_out, const std::string& detector_onnx) {
     try {
         auto net = colive::PoseNet::load(onnx);
         std::optional<colive::HandLandmarks> hand;
-        if (!hands_out.empty()) hand.emplace(colive::HandLandmarks::load(hand_onnx));
+        std::optional<colive::HandFinder> finder;
+        if (!hands_out.empty() && detector_onnx.empty()) hand.emplace(colive::HandLandmarks::load(hand_onnx));
+        if (!hands_out.empty() && !detector_onnx.empty())
+            finder.emplace(colive::HandLandmarks::load(hand_onnx), colive::HandDetector::load(detector_onnx));
         colive::SlotGate gate(0.1);
         std::vector<float> hdata;
         if (!std::filesystem::is_regular_file(video)) throw colive::Error("video file not found: " + video);
@@ -123,11 +131,15 @@ int dump_keypoints(const std::string& video, const std::string& onnx, const std:
         while (cap.read(frame)) {
             if (frame.empty()) continue;
             const colive::PoseFrame f = net.run(frame);
-            if (hand) {
+            if (hand || finder) {
                 const double t = static_cast<double>(n) / fps;
                 const bool due = gate.due(t);
+                std::array<colive::HandFrame, 2> found{};
+                if (due && finder) found = finder->run(frame, f, t);
                 for (int h = 0; h < 2; ++h) {
-                    const colive::HandObservation o = due ? colive::observe(hand->run(frame, f, 9 + h)) : colive::HandObservation{};
+                    const colive::HandObservation o =
+                        !due ? colive::HandObservation{}
+                             : colive::observe(finder ? found[static_cast<std::size_t>(h)] : hand->run(frame, f, 9 + h));
                     hdata.insert(hdata.end(), {o.looked ? 1.0f : 0.0f, o.present ? 1.0f : 0.0f, o.size_px});
                 }
             }
@@ -141,7 +153,7 @@ int dump_keypoints(const std::string& video, const std::string& onnx, const std:
         }
         if (n == 0) throw colive::Error("no frames decoded from " + video);
         colive::npy::save(out, data, {n, static_cast<std::size_t>(colive::kPoseKeypoints), 3});
-        if (hand) colive::npy::save(hands_out, hdata, {n, 2, 3});
+        if (hand || finder) colive::npy::save(hands_out, hdata, {n, 2, 3});
         if (!quiet) std::printf("colive-extract: %s: %zu frames, a person in %zu -> %s\n", video.c_str(), n, present, out.c_str());
     } catch (const std::exception& e) {
         std::fprintf(stderr, "colive-extract: %s\n", e.what());
@@ -153,7 +165,8 @@ int dump_keypoints(const std::string& video, const std::string& onnx, const std:
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string video, audio, keypoints, out, times, backbone, features, dump_kp, pose_model, hands, dump_hands, hand_model;
+    std::string video, audio, keypoints, out, times, backbone, features, dump_kp, pose_model, hands, dump_hands, hand_model,
+        hand_detector;
     double token_rate = 0.0, bench_seconds = 20.0, kp_fps = 0.0;
     int kp_w = 0, kp_h = 0;
     int work_width = 160;
@@ -180,6 +193,7 @@ int main(int argc, char** argv) {
             else if (a == "--hands") hands = need(i, "--hands");
             else if (a == "--dump-hands") dump_hands = need(i, "--dump-hands");
             else if (a == "--hand-model") hand_model = need(i, "--hand-model");
+            else if (a == "--hand-detector") hand_detector = need(i, "--hand-detector");
             else if (a == "--fps") kp_fps = std::stod(need(i, "--fps"));
             else if (a == "--size") {
                 const std::string v = need(i, "--size");
@@ -210,7 +224,8 @@ int main(int argc, char** argv) {
     if (!dump_kp.empty()) {
         if (video.empty() || pose_model.empty()) return usage_error("--dump-keypoints needs --video FILE and --pose-model ONNX");
         if (!dump_hands.empty() && hand_model.empty()) return usage_error("--dump-hands needs --hand-model ONNX");
-        return dump_keypoints(video, pose_model, dump_kp, quiet, hand_model, dump_hands);
+        if (!hand_detector.empty() && dump_hands.empty()) return usage_error("--hand-detector needs --dump-hands");
+        return dump_keypoints(video, pose_model, dump_kp, quiet, hand_model, dump_hands, hand_detector);
     }
     if (out.empty() && !print_id) return usage_error("--out FILE is required");
     if (token_rate < 0.0 || !(token_rate == token_rate)) return usage_error("--token-rate must be positive");
