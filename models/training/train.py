@@ -82,12 +82,18 @@ class CoLiveNet(nn.Module):
 
 
 class Data:
-    def __init__(self, path):
-        z = np.load(path, allow_pickle=False)
-        self.X, self.y, self.since, self.off = z["X"], z["y"], z["since"], z["offsets"]
-        self.split, self.names = z["split"].astype(str), z["names"].astype(str)
-        self.classes = [str(c) for c in z["classes"]]
-        self.feature_id = str(z["feature_id"])
+    def __init__(self, paths):
+        """paths: one tokens.npz or several (same classes and feature id), read as one data set."""
+        zs = [np.load(p, allow_pickle=False) for p in ([paths] if isinstance(paths, str) else paths)]
+        for z in zs[1:]:
+            if list(z["classes"]) != list(zs[0]["classes"]) or str(z["feature_id"]) != str(zs[0]["feature_id"]):
+                raise SystemExit("train: token files differ in classes or feature id")
+        self.X, self.y, self.since = (np.concatenate([z[k] for z in zs]) for k in ("X", "y", "since"))
+        self.off = np.concatenate([[0]] + [z["offsets"][1:] + sum(len(q["X"]) for q in zs[:i]) for i, z in enumerate(zs)])
+        self.split = np.concatenate([z["split"].astype(str) for z in zs])
+        self.names = np.concatenate([z["names"].astype(str) for z in zs])
+        self.classes = [str(c) for c in zs[0]["classes"]]
+        self.feature_id = str(zs[0]["feature_id"])
         self.clip_of = np.repeat(np.arange(len(self.split)), np.diff(self.off))
 
     def windows(self, splits, n, ignore_s):
@@ -200,6 +206,7 @@ def train(a):
     rng = np.random.default_rng(a.seed)
     torch.set_num_threads(a.threads)
     data = Data(a.tokens)
+    prefix = a.save_prefix or os.path.splitext(a.tokens[0])[0] + f".{a.preset}"
     if a.no_extra_clips:   # leave out gen_video.py --extra-clips clips (train-x-*) entirely (comparisons)
         data.split[np.char.startswith(data.names, "train-x")] = "unused"
     n, C = cfg["n"], len(data.classes)
@@ -308,9 +315,9 @@ def train(a):
     export(model, config, a.out)
     meta = {"config": config, "preset": a.preset, "hyper": cfg, "seed": a.seed, "parameters": params,
             "train_seconds": round(train_s, 1), "reports": reports}
-    with open((a.save_prefix or os.path.splitext(a.tokens)[0] + f".{a.preset}") + ".metrics.json", "w") as f:
+    with open(prefix + ".metrics.json", "w") as f:
         json.dump(meta, f, indent=1)
-    torch.save({"state_dict": model.state_dict(), "meta": meta}, (a.save_prefix or os.path.splitext(a.tokens)[0] + f".{a.preset}") + ".pt")
+    torch.save({"state_dict": model.state_dict(), "meta": meta}, prefix + ".pt")
     print(f"train[{a.preset}]: {params} parameters, {train_s:.0f} s training -> {a.out}")
 
 
@@ -339,7 +346,7 @@ def export(model, config, path):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("tokens")
+    ap.add_argument("tokens", nargs="+", help="tokens.npz from extract.py (several: read as one data set)")
     ap.add_argument("--preset", choices=sorted(PRESETS), required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--seed", type=int, default=7)
