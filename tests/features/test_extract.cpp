@@ -194,6 +194,34 @@ TEST(ColiveExtract, HandObservationsGiveThePoseKpV3Tokens) {
     EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << "one line: " << out;
 }
 
+TEST(ColiveExtract, DumpHandsThroughTheHandDetector) {
+    // --dump-hands with --hand-detector: the same (T, 2, 3) observations, found by HandFinder.
+    const fs::path models = fs::path(COLIVE_SOURCE_MODELS_DIR) / "pose";
+    for (const char* m : {"movenet-lightning.onnx", "handlandmark-lite.onnx", "handtrack.onnx"})
+        if (!fs::exists(models / m)) GTEST_SKIP() << models / m << " missing (scripts/setup-pose-models.sh makes it)";
+    TempDir d;
+    const fs::path video = d.path / "v.avi";
+    {
+        cv::VideoWriter w(video.string(), cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 30.0, cv::Size(160, 120));
+        ASSERT_TRUE(w.isOpened());
+        for (int i = 0; i < 12; ++i) w.write(cv::Mat(120, 160, CV_8UC3, cv::Scalar::all(20 + 10 * i)));
+    }
+    const std::string base = "--video " + video.string() + " --pose-model " + (models / "movenet-lightning.onnx").string() +
+                             " --dump-keypoints " + (d.path / "k.npy").string() + " --hand-model " +
+                             (models / "handlandmark-lite.onnx").string() + " --hand-detector " + (models / "handtrack.onnx").string();
+    std::string out;
+    ASSERT_EQ(run(base + " --dump-hands " + (d.path / "h.npy").string(), &out), 0) << out;
+    const auto k = colive::test::read_npy((d.path / "k.npy").string());
+    const auto h = colive::test::read_npy((d.path / "h.npy").string());
+    ASSERT_EQ(h.shape.size(), 3u);
+    EXPECT_EQ(h.shape[0], k.shape[0]);
+    EXPECT_EQ(h.shape[1], 2u);
+    EXPECT_EQ(h.shape[2], 3u);
+    for (const float v : h.data) EXPECT_EQ(v, 0.0f);  // plain grey frames: nobody, no hand looked for
+    EXPECT_EQ(run(base, &out), 2);  // --hand-detector without --dump-hands
+    EXPECT_NE(out.find("--dump-hands"), std::string::npos) << out;
+}
+
 TEST(ColiveExtract, BadInputFailsWithOneLine) {
     TempDir d;
     std::string out;
