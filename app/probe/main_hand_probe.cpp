@@ -3,6 +3,7 @@
 // class, with and without the hand detector (a measuring tool for models/pose/README.md; not installed).
 //
 //   colive-hand-probe --data DIR [--models DIR] [--rate HZ] [--period S] [--threads N] [--no-detector]
+//                     [--draw OUTDIR]
 //
 // DIR holds MANIFEST.tsv (tab-separated, a header with the columns `path` and `label`; paths relative
 // to DIR or to its parent) and the videos, as ../shared/data/gestures-real does. Per clip, on frames
@@ -14,6 +15,9 @@
 // per class, the % of analysed frames where: the detector has a box (score > 0.3); the wrist crops find
 // a hand; the finder finds one; the finder's hand came from tracking or a detector box; the median box
 // side (larger of w, h) over the shoulder width; and the median CPU time of each network call.
+// --draw OUTDIR: also writes every analysed frame where the finder found a hand by tracking or a
+// detector box, with the landmarks (green: track, red: detector) and the detector's boxes (blue),
+// as OUTDIR/CLIP_FRAME.png, for checking by eye (do not commit them: they are frames of the data).
 // Derived numbers only; the data stays where it is.
 #include "colive/features.h"
 #include "colive/hand.h"
@@ -23,6 +27,8 @@
 
 #include <opencv2/core.hpp>
 #include <opencv2/core/utils/logger.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
 #include <algorithm>
@@ -105,7 +111,7 @@ std::vector<Clip> read_manifest(const fs::path& dir) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    fs::path data, models = fs::path(COLIVE_SOURCE_MODELS_DIR) / "pose";
+    fs::path data, draw, models = fs::path(COLIVE_SOURCE_MODELS_DIR) / "pose";
     double rate = 10.0, period = 0.5;
     int threads = 1;
     bool use_detector = true;
@@ -118,8 +124,9 @@ int main(int argc, char** argv) {
         else if (a == "--period" && has) period = std::atof(argv[++i]);
         else if (a == "--threads" && has) threads = std::atoi(argv[++i]);
         else if (a == "--no-detector") use_detector = false;
+        else if (a == "--draw" && has) draw = argv[++i];
         else {
-            std::fprintf(stderr, "usage: colive-hand-probe --data DIR [--models DIR] [--rate HZ] [--period S] [--threads N] [--no-detector]\n");
+            std::fprintf(stderr, "usage: colive-hand-probe --data DIR [--models DIR] [--rate HZ] [--period S] [--threads N] [--no-detector] [--draw OUTDIR]\n");
             return 2;
         }
     }
@@ -184,6 +191,21 @@ int main(int argc, char** argv) {
                 c.finder += f;
                 c.by_track += by_t;
                 c.by_detector += by_d;
+                if (!draw.empty() && (by_t || by_d)) {
+                    cv::Mat canvas = frame.clone();
+                    if (finder.last_boxes_time() == t)
+                        for (const auto& b : finder.last_boxes())
+                            cv::rectangle(canvas, cv::Rect2f(b.x, b.y, b.w, b.h), cv::Scalar(255, 0, 0), 1);
+                    for (const auto& h : hands) {
+                        if (!h.present) continue;
+                        const cv::Scalar col = h.source == colive::HandCropSource::detector ? cv::Scalar(0, 0, 255)
+                                               : h.source == colive::HandCropSource::track ? cv::Scalar(0, 255, 0)
+                                                                                            : cv::Scalar(0, 255, 255);
+                        for (const auto& l : h.lm) cv::circle(canvas, cv::Point2f(l.x, l.y), 2, col, -1);
+                    }
+                    fs::create_directories(draw);
+                    cv::imwrite((draw / (clip.path.stem().string() + "_" + std::to_string(i) + ".png")).string(), canvas);
+                }
                 std::vector<colive::HandBox> boxes;
                 cpu_ms([&] { boxes = every_frame.run(frame); }, t_det);
                 if (!boxes.empty()) {
