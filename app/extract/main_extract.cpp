@@ -45,7 +45,7 @@ const char* kUsage =
     "  --audio FILE        any file libsndfile decodes (wav, flac, ogg, ...), any rate/channels\n"
     "  --keypoints FILE    body keypoints, .npy of shape (T, 17, 3): x px, y px, score per MoveNet/COCO\n"
     "                      keypoint, frame i at time i/fps (a row of zero scores = nobody in view);\n"
-    "                      tokens: pose-kp-v1, or pose-kp-v2 / -v3 with --features (the live PoseTokenizer,\n"
+    "                      tokens: pose-kp-v1, or pose-kp-v2 / -v3 / -v4 with --features (the live PoseTokenizer,\n"
     "                      core/include/colive/pose_tokens.h)\n"
     "  --hands FILE        with --keypoints and pose-kp-v3: hand observations, .npy (T, 2, 3): per frame\n"
     "                      and arm (the person's left first) looked 0/1, present 0/1, hand size px\n"
@@ -70,7 +70,7 @@ const char* kUsage =
     "                      or its extensions video-motion-v4 (+ the changing region's scale change;\n"
     "                      206 floats) and video-motion-v5 (+ its steadiness over 1 s; 210 floats)\n"
     "                      audio: audio-logmel-v2 (default) or audio-logmel-v1\n"
-    "                      keypoints: pose-kp-v1 (default), pose-kp-v2 or pose-kp-v3 (needs --hands)\n"
+    "                      keypoints: pose-kp-v1 (default), pose-kp-v2, pose-kp-v3 / -v4 (need --hands)\n"
     "  --backbone JSON     use an ONNX backbone manifest instead of the built-in descriptor\n"
     "  --print-id          print the feature id and dim (\"<id> <dim>\") and exit (with --video/--audio)\n"
     "  --quiet             no summary line\n"
@@ -240,7 +240,7 @@ int main(int argc, char** argv) {
             if (token_rate > 0.0) p.token_rate_hz = token_rate;
             if (!features.empty()) {
                 p.version = colive::PoseTokenizer::version_of(features);
-                if (p.version == 0) return usage_error("--keypoints takes --features pose-kp-v1, pose-kp-v2 or pose-kp-v3");
+                if (p.version == 0) return usage_error("--keypoints takes --features pose-kp-v1, -v2, -v3 or -v4");
             }
             colive::PoseTokenizer f(p);
             id = f.layout_id();

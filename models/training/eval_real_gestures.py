@@ -7,11 +7,11 @@ into models/action-pose.md).
 
 Each clip goes through the live code path, from the first frame, in one of three ways (--route):
   cli        colive-cli --source file:CLIP --model M --mode both --export X.csv (the app's video
-             pipeline with the model's pose-kp-v1/-v2/-v3 descriptor: PoseNet (+ HandLandmarks for v3) +
+             pipeline with the model's pose-kp-v1..-v4 descriptor: PoseNet (+ HandLandmarks for v3, HandFinder for v4) +
              PoseTokenizer + engine);
   extract    colive-extract --video CLIP --pose-model ONNX --dump-keypoints KP.npy (PoseNet in C++; for
              pose-kp-v3 also --dump-hands KP.hands.npy, the hand network on every frame that starts a
-             token slot), then colive-extract --keypoints KP.npy [--hands KP.hands.npy] --features <the
+             token slot; pose-kp-v4 through HandFinder, --hand-detector), then colive-extract --keypoints KP.npy [--hands KP.hands.npy] --features <the
              model's layout> (PoseTokenizer) and colive-cli --tokens (engine, both modes);
   keypoints  precomputed keypoints DIR/<clip name>.npy ((T, 17, 3), x px, y px, score, at the clip's
              frame rate; pose-kp-v3: and DIR/<clip name>.hands.npy), then as `extract`.
@@ -77,7 +77,7 @@ def hands_file(kp_npy):
 
 def probs_via_keypoints(build, model, kp_npy, fps, size, features):
     ext = tool(build, "colive-extract")
-    hands = ["--hands", hands_file(kp_npy)] if features == "pose-kp-v3" else []
+    hands = ["--hands", hands_file(kp_npy)] if features in ("pose-kp-v3", "pose-kp-v4") else []
     with tempfile.TemporaryDirectory() as td:
         tok = os.path.join(td, "t.npy")
         r = subprocess.run([ext, "--keypoints", kp_npy, "--fps", str(fps), "--size", f"{size[0]}x{size[1]}",
@@ -135,7 +135,9 @@ def evaluate(a):
                 with tempfile.TemporaryDirectory() as td:
                     kp = os.path.join(td, "kp.npy")
                     hands = (["--dump-hands", hands_file(kp), "--hand-model", a.hand_model]
-                             if fm.cfg["features"] == "pose-kp-v3" else [])
+                             if fm.cfg["features"] in ("pose-kp-v3", "pose-kp-v4") else [])
+                    if fm.cfg["features"] == "pose-kp-v4":
+                        hands += ["--hand-detector", a.hand_detector]
                     r2 = subprocess.run([tool(a.build, "colive-extract"), "--video", clip, "--pose-model", a.pose_model,
                                          "--dump-keypoints", kp, "--quiet"] + hands, capture_output=True, text=True)
                     if r2.returncode != 0:
@@ -210,7 +212,9 @@ def main():
     ap.add_argument("--keypoints-dir")
     ap.add_argument("--pose-model", default=os.path.join(ROOT, "models", "pose", "movenet-lightning.onnx"))
     ap.add_argument("--hand-model", default=os.path.join(ROOT, "models", "pose", "handlandmark-lite.onnx"),
-                    help="pose-kp-v3 models: the hand landmark network")
+                    help="pose-kp-v3/-v4 models: the hand landmark network")
+    ap.add_argument("--hand-detector", default=os.path.join(ROOT, "models", "pose", "handtrack.onnx"),
+                    help="pose-kp-v4 models: the hand detector (HandFinder)")
     ap.add_argument("--model", default=os.path.join(ROOT, "models", "action-pose.safetensors"))
     ap.add_argument("--build", default=os.path.join(ROOT, "build", "models"))
     ap.add_argument("--json", help="also write the full result as JSON here")

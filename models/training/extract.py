@@ -14,8 +14,8 @@ tokens.npz:
 
 Audio tokens are `audio-logmel-v2` and video tokens `video-motion-v5` unless --features says otherwise;
 pose (keypoint .npy files of gen_pose.py, with each clip's fps and frame size in the manifest) gives
-`pose-kp-v1` (colive-extract --keypoints), or with --features pose-kp-v2 / pose-kp-v3 that layout (v3 also
-reads each clip's hand observations, KP.hands.npy; make_all.sh names the bundled pose model's).
+`pose-kp-v1` (colive-extract --keypoints), or with --features pose-kp-v2 / -v3 / -v4 that layout (v3/v4 also
+read each clip's hand observations, KP.hands.npy; make_all.sh names the bundled pose model's).
 Cached per-clip token files are reused only if they are newer than the media and have the width
 of the requested feature id (so switching v1 <-> v2 re-extracts).
 
@@ -70,11 +70,11 @@ DEFAULT_FEATURES = {"audio": "audio-logmel-v2", "video": "video-motion-v5", "pos
 
 def media_args(kind, media, clip=None, features=None):
     """colive-extract's input options for one clip (pose-kp-v3: the hand observations gen_pose.py wrote next
-    to the keypoints, KP.hands.npy)."""
+    to the keypoints, KP.hands.npy; also -v4)."""
     if kind != "pose":
         return ["--" + kind, media]
     args = ["--keypoints", media]
-    if features == "pose-kp-v3":
+    if features in ("pose-kp-v3", "pose-kp-v4"):
         args += ["--hands", os.path.splitext(media)[0] + ".hands.npy"]
     if clip is not None:
         args += ["--fps", str(clip["fps"]), "--size", f"{clip['size'][0]}x{clip['size'][1]}"]
@@ -145,7 +145,7 @@ def main():
     ap.add_argument("--kind", choices=["video", "audio", "pose"], required=True)
     ap.add_argument("--tool")
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--features", help="feature id (default: audio-logmel-v2 for audio, video-motion-v5 for video, pose-kp-v1 for pose; make_all.sh uses pose-kp-v2)")
+    ap.add_argument("--features", help="feature id (default: audio-logmel-v2 for audio, video-motion-v5 for video, pose-kp-v1 for pose; make_all.sh uses pose-kp-v4)")
     a = ap.parse_args()
     extract(a.data, a.kind, find_tool("colive-extract", a.tool), a.jobs, a.features or DEFAULT_FEATURES[a.kind])
 

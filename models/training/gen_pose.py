@@ -3,7 +3,7 @@
 """Simulated upper-body keypoint streams (what MoveNet reports for a person at a desk webcam) for the
 pose action model, in image pixels, as (T, 17, 3) .npy files (x px, y px, score; MoveNet/COCO order;
 a row of zero scores = nobody in view). models/training/extract.py --kind pose turns them into
-pose-kp-v2 tokens with the C++ PoseTokenizer (colive-extract --keypoints --features pose-kp-v2), the code
+pose-kp-v4 tokens with the C++ PoseTokenizer (colive-extract --keypoints --hands --features pose-kp-v4), the code
 the app runs live.
 
 The person: a 3-D upper body (shoulders, head with nose/eyes/ears, arms by two-bone inverse
@@ -46,10 +46,11 @@ windows straddle boundaries as in a live stream. Splits: "train", "random-test" 
 training-distribution clips), "heldout" (subjects, cameras and behaviour mixtures from a separate
 seed, never trained on). Seeded and deterministic.
 
-Hand landmarks (pose-kp-v3): per clip also KP.hands.npy (T, 2, 3), what the hand landmark network would
+Hand landmarks (pose-kp-v3/-v4): per clip also KP.hands.npy (T, 2, 3), what the hand landmark network would
 report on a crop around each wrist (hand_observations()): looked / found / apparent size, with the
 found rate measured on the real clips as a function of the wrist and elbow scores, the size from the
-hand's 3-D depth.
+hand's 3-D depth; with --hand-route finder (pose-kp-v4) also the hands the app's HandFinder finds where
+the wrist crop does not (hands away from rest, near the camera).
 
 Usage: gen_pose.py OUT_DIR [--clips 300] [--heldout-clips 48] [--seconds 30] [--seed 9001]
 """
@@ -92,7 +93,14 @@ HAND = {
     "size": 0.43,                            # wrist -> middle-finger MCP in shoulder widths at the shoulders'
                                              # depth (x the hands' perspective scale: median 0.48 as on the real clips, 0.47)
     "size_person_sd": 0.12, "size_noise_sd": 0.10,
+    # --hand-route finder (pose-kp-v4, the app's HandFinder: wrist crop, tracking, hand detector boxes): a hand
+    # the wrist crop missed is found with these rates per token slot, by whether the hand is away from where it
+    # rests (> 0.3 shoulder widths) or at rest. Not measurable per observation on the real clips (their hand
+    # states are unknown); chosen so that the found rates are of the order of the real clips' through
+    # HandFinder (per token slot, either arm: idle 21 %, swipes 28-65 %, push 70 %, wave 91 %; see the card)
+    "finder_p_away": 0.65, "finder_p_rest": 0.02,
 }
+HAND_ROUTE = "wrist"
 GROUP = ["head"] * 5 + ["shoulder"] * 2 + ["elbow"] * 2 + ["wrist"] * 2 + ["hip"] * 2 + ["hip"] * 4
 
 
@@ -622,11 +630,13 @@ def render(rng, person, cam, t, hands, head, torso, nobody):
         if k in (3, 4):
             ear_behind[:, k - 3] = q[:, 2] < -0.06
     # arms
+    away = np.zeros((N, 2), bool)      # the hand is more than 0.3 shoulder widths from where it rests
     for h in range(2):
         side = 1 if h == 0 else -1
         Wp = hands[h].eval()
         E, Wc = ik_elbow(J[:, 5 + h], Wp, person.ua, person.fa, side)
         J[:, 7 + h], J[:, 9 + h] = E, Wc
+        away[:, h] = np.linalg.norm(Wc - person.rest_pose(h), axis=1) > 0.3
     J = J + sway[:, None, :]
     # perspective projection (X = the person's left = image right)
     k = cam.Z0 / np.maximum(cam.Z0 - J[..., 2], 0.8)
@@ -714,10 +724,10 @@ def render(rng, person, cam, t, hands, head, torso, nobody):
     kp = np.stack([px, py, score], 2).astype(np.float32)
     miss = nobody | (rng.random(N) < nz["frame_miss_rate"])
     kp[miss] = 0.0
-    return kp, hand_observations(rng, kp, t, k[:, 9:11], hidden[:, 9:11], cam.sw)
+    return kp, hand_observations(rng, kp, t, k[:, 9:11], hidden[:, 9:11], cam.sw, away)
 
 
-def hand_observations(rng, kp, t, depth_k, hidden, sw):
+def hand_observations(rng, kp, t, depth_k, hidden, sw, away=None):
     """What the hand landmark network reports (pose-kp-v3, colive/hand.h): (N, 2, 3) per frame and arm (the
     person's left first): looked, present, size px. As the app runs it: on the first frame of each 0.1 s
     token slot (colive::SlotGate), on a crop placed from the wrist and elbow keypoints, so only where both
@@ -734,6 +744,8 @@ def hand_observations(rng, kp, t, depth_k, hidden, sw):
     person_f = np.exp(rng.normal(0, hp["size_person_sd"], 2))
     u = rng.random((N, 2))
     noise = np.exp(rng.normal(0, hp["size_noise_sd"], (N, 2)))
+    finder = HAND_ROUTE == "finder" and away is not None
+    ud = rng.random((N, 2)) if finder else None
     last = 0
     for i in range(N):
         slot = max(1, math.ceil(t[i] / 0.1 - 1e-6))
@@ -742,12 +754,17 @@ def hand_observations(rng, kp, t, depth_k, hidden, sw):
         last = slot
         for h in range(2):
             w, e = kp[i, 9 + h], kp[i, 7 + h]
-            if w[2] < 0.2 or e[2] < 0.2 or math.hypot(w[0] - e[0], w[1] - e[1]) < 4.0:
-                continue
-            out[i, h, 0] = 1
-            a, bw, be = hp["presence_logit"]
-            p = 0.0 if hidden[i, h] else 1.0 / (1.0 + math.exp(-(a + bw * w[2] + be * e[2])))
-            if u[i, h] < p:
+            found = False
+            if not (w[2] < 0.2 or e[2] < 0.2 or math.hypot(w[0] - e[0], w[1] - e[1]) < 4.0):
+                out[i, h, 0] = 1
+                a, bw, be = hp["presence_logit"]
+                p = 0.0 if hidden[i, h] else 1.0 / (1.0 + math.exp(-(a + bw * w[2] + be * e[2])))
+                found = u[i, h] < p
+            if not found and finder and kp[i, 7 + h, 2] >= 0.1 and not hidden[i, h]:
+                # HandFinder (pose-kp-v4): tracking and the hand detector find a hand the wrist crop missed
+                found = ud[i, h] < (hp["finder_p_away"] if away[i, h] else hp["finder_p_rest"])
+                out[i, h, 0] = out[i, h, 0] or found
+            if found:
                 out[i, h, 1] = 1
                 out[i, h, 2] = hp["size"] * person_f[h] * depth_k[i, h] * sw * noise[i, h]
     return out
@@ -793,7 +810,12 @@ def main():
     ap.add_argument("--heldout-clips", type=int, default=48)
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--seed", type=int, default=9001)
+    ap.add_argument("--hand-route", choices=["wrist", "finder"], default="wrist",
+                    help="hand observations as the app finds them for pose-kp-v3 (wrist crop; default) or pose-kp-v4 "
+                         "(HandFinder: + tracking and the hand detector)")
     a = ap.parse_args()
+    global HAND_ROUTE
+    HAND_ROUTE = a.hand_route
     generate(a.out, a.clips, a.heldout_clips, a.seconds, a.seed, a.none_clips)
 
 

@@ -85,5 +85,6 @@ fs::path tiny_badwidth_model() { return write_tiny_models() / "tiny_video_badwid
 fs::path tiny_pose_model() { return write_tiny_models() / "tiny_pose.safetensors"; }
 fs::path tiny_pose_v2_model() { return write_tiny_models() / "tiny_pose_v2.safetensors"; }
 fs::path tiny_pose_v3_model() { return write_tiny_models() / "tiny_pose_v3.safetensors"; }
+fs::path tiny_pose_v4_model() { return write_tiny_models() / "tiny_pose_v4.safetensors"; }
 
 }  // namespace colive::test

@@ -34,6 +34,7 @@ std::filesystem::path tiny_badwidth_model();   // a video model whose d_in match
 std::filesystem::path tiny_pose_model();       // a video model on pose-kp-v1 tokens (body keypoints)
 std::filesystem::path tiny_pose_v2_model();    // ... on pose-kp-v2 tokens
 std::filesystem::path tiny_pose_v3_model();    // ... on pose-kp-v3 tokens (runs the hand network too)
+std::filesystem::path tiny_pose_v4_model();    // ... on pose-kp-v4 tokens (HandFinder: + the hand detector)
 
 // A live "camera" that delivers some frames, then fails like an unplugged device.
 class FailingCamera : public colive::Source {

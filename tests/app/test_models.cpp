@@ -158,6 +158,11 @@ fs::path write_tiny_models(const fs::path& dir_in) {
     pz3.d_in = PoseTokenizer::dim_of(3);
     pz3.seed = 6;
     write_tiny_model(dir / "tiny_pose_v3.safetensors", pz3);
+    TinyModelSpec pz4 = pz3;   // pose-kp-v4 (v3's tokens, hands by HandFinder)
+    pz4.name = "tiny_pose_v4";
+    pz4.features = PoseTokenizer::id(4);
+    pz4.seed = 7;
+    write_tiny_model(dir / "tiny_pose_v4.safetensors", pz4);
     TinyModelSpec b = v;
     b.name = "tiny_video_badwidth";
     b.d_in = v.d_in + 7;

@@ -140,7 +140,8 @@ TEST(PipelinePose, RenderedPersonThroughThePipelineBothModesAgree) {
     if (!fs::exists(network())) GTEST_SKIP() << network() << " missing (run scripts/setup-pose-models.sh)";
     for (const auto& [model, layout] : {std::pair{colive::test::tiny_pose_model(), "pose-kp-v1"},
                                         std::pair{colive::test::tiny_pose_v2_model(), "pose-kp-v2"},
-                                        std::pair{colive::test::tiny_pose_v3_model(), "pose-kp-v3"}}) {
+                                        std::pair{colive::test::tiny_pose_v3_model(), "pose-kp-v3"},
+                                        std::pair{colive::test::tiny_pose_v4_model(), "pose-kp-v4"}}) {
         SCOPED_TRACE(layout);
         PipelineConfig c;
         c.source = "file:" + demo_pose_clip().string();

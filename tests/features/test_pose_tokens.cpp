@@ -139,7 +139,9 @@ TEST(PoseTokens, V2IdAndDim) {
     EXPECT_EQ(PoseTokenizer::version_of("pose-kp-v1"), 1);
     EXPECT_EQ(PoseTokenizer::version_of("pose-kp-v2"), 2);
     EXPECT_EQ(PoseTokenizer::version_of("pose-kp-v3"), 3);
-    EXPECT_EQ(PoseTokenizer::version_of("pose-kp-v4"), 0);
+    EXPECT_EQ(PoseTokenizer::version_of("pose-kp-v4"), 4);
+    EXPECT_EQ(PoseTokenizer::version_of("pose-kp-v5"), 0);
+    EXPECT_EQ(PoseTokenizer::dim_of(4), 217);
     EXPECT_EQ(PoseTokenizer::dim_of(2), 190);
     EXPECT_EQ(PoseTokenizer::dim_of(3), 217);
     colive::PoseTokenParams p;
@@ -154,7 +156,7 @@ TEST(PoseTokens, V2IdAndDim) {
     EXPECT_EQ(t3.dim(), 217);
     EXPECT_STREQ(t3.layout_id(), "pose-kp-v3");
     EXPECT_TRUE(t3.uses_hands());
-    p.version = 4;
+    p.version = 5;
     EXPECT_THROW(PoseTokenizer{p}, colive::FeatureError);
 }
 
@@ -210,6 +212,8 @@ TEST(PoseTokens, V3ExtendsV2AndScalesHandsByTheShoulderWidth) {
     ASSERT_EQ(v2.size(), v3.size());
     for (std::size_t k = 0; k < v2.size(); ++k)
         for (std::size_t i = 0; i < 190; ++i) ASSERT_EQ(v2[k][i], v3[k][i]) << "token " << k << " feature " << i;
+    const Tokens v4 = run_hands(f, hands, 30.0, 4);   // pose-kp-v4: the same math, hands from HandFinder
+    ASSERT_EQ(v4, v3);
     const Tokens none = run(f, 30.0, 0.0, 3);
     for (std::size_t k = 0; k < none.size(); ++k) {
         if (none[k][114] != 0.0f) continue;   // nobody token: all 0

@@ -293,6 +293,39 @@ TEST(PoseVideoFeatures, V3AddsTheHandBlockAndOnlyV3LoadsTheHandNetwork) {
     EXPECT_GT(looked, 0.0) << "the rendered person's arms are in view: the hand network must have run";
 }
 
+// pose-kp-v4: the same tokens as v3 but the hands come from HandFinder (with the hand detector); the v2
+// part is unchanged, a missing detector is one clear line, and v3 never loads the detector.
+TEST(PoseVideoFeatures, V4FindsHandsWithHandFinder) {
+    REQUIRE_NETWORK();
+    const fs::path hand = network().parent_path() / "handlandmark-lite.onnx";
+    const fs::path det = network().parent_path() / "handtrack.onnx";
+    if (!fs::exists(hand) || !fs::exists(det)) GTEST_SKIP() << "hand networks missing (run scripts/setup-pose-models.sh)";
+    const auto frames = demo_frames(40);
+    auto p2 = pose_params();
+    p2.descriptor = "pose-kp-v2";
+    auto p3 = p2, p4 = p2;
+    p3.descriptor = "pose-kp-v3";
+    p3.hand_detector_model = "/nonexistent/detector.onnx";   // never opened for v3
+    p4.descriptor = "pose-kp-v4";
+    p4.hand_detector_model = "/nonexistent/detector.onnx";
+    expect_one_line_error(p4, "detector.onnx");
+    p4.hand_detector_model.clear();
+    VideoFeatures f2(p2), f3(p3), f4(p4);
+    EXPECT_EQ(f4.dim(), PoseTokenizer::kDimV3);
+    EXPECT_EQ(f4.feature_id(), "pose-kp-v4");
+    Collected c2, c4;
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+        f2.push(frames[i], static_cast<double>(i) / 30.0, std::ref(c2));
+        f4.push(frames[i], static_cast<double>(i) / 30.0, std::ref(c4));
+    }
+    ASSERT_EQ(c2.tokens.size(), c4.tokens.size());
+    ASSERT_GT(c4.tokens.size(), 10u);
+    for (std::size_t k = 0; k < c4.tokens.size(); ++k) {
+        for (std::size_t i = 0; i < 190; ++i) ASSERT_EQ(c2.tokens[k].values[i], c4.tokens[k].values[i]) << k << " " << i;
+        for (std::size_t i = 190; i < 217; ++i) ASSERT_TRUE(std::isfinite(c4.tokens[k].values[i]));
+    }
+}
+
 // SlotGate (the hand network's schedule): exactly one due frame per token slot at any frame rate.
 TEST(PoseVideoFeatures, SlotGateRunsOncePerTokenSlot) {
     for (const double fps : {12.0, 15.0, 25.0, 30.0, 60.0}) {

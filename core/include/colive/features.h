@@ -46,9 +46,9 @@ struct VideoFeatureParams {
     // Token layout: "video-motion-v3" (default, 196 floats), its prefixes "video-motion-v2"
     // (first 170 floats) and "video-motion-v1" (first 88), or its extensions "video-motion-v4"
     // (206 floats) and "video-motion-v5" (210; the bundled action model's), for models trained on those;
-    // or "pose-kp-v1" / "pose-kp-v2" / "pose-kp-v3" (128 / 190 / 217 floats, colive/pose_tokens.h): body
+    // or "pose-kp-v1" / "-v2" / "-v3" / "-v4" (128 / 190 / 217 / 217 floats, colive/pose_tokens.h): body
     // keypoints of the person in view (v2 adds each hand relative to where it rests; v3 adds what the
-    // hand landmark network sees around each wrist).
+    // hand landmark network sees around each wrist; v4 the same with hands found by HandFinder).
     std::string descriptor = "video-motion-v3";
     // pose-kp-* only: the converted MoveNet Lightning network (models/pose/movenet-lightning.onnx,
     // made by scripts/setup-pose-models.sh); required for that descriptor.
@@ -62,10 +62,14 @@ struct VideoFeatureParams {
     // is analysed. The frames in between are not analysed (the app's preview shows the analysed
     // ones, so the skeleton drawn on them always matches the picture).
     double pose_rate_hz = 0.0;
-    // pose-kp-v3 only: the converted hand landmark network (empty = handlandmark-lite.onnx in the
+    // pose-kp-v3/-v4 only: the converted hand landmark network (empty = handlandmark-lite.onnx in the
     // folder of pose_model). It runs on one analysed frame per token period, on a crop around each
     // wrist MoveNet sees (colive/hand.h; ~20 ms of CPU per crop); the other layouts never load it.
     std::string hand_model;
+    // pose-kp-v4 only: the hand detector (empty = handtrack.onnx in the folder of pose_model); the hands
+    // come from HandFinder (colive/hand_finder.h: wrist crop, tracking, detector boxes; the detector runs
+    // at most every 0.5 s, only when an arm found no hand otherwise).
+    std::string hand_detector_model;
 };
 
 // video-motion-v3 token (196 floats) = video-motion-v2 ([0,170)) + a frame-difference block; and
@@ -134,7 +138,7 @@ struct VideoFeatureParams {
 // region that appears, changes size and vanishes:
 //   206 fraction of the tokens with a region, 207 std of the region area [196],
 //   208 mean |radial speed| [198], 209 mean |d log spread / dt| [203]
-// pose-kp-v1 / -v2 / -v3: each frame due on the pose-rate grid (see pose_rate_hz) goes through PoseNet
+// pose-kp-v1 ... -v4: each frame due on the pose-rate grid (see pose_rate_hz) goes through PoseNet
 // (colive/pose.h) and the keypoints through PoseTokenizer (colive/pose_tokens.h, which documents the
 // layout and its token timing). A change of frame size resets the tracking and the tokenizer.
 // The first token is due one token period after the first frame (or after a restart: a timestamp
@@ -162,7 +166,7 @@ public:
     // in pixels of that frame; present = false when nobody was in view. nullopt for the other
     // descriptors and before the first analysed frame. frame_time_s (optional) gets that frame's t_s.
     std::optional<PoseFrame> latest_pose(double* frame_time_s = nullptr) const;
-    bool uses_pose() const;           // descriptor "pose-kp-v1", "-v2" or "-v3"
+    bool uses_pose() const;           // descriptor "pose-kp-v1" ... "-v4"
 
 private:
     struct Impl;

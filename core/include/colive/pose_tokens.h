@@ -21,7 +21,7 @@ struct PoseTokenParams {
     double token_rate_hz = 10.0;      // tokens per second, independent of the frame rate
     float score_threshold = 0.2f;     // a keypoint is visible in a frame when its score >= this (MoveNet
                                       // scores of hands/elbows are low: median 0.2-0.3 on real clips)
-    int version = 1;                  // 1: pose-kp-v1 (128 floats), 2: pose-kp-v2 (190), 3: pose-kp-v3 (217)
+    int version = 1;                  // 1: pose-kp-v1 (128 floats), 2: pose-kp-v2 (190), 3/4: pose-kp-v3/-v4 (217)
 };
 
 // pose-kp-v1 (128 floats). Only keypoints 0-12 are used (nose, eyes, ears, shoulders, elbows, wrists,
@@ -126,6 +126,11 @@ struct PoseTokenParams {
 //   [208,217) a copy of the arm seen in more of the last 10 tokens (the right arm on ties).
 // All of [190,217) is 0 in a nobody token (the history is kept). Frames pushed without a HandPair
 // carry no observation.
+//
+// pose-kp-v4 (217 floats): the same token math as pose-kp-v3; what differs is where the app's hand
+// observations come from: HandFinder (colive/hand_finder.h: the wrist crop, then tracking the last
+// landmarks, then hand detector boxes matched to the arm) instead of the wrist crop alone, so hands near
+// the camera, whose wrist MoveNet loses, are found. A model names which of the two it was trained on.
 class PoseTokenizer {
 public:
     static constexpr int kDim = 128;      // pose-kp-v1
@@ -135,16 +140,16 @@ public:
     ~PoseTokenizer();
     PoseTokenizer(PoseTokenizer&&) noexcept;
     PoseTokenizer& operator=(PoseTokenizer&&) noexcept;
-    static const char* id(int version = 1);      // "pose-kp-v1" / "pose-kp-v2" / "pose-kp-v3"
-    static int version_of(const std::string& id);   // 1, 2, 3, or 0 for another id
-    static int dim_of(int version);              // 128 / 190 / 217
+    static const char* id(int version = 1);      // "pose-kp-v1" ... "pose-kp-v4"
+    static int version_of(const std::string& id);   // 1-4, or 0 for another id
+    static int dim_of(int version);              // 128 / 190 / 217 / 217
     const char* layout_id() const;               // this tokenizer's id
     int dim() const;                             // 128, 190 or 217
-    bool uses_hands() const;                     // pose-kp-v3: give frames their hand observations
+    bool uses_hands() const;                     // pose-kp-v3/-v4: give frames their hand observations
     // One frame at media time t_s (PoseFrame::present = false: nobody in view). Calls `on_token` for
     // every token slot that is complete once this frame is in.
     void push(const PoseFrame& f, double t_s, const std::function<void(const Token&)>& on_token);
-    // The same with the hand network's observations of this frame (pose-kp-v3; ignored by v1/v2).
+    // The same with the hand network's observations of this frame (pose-kp-v3/-v4; ignored by v1/v2).
     void push(const PoseFrame& f, const HandPair& hands, double t_s, const std::function<void(const Token&)>& on_token);
     void reset();
 

@@ -620,8 +620,8 @@ struct PoseTokenizer::Impl {
 PoseTokenizer::PoseTokenizer(PoseTokenParams params) : m_impl(std::make_unique<Impl>()) {
     if (!(params.token_rate_hz > 0.0) || !std::isfinite(params.token_rate_hz))
         throw FeatureError("pose tokens: the token rate must be positive");
-    if (params.version < 1 || params.version > 3)
-        throw FeatureError("pose tokens: unknown layout version " + std::to_string(params.version) + " (known: 1, 2, 3)");
+    if (params.version < 1 || params.version > 4)
+        throw FeatureError("pose tokens: unknown layout version " + std::to_string(params.version) + " (known: 1-4)");
     m_impl->p = params;
     m_impl->period = 1.0 / params.token_rate_hz;
     m_impl->tok.values.assign(static_cast<std::size_t>(dim_of(params.version)), 0.0f);
@@ -630,15 +630,16 @@ PoseTokenizer::~PoseTokenizer() = default;
 PoseTokenizer::PoseTokenizer(PoseTokenizer&&) noexcept = default;
 PoseTokenizer& PoseTokenizer::operator=(PoseTokenizer&&) noexcept = default;
 const char* PoseTokenizer::id(int version) {
-    return version == 3 ? "pose-kp-v3" : version == 2 ? "pose-kp-v2" : "pose-kp-v1";
+    return version == 4 ? "pose-kp-v4" : version == 3 ? "pose-kp-v3" : version == 2 ? "pose-kp-v2" : "pose-kp-v1";
 }
 int PoseTokenizer::version_of(const std::string& id) {
     if (id == "pose-kp-v1") return 1;
     if (id == "pose-kp-v2") return 2;
     if (id == "pose-kp-v3") return 3;
+    if (id == "pose-kp-v4") return 4;
     return 0;
 }
-int PoseTokenizer::dim_of(int version) { return version == 3 ? kDimV3 : version == 2 ? kDimV2 : kDim; }
+int PoseTokenizer::dim_of(int version) { return version >= 3 ? kDimV3 : version == 2 ? kDimV2 : kDim; }
 const char* PoseTokenizer::layout_id() const { return id(m_impl->p.version); }
 int PoseTokenizer::dim() const { return dim_of(m_impl->p.version); }
 void PoseTokenizer::push(const PoseFrame& f, double t_s, const std::function<void(const Token&)>& on_token) {

@@ -9,7 +9,7 @@
 namespace colive {
 
 PoseVideo::PoseVideo(const std::string& network, double token_rate_hz, double pose_rate_hz, int layout_version,
-                     const std::string& hand_network)
+                     const std::string& hand_network, const std::string& hand_detector)
     : m_net([&] {
           if (network.empty())
               throw FeatureError(std::string("video features: ") + PoseTokenizer::id(layout_version) +
@@ -35,7 +35,16 @@ PoseVideo::PoseVideo(const std::string& network, double token_rate_hz, double po
         const std::filesystem::path hand =
             hand_network.empty() ? std::filesystem::path(network).parent_path() / "handlandmark-lite.onnx"
                                  : std::filesystem::path(hand_network);
-        m_hands.emplace(HandLandmarks::load(hand, 1));
+        if (layout_version >= 4) {
+            // pose-kp-v4: HandFinder, with the detector at most every 0.5 s of media time (~45-110 ms of CPU
+            // a run), only on a call where an arm found no hand from its wrist crop or by tracking.
+            const std::filesystem::path det =
+                hand_detector.empty() ? std::filesystem::path(network).parent_path() / "handtrack.onnx"
+                                      : std::filesystem::path(hand_detector);
+            m_finder.emplace(HandLandmarks::load(hand, 1), HandDetector::load(det, 1));
+        } else {
+            m_hands.emplace(HandLandmarks::load(hand, 1));
+        }
     }
     if (!(pose_rate_hz == 0.0 || (pose_rate_hz >= 0.5 && pose_rate_hz <= 240.0)))
         throw FeatureError("video features: pose_rate_hz must be 0 (auto) or in [0.5, 240], got " + std::to_string(pose_rate_hz));
@@ -73,9 +82,14 @@ void PoseVideo::push(const cv::Mat& frame, double t, const std::function<void(co
         m_latest = pf;
         m_latest_t = t;
     }
-    if (m_hands && m_hand_gate.due(t)) {
+    if ((m_hands || m_finder) && m_hand_gate.due(t)) {
         HandPair hp;
-        for (int h = 0; h < 2; ++h) hp[static_cast<std::size_t>(h)] = observe(m_hands->run(frame, pf, 9 + h));
+        if (m_finder) {
+            const auto found = m_finder->run(frame, pf, t);
+            for (std::size_t h = 0; h < 2; ++h) hp[h] = observe(found[h]);
+        } else {
+            for (int h = 0; h < 2; ++h) hp[static_cast<std::size_t>(h)] = observe(m_hands->run(frame, pf, 9 + h));
+        }
         m_tokens.push(pf, hp, t, on_token);
     } else {
         m_tokens.push(pf, t, on_token);
@@ -84,6 +98,7 @@ void PoseVideo::push(const cv::Mat& frame, double t, const std::function<void(co
 
 void PoseVideo::reset() {
     m_net.reset();
+    if (m_finder) m_finder->reset();
     m_tokens.reset();
     m_started = false;
     std::lock_guard lock(m_mutex);

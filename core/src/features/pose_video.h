@@ -8,6 +8,7 @@
 #include "colive/features.h"
 #include "colive/frame_grid.h"
 #include "colive/hand.h"
+#include "colive/hand_finder.h"
 #include "colive/pose.h"
 #include "colive/pose_tokens.h"
 
@@ -20,10 +21,11 @@ class PoseVideo {
 public:
     // Loads the network (throws FeatureError, one line). pose_rate_hz: frames analysed per second
     // of media time at most (0 = twice the token rate). layout_version: PoseTokenParams::version.
-    // hand_network: the hand landmark network, loaded only for layouts that use hands (pose-kp-v3;
-    // empty = handlandmark-lite.onnx next to `network`).
+    // hand_network: the hand landmark network, loaded only for layouts that use hands (pose-kp-v3/-v4;
+    // empty = handlandmark-lite.onnx next to `network`); hand_detector: the hand detector, loaded only
+    // for pose-kp-v4 (empty = handtrack.onnx next to `network`).
     PoseVideo(const std::string& network, double token_rate_hz, double pose_rate_hz, int layout_version = 1,
-              const std::string& hand_network = {});
+              const std::string& hand_network = {}, const std::string& hand_detector = {});
     // Runs the network when the frame is due on the pose-rate grid; every analysed frame goes to
     // the tokenizer, which calls on_token for each completed token slot.
     void push(const cv::Mat& frame, double t_s, const std::function<void(const Token&)>& on_token);
@@ -35,7 +37,8 @@ public:
 private:
     PoseNet m_net;
     PoseTokenizer m_tokens;
-    std::optional<HandLandmarks> m_hands;   // pose-kp-v3 only
+    std::optional<HandLandmarks> m_hands;   // pose-kp-v3: the wrist crop only
+    std::optional<HandFinder> m_finder;     // pose-kp-v4: wrist crop, tracking, detector boxes
     FrameGrid m_grid;        // analysed frames (pose rate)
     SlotGate m_hand_gate;    // hand crops: the first analysed frame of each token slot
     double m_restart_gap;            // a timestamp gap over this restarts the grid (as the tokenizer does)

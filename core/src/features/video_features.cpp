@@ -102,14 +102,15 @@ struct VideoFeatures::Impl {
         else if ((pose_version = PoseTokenizer::version_of(p.descriptor)) != 0) version = 0;
         else
             throw FeatureError("video features: unknown descriptor \"" + p.descriptor +
-                               "\" (known: video-motion-v5, -v4, -v3, -v2, -v1, pose-kp-v3, -v2, -v1)");
+                               "\" (known: video-motion-v5, -v4, -v3, -v2, -v1, pose-kp-v4, -v3, -v2, -v1)");
         const int dims[] = {PoseTokenizer::dim_of(pose_version), kDimV1, kDimV2, kDimV3, kDimV4, kDimV5};
         dimension = dims[version];
         if (version == 0) {
             if (!p.backbone_manifest.empty())
                 throw FeatureError(std::string("video features: ") + PoseTokenizer::id(pose_version) +
                                    " does not take a backbone manifest");
-            pose = std::make_unique<PoseVideo>(p.pose_model, p.token_rate_hz, p.pose_rate_hz, pose_version, p.hand_model);
+            pose = std::make_unique<PoseVideo>(p.pose_model, p.token_rate_hz, p.pose_rate_hz, pose_version, p.hand_model,
+                                               p.hand_detector_model);
         }
         if (!p.flow_method.empty() && p.flow_method != "dis" && p.flow_method != "farneback")
             throw FeatureError("video features: flow_method must be \"dis\" or \"farneback\", got \"" + p.flow_method + "\"");
