@@ -139,6 +139,38 @@ TEST_F(HandFinderTest, DetectorRunsOnlyWhenNeededAndAtMostOncePerPeriod) {
     EXPECT_TRUE(finder.last_boxes().empty());
 }
 
+TEST_F(HandFinderTest, AsyncDetectorBoxesServeTheNextCall) {
+    colive::HandFinderParams p;
+    p.min_box_score = 0.0f;  // the best boxes whatever they are: this tests the plumbing
+    p.track = false;
+    p.async_detector = true;
+    HandFinder finder(colive::HandLandmarks::load(kLandmarks), colive::HandDetector::load(kDetector), p);
+    EXPECT_TRUE(finder.has_detector());
+    const PoseFrame body = body_with_arm(kCx, kCy, kSide, 0.1f);  // no wrist crop: both arms need a box
+    auto a = finder.run(frame, body, 0.0);  // hands the frame to the worker, does not wait for it
+    EXPECT_EQ(finder.detector_runs(), 1);
+    for (const HandFrame& h : a) EXPECT_NE(h.source, HandCropSource::detector);
+    finder.wait_for_detector();
+    a = finder.run(frame, body, 0.1);  // the boxes of t = 0 are matched now
+    EXPECT_EQ(finder.last_boxes_time(), 0.0);
+    EXPECT_EQ(finder.detector_runs(), 1);  // within the period: no new run
+    int by_box = 0;
+    for (const HandFrame& h : a) by_box += h.source == HandCropSource::detector ? 1 : 0;
+    EXPECT_GE(by_box, 1);
+    finder.wait_for_detector();
+    a = finder.run(frame, body, 0.2);  // each result serves one call only
+    for (const HandFrame& h : a) EXPECT_NE(h.source, HandCropSource::detector);
+    // a result that arrives after a reset (or a frame-size change) is dropped
+    finder.run(frame, body, 0.7);
+    EXPECT_EQ(finder.detector_runs(), 2);
+    finder.reset();
+    finder.wait_for_detector();
+    a = finder.run(frame, body, 0.0);
+    EXPECT_EQ(finder.detector_runs(), 3);
+    for (const HandFrame& h : a) EXPECT_NE(h.source, HandCropSource::detector);
+    finder.wait_for_detector();  // and the destructor joins the worker
+}
+
 TEST(HandFinderMatch, BoxesGoToTheNearestArmOnly) {
     PoseFrame b;
     b.present = true;

@@ -5,6 +5,7 @@
 #include "colive/features.h"
 #include "colive/frame_grid.h"
 #include "colive/pose_tokens.h"
+#include "pose_video.h"
 
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
@@ -293,8 +294,9 @@ TEST(PoseVideoFeatures, V3AddsTheHandBlockAndOnlyV3LoadsTheHandNetwork) {
     EXPECT_GT(looked, 0.0) << "the rendered person's arms are in view: the hand network must have run";
 }
 
-// pose-kp-v4: the same tokens as v3 but the hands come from HandFinder (with the hand detector); the v2
-// part is unchanged, a missing detector is one clear line, and v3 never loads the detector.
+// pose-kp-v4: the same tokens as v3 but the hands come from HandFinder (with the hand detector, on its
+// own thread) and MoveNet sees every frame by default; the v2 part equals v2's at that pose rate, a
+// missing detector is one clear line, and v3 never loads the detector.
 TEST(PoseVideoFeatures, V4FindsHandsWithHandFinder) {
     REQUIRE_NETWORK();
     const fs::path hand = network().parent_path() / "handlandmark-lite.onnx";
@@ -304,6 +306,7 @@ TEST(PoseVideoFeatures, V4FindsHandsWithHandFinder) {
     auto p2 = pose_params();
     p2.descriptor = "pose-kp-v2";
     auto p3 = p2, p4 = p2;
+    p2.pose_rate_hz = colive::PoseVideo::kEveryFrameHz;   // v4's automatic rate
     p3.descriptor = "pose-kp-v3";
     p3.hand_detector_model = "/nonexistent/detector.onnx";   // never opened for v3
     p4.descriptor = "pose-kp-v4";

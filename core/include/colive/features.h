@@ -60,7 +60,8 @@ struct VideoFeatureParams {
     // two keypoint frames, one of them at the slot's end (the analysed frames are on a grid anchored
     // at the first frame, as the token slots are), so a token is complete as soon as its last frame
     // is analysed. The frames in between are not analysed (the app's preview shows the analysed
-    // ones, so the skeleton drawn on them always matches the picture).
+    // ones, so the skeleton drawn on them always matches the picture). pose-kp-v4 models were trained
+    // on keypoints of every frame, so for them 0 means every frame (up to 240 Hz).
     double pose_rate_hz = 0.0;
     // pose-kp-v3/-v4 only: the converted hand landmark network (empty = handlandmark-lite.onnx in the
     // folder of pose_model). It runs on one analysed frame per token period, on a crop around each

@@ -39,6 +39,12 @@ struct HandFinderParams {
     double detector_period_s = 0.5;  // the detector runs at most this often (media time)
     float min_box_score = HandDetector::kMinScore;
     bool track = true;               // source 2
+    // Run the detector on a worker thread, off the caller's path: a call that needs boxes hands a copy
+    // of its frame to the worker when the worker is idle and the period has passed (one frame at most
+    // waits; never a queue), and the boxes are matched on the first call after they are ready (one
+    // token slot later, against that call's body), once. The caller never waits for the detector
+    // (~60 ms of CPU a run), so its hands depend on timing; wait_for_detector() makes runs repeatable.
+    bool async_detector = false;
 };
 
 // One instance per thread (holds the networks and the tracking state).
@@ -68,6 +74,8 @@ public:
     const std::vector<HandBox>& last_boxes() const;
     double last_boxes_time() const;
     int detector_runs() const;  // since construction (for statistics)
+    // async_detector: blocks until the worker has no frame pending (tests, offline tools); no-op otherwise.
+    void wait_for_detector();
 
     // The matching rule (source 3), exposed for tests: for each arm (index 0 = wrist 9, 1 = wrist 10)
     // that needs a box (need[i]), the index of its box in `boxes`, or -1.

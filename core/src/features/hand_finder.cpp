@@ -9,7 +9,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <condition_variable>
 #include <limits>
+#include <mutex>
+#include <thread>
 
 namespace colive {
 namespace {
@@ -30,22 +33,119 @@ void landmark_square(const HandFrame& h, float& cx, float& cy, float& side) {
 
 }  // namespace
 
+// The detector on its own thread (HandFinderParams::async_detector): one frame slot in, one result out.
+class DetectorWorker {
+public:
+    DetectorWorker(HandDetector det, float min_score) : m_det(std::move(det)), m_min_score(min_score) {
+        m_thread = std::thread([this] { loop(); });
+    }
+    ~DetectorWorker() {
+        {
+            std::lock_guard lock(m_mutex);
+            m_stop = true;
+        }
+        m_cv.notify_all();
+        m_thread.join();
+    }
+    DetectorWorker(const DetectorWorker&) = delete;
+    DetectorWorker& operator=(const DetectorWorker&) = delete;
+
+    // Hands the frame over when idle (copies it); false when a frame is still pending or running.
+    bool submit(const cv::Mat& frame, double t, unsigned generation) {
+        std::lock_guard lock(m_mutex);
+        if (m_busy) return false;
+        frame.copyTo(m_frame);
+        m_t = t;
+        m_job_gen = generation;
+        m_busy = true;
+        m_cv.notify_all();
+        return true;
+    }
+    // The newest finished result of this generation, once.
+    bool take(std::vector<HandBox>& boxes, double& t, int& w, int& h, unsigned generation) {
+        std::lock_guard lock(m_mutex);
+        if (!m_ready || m_result_gen != generation) return false;
+        m_ready = false;
+        boxes = std::move(m_boxes);
+        t = m_result_t;
+        w = m_result_w;
+        h = m_result_h;
+        return true;
+    }
+    void wait_idle() {
+        std::unique_lock lock(m_mutex);
+        m_cv.wait(lock, [this] { return !m_busy; });
+    }
+
+private:
+    void loop() {
+        std::unique_lock lock(m_mutex);
+        for (;;) {
+            m_cv.wait(lock, [this] { return m_stop || (m_busy && !m_running); });
+            if (m_stop) return;
+            m_running = true;
+            const cv::Mat frame = m_frame;  // the slot is not written while busy
+            const double t = m_t;
+            const unsigned gen = m_job_gen;
+            lock.unlock();
+            std::vector<HandBox> boxes;
+            try {
+                boxes = m_det.run(frame, m_min_score);
+            } catch (const std::exception&) {
+                boxes.clear();  // the frame was checked by the caller's landmark run; nothing to report
+            }
+            lock.lock();
+            m_boxes = std::move(boxes);
+            m_result_t = t;
+            m_result_w = frame.cols;
+            m_result_h = frame.rows;
+            m_result_gen = gen;
+            m_ready = true;
+            m_running = false;
+            m_busy = false;
+            m_cv.notify_all();
+        }
+    }
+
+    HandDetector m_det;
+    float m_min_score;
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+    cv::Mat m_frame;
+    double m_t = 0, m_result_t = 0;
+    int m_result_w = 0, m_result_h = 0;
+    unsigned m_job_gen = 0, m_result_gen = 0;
+    bool m_busy = false, m_running = false, m_ready = false, m_stop = false;
+    std::vector<HandBox> m_boxes;
+    std::thread m_thread;  // last: started after the members above exist
+};
+
 struct HandFinder::Impl {
     HandLandmarks landmarks;
-    std::optional<HandDetector> detector;
+    std::optional<HandDetector> detector;   // synchronous use
+    std::unique_ptr<DetectorWorker> worker;  // async_detector
     HandFinderParams params;
     std::array<std::optional<HandFrame>, 2> tracked;  // last found hand per arm
     std::vector<HandBox> boxes;
     double boxes_t = -std::numeric_limits<double>::infinity();
+    double submitted_t = -std::numeric_limits<double>::infinity();
     double last_t = -std::numeric_limits<double>::infinity();
     int width = 0, height = 0, runs = 0;
+    unsigned generation = 0;  // async results of an older generation (before a forget) are dropped
 
     Impl(HandLandmarks lm, std::optional<HandDetector> det, HandFinderParams p)
-        : landmarks(std::move(lm)), detector(std::move(det)), params(p) {}
+        : landmarks(std::move(lm)), params(p) {
+        if (det && p.async_detector)
+            worker = std::make_unique<DetectorWorker>(std::move(*det), p.min_box_score);
+        else
+            detector = std::move(det);
+    }
 
     void forget() {
         tracked = {};
         boxes_t = -std::numeric_limits<double>::infinity();
+        submitted_t = -std::numeric_limits<double>::infinity();
+        ++generation;
     }
 };
 
@@ -58,7 +158,10 @@ HandFinder::HandFinder(HandFinder&&) noexcept = default;
 HandFinder& HandFinder::operator=(HandFinder&&) noexcept = default;
 HandFinder::~HandFinder() = default;
 
-bool HandFinder::has_detector() const { return m_impl->detector.has_value(); }
+bool HandFinder::has_detector() const { return m_impl->detector.has_value() || m_impl->worker != nullptr; }
+void HandFinder::wait_for_detector() {
+    if (m_impl->worker) m_impl->worker->wait_idle();
+}
 const std::vector<HandBox>& HandFinder::last_boxes() const { return m_impl->boxes; }
 double HandFinder::last_boxes_time() const { return m_impl->boxes_t; }
 int HandFinder::detector_runs() const { return m_impl->runs; }
@@ -130,10 +233,29 @@ std::array<HandFrame, 2> HandFinder::run(const cv::Mat& frame, const PoseFrame& 
         need[ai] = !out[ai].present && body.present;
     }
     // 3. the detector, at most once per period, on a call where an arm is still without a hand
-    if (I.detector && (need[0] || need[1]) && t_s - I.boxes_t >= I.params.detector_period_s) {
-        I.boxes = I.detector->run(frame, I.params.min_box_score);
-        I.boxes_t = t_s;
-        ++I.runs;
+    bool have_boxes = false;
+    if ((need[0] || need[1]) && t_s - I.submitted_t >= I.params.detector_period_s) {
+        if (I.detector) {
+            I.boxes = I.detector->run(frame, I.params.min_box_score);
+            I.boxes_t = I.submitted_t = t_s;
+            ++I.runs;
+            have_boxes = true;
+        } else if (I.worker && I.worker->submit(frame, t_s, I.generation)) {
+            I.submitted_t = t_s;
+            ++I.runs;
+        }
+    }
+    if (I.worker && (need[0] || need[1])) {  // boxes that became ready since the last call, once
+        std::vector<HandBox> b;
+        double bt = 0;
+        int bw = 0, bh = 0;
+        if (I.worker->take(b, bt, bw, bh, I.generation) && bw == frame.cols && bh == frame.rows) {
+            I.boxes = std::move(b);
+            I.boxes_t = bt;
+            have_boxes = true;
+        }
+    }
+    if (have_boxes) {
         const std::array<int, 2> match = match_boxes(I.boxes, body, need);
         for (int a = 0; a < 2; ++a) {
             const int b = match[static_cast<std::size_t>(a)];

@@ -19,8 +19,9 @@ namespace colive {
 
 class PoseVideo {
 public:
+    static constexpr double kEveryFrameHz = 240.0;  // the highest pose rate: every frame of a camera
     // Loads the network (throws FeatureError, one line). pose_rate_hz: frames analysed per second
-    // of media time at most (0 = twice the token rate). layout_version: PoseTokenParams::version.
+    // of media time at most (0 = auto: twice the token rate; every frame for pose-kp-v4). layout_version: PoseTokenParams::version.
     // hand_network: the hand landmark network, loaded only for layouts that use hands (pose-kp-v3/-v4;
     // empty = handlandmark-lite.onnx next to `network`); hand_detector: the hand detector, loaded only
     // for pose-kp-v4 (empty = handtrack.onnx next to `network`).
