@@ -154,7 +154,7 @@ def write_wav(path, x):
         w.writeframes(pcm.tobytes())
 
 
-def make_batch(jobs, sf, seconds, out_dir, rng_aug, bank=None, realistic=False, variety=False):
+def make_batch(jobs, sf, seconds, out_dir, rng_aug, bank=None, realistic=False, variety=False, dense_p=0.0):
     """jobs: list of (name, genre, tempo, seed). Renders all songs in one fluidsynth run.
     realistic: drums from a real sampled kit (random per batch), a voice on most songs (vocals.py)
     and a random mixing / mastering / playback chain (production.py) before augment().
@@ -207,7 +207,7 @@ def make_batch(jobs, sf, seconds, out_dir, rng_aug, bank=None, realistic=False, 
                 cr = float(np.sqrt(np.mean(clip ** 2)) + 1e-9)
                 lo, hi = p["voice_db"] if variety else (-8, 2)
                 clip = clip + v * (cr / vr) * 10 ** (rng_aug.uniform(lo, hi) / 20)
-            clip = master(clip, SR, rng_aug, bright_p=0.5 if variety else 0.0)
+            clip = master(clip, SR, rng_aug, bright_p=0.5 if variety else 0.0, dense_p=dense_p)
         clip = augment(clip, rng_aug)
         write_wav(os.path.join(out_dir, name + ".wav"), clip)
         p = {k: v for k, v in p.items() if k not in ("voice_db", "pitch", "kit")}
@@ -239,7 +239,7 @@ def generate_extra(out_dir, per_genre, seconds, seed, batch=10):
 
 
 def generate(out_dir, per_genre, heldout_per_genre, seconds, seed, extra_per_genre=0, only_extra=False, batch=10,
-             realistic=False, variety=False):
+             realistic=False, variety=False, dense_p=0.0):
     os.makedirs(out_dir, exist_ok=True)
     if only_extra:   # add the extra clips to an existing data set
         man = json.load(open(os.path.join(out_dir, "manifest.json")))
@@ -275,7 +275,7 @@ def generate(out_dir, per_genre, heldout_per_genre, seconds, seed, extra_per_gen
         order = rng.permutation(len(js))
         js = [js[i] for i in order]
         for b in range(0, len(js), batch):
-            rows += make_batch(js[b:b + batch], sf, seconds, out_dir, rng_aug, banks[sf], realistic, variety)
+            rows += make_batch(js[b:b + batch], sf, seconds, out_dir, rng_aug, banks[sf], realistic, variety, dense_p)
             print(f"gen_audio: {sf} {min(b + batch, len(js))}/{len(js)}", flush=True)
     for r in rows:
         r["split"] = split_of[r["file"][:-4]]
@@ -335,12 +335,14 @@ def main():
                     help="real sampled drum kits, espeak-ng voices and a mastering chain (not used by the shipped model)")
     ap.add_argument("--variety", action="store_true",
                     help="--realistic with several sub-styles per genre (substyles.py) and bright masters in every genre")
+    ap.add_argument("--dense", type=float, default=0.0, metavar="P",
+                    help="with --realistic / --variety: probability of a dense, saturated master for any genre")
     a = ap.parse_args()
     if a.demo:
         demo(*a.demo)
     elif a.out:
         generate(a.out, a.per_genre, a.heldout_per_genre, a.seconds, a.seed, a.extra_per_genre, a.only_extra,
-                 realistic=a.realistic, variety=a.variety)
+                 realistic=a.realistic, variety=a.variety, dense_p=a.dense)
     else:
         ap.error("give OUT_DIR or --demo")
 

@@ -11,6 +11,7 @@ microphone add when it is played back:
   vinyl      crackle (sparse clicks), rumble and hiss; tape: hiss and wow (slow pitch drift)
   old        band limit of an old or cheap recording (high-pass 80-250 Hz, low-pass 3.5-8 kHz)
   bright     (optional) high shelf + limiter: the bright, loud sound of modern masters
+  dense      (optional) heavy fast compression + saturation: a dense "loudness war" master
 Each effect is drawn per clip with genre-independent probabilities (master()), so none of them
 marks a genre.
 """
@@ -113,9 +114,17 @@ def bright(x, sr, rng):
     return limit(np.fft.irfft(X, len(x)).astype(np.float32), sr, rng)
 
 
-def master(x, sr, rng, bright_p=0.0):
+def dense(x, sr, rng):
+    """A dense, saturated "loudness war" master: fast heavy compression, then drive into soft clipping."""
+    x = compress(x, sr, rng, ratio=rng.uniform(6, 12))
+    drive = rng.uniform(2, 6)
+    return (np.tanh(x / (np.max(np.abs(x)) + 1e-9) * drive) / np.tanh(drive)).astype(np.float32)
+
+
+def master(x, sr, rng, bright_p=0.0, dense_p=0.0):
     """A random production / playback chain (each step with its own probability). bright_p: probability
-    of a bright, loud master (bright()) at the end, the same for every genre (gen_audio.py --variety)."""
+    of a bright, loud master (bright()) at the end, the same for every genre (gen_audio.py --variety);
+    dense_p: probability of a dense, saturated master (dense()) before it (gen_audio.py --dense)."""
     if rng.random() < 0.7:
         x = reverb(x, sr, rng)
     if rng.random() < 0.75:
@@ -128,6 +137,8 @@ def master(x, sr, rng, bright_p=0.0):
         x = vinyl(x, sr, rng)
     if rng.random() < 0.2:
         x = band_limit(x, sr, rng)
+    if dense_p > 0 and rng.random() < dense_p:
+        x = dense(x, sr, rng)
     if bright_p > 0 and rng.random() < bright_p:
         x = bright(x, sr, rng)
     return x.astype(np.float32)
