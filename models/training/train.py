@@ -42,12 +42,12 @@ PRESETS = {
     "action": dict(name="colive-action-v2", modality="video", d=96, heads=4, d_ff=192, n=16, blocks=1,
                    dropout=0.2, steps=3000, seqs=16, wins=32, lr=2e-3, ignore_s=0.6, splice=0.0, token_rate_hz=10.0,
                    noise=0.15, feature_drop=0.2, scale_jitter=0.3),
-    # pose-kp-v2 keypoint tokens (gen_pose.py): 10 tokens/s, n=12 is 1.2 s: one stroke (0.2-0.7 s) with its
+    # pose-kp-v4 keypoint tokens (gen_pose.py --hand-route finder; v2 + 27 hand floats): 10 tokens/s, n=12 is 1.2 s: one stroke (0.2-0.7 s) with its
     # start and end, or 2-4 wave/clap periods; the token itself carries 0.5-1.5 s of history (v2: the
     # hands' excursions from where they rest). Real clips are 2.5-6 s long, so a short window leaves more
     # post-warm-up steps there. Loss weight 0.5 on `none`: half the simulated steps are `none`, and with
     # weight 1 the model called most real gestures `none` (models/action-pose.md, runs N-O).
-    "action-pose": dict(name="colive-action-pose-v2", modality="video", d=96, heads=4, d_ff=192, n=12, blocks=1,
+    "action-pose": dict(name="colive-action-pose-v3", modality="video", d=96, heads=4, d_ff=192, n=12, blocks=1,
                         dropout=0.1, steps=3000, seqs=16, wins=32, lr=2e-3, ignore_s=0.5, splice=0.0,
                         token_rate_hz=10.0, noise=0.1, feature_drop=0.1, scale_jitter=0.0, class_weights="none=0.5"),
     # 4 tokens/s (0.25 s hop): n=24 is 6 s (+0.96 s patch, +3 s rhythm context inside the token),

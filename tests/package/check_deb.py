@@ -163,7 +163,7 @@ def check_pose(cli, data_prefix, tiny_pose):
     out = r.stdout + r.stderr
     kp = re.search(r"^keypoints: (\d+) frames analysed", out, re.M)
     print(f"{cli} --source demo-pose --model {model}: exit {r.returncode}, keypoint frames {kp.group(1) if kp else '?'}")
-    if r.returncode != 0 or not re.search(r"^model: .*\(pose-kp-v[12],", out, re.M) or not (kp and int(kp.group(1)) > 0):
+    if r.returncode != 0 or not re.search(r"^model: .*\(pose-kp-v[1-4],", out, re.M) or not (kp and int(kp.group(1)) > 0):
         return [f"pose path of {cli} with the packaged network {net}:\n{out}"]
     return []
 
