@@ -14,7 +14,7 @@
 # Options: --minutes M | --seconds S (default 30 min), --source SPEC (default demo-video),
 #   --mode M (default both), --model PATH, --interval S (sample period, default 5),
 #   --warmup S (default: 60, or 20 % of a run shorter than 5 min), --rss-bound-mb N (default 8),
-#   --p95-ratio R (default 1.5: last quarter p95 <= R x first post-warm-up quarter + 0.05 ms),
+#   --p95-ratio R (default 1.5: last quarter p95 <= R x first post-warm-up quarter + 0.5 ms),
 #   --cli PATH (default: newest of build/*/app/colive-cli), --out DIR (default build/soak-<time>),
 #   --fast (files as fast as possible instead of paced: a CPU-bound stress variant).
 # Results: DIR/samples.tsv, DIR/steps.jsonl, DIR/cli.log, DIR/report.txt, DIR/report.json.

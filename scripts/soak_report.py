@@ -6,7 +6,9 @@ Checks, after the warm-up:
   - resident memory: max(RSS) - RSS at the end of warm-up <= --rss-bound-mb, and the least-squares
     trend over the run stays within the bound too;
   - latency: per mode, the p95 step latency of the last quarter <= ratio x that of the first
-    quarter + 0.05 ms;
+    quarter + slack (--p95-slack-ms, default 0.5 ms: steps of 0.02-0.2 ms have a p95 that one
+    scheduler preemption among ~150 steps moves by 0.1-0.2 ms, so a smaller slack fails on noise;
+    a step that really grows over the run passes 0.5 ms well within a 30-minute soak);
   - queues (paced runs): the token rate of the last quarter >= 90 % of the first, and the lag of
     the media clock behind the wall clock does not grow by more than 2 s (a backed-up queue shows
     as a growing lag; a bounded drop-oldest queue shows as drops, reported from the CLI summary);
@@ -44,6 +46,7 @@ def main():
     ap.add_argument("--warmup", type=float, default=60)
     ap.add_argument("--rss-bound-mb", type=float, default=8)
     ap.add_argument("--p95-ratio", type=float, default=1.5)
+    ap.add_argument("--p95-slack-ms", type=float, default=0.5)
     ap.add_argument("--interval", type=float, default=5)
     ap.add_argument("--expect-paced", type=int, default=1)
     a = ap.parse_args()
@@ -133,7 +136,7 @@ def main():
         a_ = [l for t, l in xs if t_lo <= t <= t_lo + span / 4]
         b_ = [l for t, l in xs if t >= t_hi - span / 4]
         p95[mode] = (pct(a_, 0.95), pct(b_, 0.95), len(xs))
-        if p95[mode][1] > a.p95_ratio * p95[mode][0] + 0.05:
+        if p95[mode][1] > a.p95_ratio * p95[mode][0] + a.p95_slack_ms:
             failures.append("%s p95 drifted from %.3f ms to %.3f ms" % (mode, p95[mode][0], p95[mode][1]))
 
     # table: one row per tenth of the run
