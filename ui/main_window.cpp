@@ -559,6 +559,10 @@ void MainWindow::tick() {
             m_preview->setPose(m_snap.pose);
         else if (m_preview->hasPose())
             m_preview->clearPose();
+        if (m_snap.hands_enabled && m_snap.pose.width > 0)
+            m_preview->setHands(m_snap.hands);
+        else if (m_preview->hasHands())
+            m_preview->clearHands();
         setMirrorPreview(m_mirror);
     } else if (m_sessionConfigured) {
         m_preview->setLevel(m_snap.audio_rms_db, m_snap.audio_peak_db);
@@ -737,6 +741,8 @@ QJsonObject MainWindow::displayedState() const {
     o[QStringLiteral("pose_enabled")] = m_snap.pose_enabled;
     o[QStringLiteral("nobody_in_view")] = m_snap.nobody_in_view;
     o[QStringLiteral("pose_keypoints_drawn")] = m_preview->poseKeypointsDrawn();
+    o[QStringLiteral("hands_enabled")] = m_snap.hands_enabled;
+    o[QStringLiteral("hand_landmarks_drawn")] = m_preview->handLandmarksDrawn();
     o[QStringLiteral("feature_id")] = QString::fromStdString(m_snap.feature_id);
     o[QStringLiteral("model_note")] = QString::fromStdString(m_snap.model_note);
     o[QStringLiteral("preview_spectrogram_columns")] = m_preview->spectrogramColumns();

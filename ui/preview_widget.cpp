@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace colive::ui {
 
@@ -30,6 +31,24 @@ QColor sideColor(int side) {
 }
 // Opacity of a keypoint from its score: invisible below 0.1, fully drawn from 0.5.
 double scoreAlpha(float score) { return std::clamp((static_cast<double>(score) - 0.1) / 0.4, 0.0, 1.0); }
+// The 21-point hand (MediaPipe order, colive/hand.h): the wrist (0) to each finger's base, then four
+// points along each finger, and across the palm from the index to the pinky base.
+constexpr std::pair<int, int> kHandBones[] = {{0, 1},   {1, 2},   {2, 3},   {3, 4},   {0, 5},   {5, 6},   {6, 7},
+                                              {7, 8},   {0, 9},   {9, 10},  {10, 11}, {11, 12}, {0, 13}, {13, 14},
+                                              {14, 15}, {15, 16}, {0, 17},  {17, 18}, {18, 19}, {19, 20}, {5, 9},
+                                              {9, 13},  {13, 17}};
+// Opacity of a hand from the network's presence score: faint at the presence threshold (0.5), fully
+// drawn from 0.9.
+double presenceAlpha(float presence) { return std::clamp((static_cast<double>(presence) - 0.5) / 0.4, 0.0, 1.0); }
+QString cropSourceTag(colive::HandCropSource s) {
+    switch (s) {
+    case colive::HandCropSource::wrist: return QStringLiteral("wrist");
+    case colive::HandCropSource::track: return QStringLiteral("tracked");
+    case colive::HandCropSource::detector: return QStringLiteral("detector");
+    case colive::HandCropSource::none: break;
+    }
+    return {};
+}
 }  // namespace
 
 PreviewWidget::PreviewWidget(QWidget* parent) : QWidget(parent) {
@@ -87,8 +106,24 @@ int PreviewWidget::poseKeypointsDrawn() const {
     for (const auto& k : m_pose.kp) n += scoreAlpha(k.score) > 0.0 ? 1 : 0;
     return n;
 }
+void PreviewWidget::setHands(const colive::HandFrames& hands) {
+    m_hands = hands;
+    m_hasHands = true;
+    update();
+}
+void PreviewWidget::clearHands() {
+    m_hasHands = false;
+    update();
+}
+bool PreviewWidget::handDrawn(std::size_t arm) const {
+    return m_hasHands && m_hasPose && m_pose.present && m_pose.width > 0 && m_pose.height > 0 && m_hands[arm].present;
+}
+int PreviewWidget::handLandmarksDrawn() const {
+    return (handDrawn(0) ? colive::kHandLandmarks : 0) + (handDrawn(1) ? colive::kHandLandmarks : 0);
+}
 void PreviewWidget::clear() {
     m_hasPose = false;
+    m_hasHands = false;
     m_frame = QImage();
     m_label.clear();
     m_spec.clear();
@@ -116,7 +151,9 @@ void PreviewWidget::paintEvent(QPaintEvent*) {
         }
         p.drawImage(target, m_frame);
         if (m_hasPose) paintPose(p, target);
+        paintHands(p, target);
         p.restore();
+        paintHandTags(p, target);
         content = target;
         if (m_hasPose && !m_pose.present) {
             const QString badge = tr("nobody in view");
@@ -181,6 +218,67 @@ void PreviewWidget::paintPose(QPainter& p, const QRect& target) {
         p.drawEllipse(at(k), 1.4 * unit, 1.4 * unit);
     }
     p.setBrush(Qt::NoBrush);
+}
+
+void PreviewWidget::paintHands(QPainter& p, const QRect& target) {
+    const double sx = static_cast<double>(target.width()) / std::max(1, m_pose.width);
+    const double sy = static_cast<double>(target.height()) / std::max(1, m_pose.height);
+    const double unit = std::max(1.0, std::min(target.width(), target.height()) / 240.0);
+    for (std::size_t arm = 0; arm < 2; ++arm) {
+        if (!handDrawn(arm)) continue;
+        const colive::HandFrame& h = m_hands[arm];
+        auto at = [&](int k) {
+            const auto& l = h.lm[static_cast<std::size_t>(k)];
+            return QPointF(target.left() + l.x * sx, target.top() + l.y * sy);
+        };
+        const double a = presenceAlpha(h.presence);
+        QColor c = sideColor(arm == 0 ? 1 : -1);   // [0] the person's left arm: orange, as its skeleton side
+        c.setAlphaF(static_cast<float>(0.35 + 0.65 * a));
+        const QPen shade(QColor(0, 0, 0, static_cast<int>(60 + 80 * a)), 1.5 * unit + 2, Qt::SolidLine, Qt::RoundCap);
+        const QPen bone(c, 1.5 * unit, Qt::SolidLine, Qt::RoundCap);
+        for (const auto& [i, j] : kHandBones) {
+            p.setPen(shade);
+            p.drawLine(at(i), at(j));
+            p.setPen(bone);
+            p.drawLine(at(i), at(j));
+        }
+        p.setPen(Qt::NoPen);
+        p.setBrush(c);
+        for (int k = 0; k < colive::kHandLandmarks; ++k) p.drawEllipse(at(k), 1.6 * unit, 1.6 * unit);
+    }
+    p.setBrush(Qt::NoBrush);
+}
+
+void PreviewWidget::paintHandTags(QPainter& p, const QRect& target) {
+    const double sx = static_cast<double>(target.width()) / std::max(1, m_pose.width);
+    const double sy = static_cast<double>(target.height()) / std::max(1, m_pose.height);
+    QFont f = font();
+    f.setPointSizeF(f.pointSizeF() * 0.8);
+    p.setFont(f);
+    const QFontMetrics fm(f);
+    for (std::size_t arm = 0; arm < 2; ++arm) {
+        if (!handDrawn(arm)) continue;
+        const colive::HandFrame& h = m_hands[arm];
+        const QString tag = cropSourceTag(h.source);
+        if (tag.isEmpty()) continue;
+        // below the hand's lowest landmark, centred on it; x flipped as the picture is (mirrored view)
+        double x = 0, y = -1e9;
+        for (const auto& l : h.lm) {
+            x += l.x / colive::kHandLandmarks;
+            y = std::max(y, static_cast<double>(l.y));
+        }
+        double wx = target.left() + x * sx;
+        if (m_mirrored) wx = target.left() + target.right() + 1 - wx;
+        const double wy = target.top() + y * sy + 4;
+        const QRectF r(wx - (fm.horizontalAdvance(tag) + 8) / 2.0, wy, fm.horizontalAdvance(tag) + 8, fm.height() + 2);
+        const double a = presenceAlpha(h.presence);
+        p.fillRect(r, QColor(0, 0, 0, static_cast<int>(60 + 80 * a)));
+        QColor c = sideColor(arm == 0 ? 1 : -1);
+        c.setAlphaF(static_cast<float>(0.35 + 0.65 * a));
+        p.setPen(c);
+        p.drawText(r, Qt::AlignCenter, tag);
+    }
+    p.setFont(font());
 }
 
 void PreviewWidget::paintAudio(QPainter& p, const QRect& r) {

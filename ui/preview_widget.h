@@ -2,10 +2,13 @@
 // Live preview: the video frame with the current top-1 label, or for audio a level meter and a
 // scrolling log-mel spectrogram. Also shows a message when there is no source.
 // With the pose model, the body keypoints are drawn over the frame (bones between them, faded by
-// their scores, so what the model sees is visible). The frame can be shown mirrored (selfie view):
+// their scores, so what the model sees is visible), and with pose-kp-v3/-v4 models the hand landmarks
+// the model was given (21 per hand, bones in the arm's side colour, faded by the hand's presence score,
+// with a small tag saying how the hand was found). The frame can be shown mirrored (selfie view):
 // only the picture and the skeleton drawn on it are flipped, never what the features see.
 #pragma once
 
+#include "colive/hand.h"
 #include "colive/pose.h"
 
 #include <QColor>
@@ -39,6 +42,12 @@ public:
     bool mirrored() const { return m_mirrored; }
     bool hasPose() const { return m_hasPose; }
     int poseKeypointsDrawn() const;             // keypoints opaque enough to be drawn
+    // Hand landmarks in the same pixels as setPose()'s keypoints ([0] the person's left arm, [1] the
+    // right); drawn only with a pose whose person is present, and only the hands with present = true.
+    void setHands(const colive::HandFrames& hands);
+    void clearHands();
+    bool hasHands() const { return m_hasHands; }
+    int handLandmarksDrawn() const;             // landmarks drawn (21 per hand found)
     void clear();
 
     int spectrogramColumns() const { return static_cast<int>(m_spec.size()); }
@@ -51,6 +60,9 @@ protected:
 private:
     void paintAudio(class QPainter& p, const QRect& r);
     void paintPose(class QPainter& p, const QRect& target);
+    void paintHands(class QPainter& p, const QRect& target);
+    void paintHandTags(class QPainter& p, const QRect& target);   // unmirrored text, placed by the mirror rule
+    bool handDrawn(std::size_t arm) const;
 
     Kind m_kind = Kind::None;
     QImage m_frame;
@@ -63,6 +75,8 @@ private:
     QString m_message;
     colive::PoseFrame m_pose;
     bool m_hasPose = false;
+    colive::HandFrames m_hands{};
+    bool m_hasHands = false;
     bool m_mirrored = false;
 };
 

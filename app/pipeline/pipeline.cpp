@@ -229,11 +229,18 @@ void features_loop(Pipeline::Shared& sh, Pipeline::Session& s) {
                 // then always matches the picture; ~20 frames/s, see VideoFeatureParams::pose_rate_hz).
                 double pose_t = -1.0;
                 if (const auto kp = pose ? s.video->latest_pose(&pose_t) : std::nullopt; kp && pose_t == it->media_time_s) {
+                    // The hands are found once per token slot: the latest stand for the frames until the next.
+                    double hands_t = -1.0;
+                    auto hands = s.video->latest_hands(&hands_t);
+                    const double rate = s.model->config().token_rate_hz > 0.0 ? s.model->config().token_rate_hz : VideoFeatureParams{}.token_rate_hz;
+                    if (hands && !(kp->present && hands_t <= pose_t && pose_t - hands_t <= 2.0 / rate)) hands.reset();
                     std::lock_guard lock(sh.mutex);
                     if (sh.snap.session == s.id) {
                         sh.snap.preview = small;
                         sh.snap.media_time_s = it->media_time_s;
                         sh.snap.pose = *kp;
+                        sh.snap.hands = hands ? *hands : HandFrames{};
+                        sh.snap.hands_time_s = hands ? hands_t : -1.0;
                         sh.snap.nobody_in_view = !kp->present;
                         ++sh.snap.pose_frames;
                         sh.snap.pose_nobody_frames += kp->present ? 0 : 1;
@@ -692,6 +699,7 @@ void Pipeline::start_session(PipelineConfig cfg) {
         snap.feature_id = feature_id;
         snap.model_note = note;
         snap.pose_enabled = s->video && s->video->uses_pose();
+        snap.hands_enabled = s->video && s->video->uses_hands();
         snap.classes = mc.classes;
         snap.window = mc.window;
         snap.warm_n = mc.window;

@@ -15,6 +15,7 @@
 #include "sources/source.h"
 
 #include "colive/engine.h"
+#include "colive/hand.h"
 #include "colive/pose.h"
 
 #include <opencv2/core/mat.hpp>
@@ -122,6 +123,12 @@ struct Snapshot {
     cv::Mat preview;                              // latest video frame, downscaled (BGR or grey)
     bool pose_enabled = false;                    // the features run the body keypoint network
     PoseFrame pose;                               // its latest keypoints, in pixels of pose.width x pose.height
+    bool hands_enabled = false;                   // ... and the hand landmark network (pose-kp-v3/-v4 models)
+    // The hands the model was given last (VideoFeatures::latest_hands: once per token period), in the
+    // same pixels as `pose`; both present = false when none was found, nobody is in view, or the latest
+    // hands are not from the last two token periods before the shown frame (e.g. after a loop).
+    HandFrames hands{};
+    double hands_time_s = -1.0;                   // media time of the frame they were found on (-1: none)
     bool nobody_in_view = false;                  // pose_enabled, a frame was analysed, nobody in it
     std::uint64_t pose_frames = 0;                // frames the keypoint network analysed this session
     std::uint64_t pose_nobody_frames = 0;         // ... of which with nobody in view

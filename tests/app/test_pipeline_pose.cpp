@@ -4,12 +4,17 @@
 // "nobody in view" state in the snapshot, and regular == continual on pose-kp-v1 and -v2 tokens (the
 // model names its layout; the pipeline computes that one).
 // Tests that run the real network skip when scripts/setup-pose-models.sh has not made it.
+#include "colive/hand.h"
 #include "pipeline/pipeline.h"
 #include "test_media.h"
 
 #include <gtest/gtest.h>
+#include <opencv2/videoio.hpp>
 
+#include <cmath>
 #include <cstdlib>
+#include <map>
+#include <thread>
 #include <filesystem>
 #include <string>
 
@@ -134,6 +139,101 @@ TEST(PipelinePose, AutoPicksThePoseModelAndSaysNobodyIsInView) {
     EXPECT_FALSE(s.pose.present);
     EXPECT_EQ(s.pose.width, 160);
     EXPECT_GT(s.tokens, 10);
+}
+
+// Nobody in view with a pose-kp-v4 model: the hand network is on, and no hand is handed to the preview.
+TEST(PipelinePose, NobodyInViewHasNoHands) {
+    if (!fs::exists(network())) GTEST_SKIP() << network() << " missing (run scripts/setup-pose-models.sh)";
+    TempDir d;
+    colive::test::write_test_video(d / "v.avi", 40, 25.0);   // a moving square, nobody there
+    PipelineConfig c = auto_config(d / "v.avi", network());
+    c.model_path = colive::test::tiny_pose_v4_model().string();
+    Pipeline p;
+    p.start(c);
+    ASSERT_EQ(p.wait_finished(60s), PipelineState::Ended) << p.snapshot().message;
+    const auto s = p.snapshot();
+    EXPECT_EQ(s.feature_id, "pose-kp-v4");
+    EXPECT_TRUE(s.hands_enabled);
+    EXPECT_TRUE(s.nobody_in_view);
+    EXPECT_FALSE(s.hands[0].present || s.hands[1].present);
+    EXPECT_EQ(s.hands_time_s, -1.0);
+}
+
+// The hands in the snapshot (what the preview draws) are the hand network's on the clip's frame at
+// hands_time_s, for the arm they are given as: the network run again on that decoded frame, on the crop
+// each hand reports, gives the same landmarks; a v2 model has none.
+TEST(PipelinePose, HandsInTheSnapshotAreTheHandNetworksOnTheirFrame) {
+    if (!fs::exists(network())) GTEST_SKIP() << network() << " missing (run scripts/setup-pose-models.sh)";
+    const fs::path hand_net = network().parent_path() / "handlandmark-lite.onnx";
+    if (!fs::exists(hand_net)) GTEST_SKIP() << hand_net << " missing (run scripts/setup-pose-models.sh)";
+    std::vector<cv::Mat> frames;   // the clip's first 8 s (the file source's time is index / 30)
+    {
+        cv::VideoCapture cap(demo_pose_clip().string());
+        cv::Mat f;
+        while (frames.size() < 240 && cap.read(f)) frames.push_back(f.clone());
+    }
+    ASSERT_EQ(frames.size(), 240u);
+    auto ref = HandLandmarks::load(hand_net, 1);
+    for (const auto& [model, layout] : {std::pair{colive::test::tiny_pose_v2_model(), "pose-kp-v2"},
+                                        std::pair{colive::test::tiny_pose_v3_model(), "pose-kp-v3"},
+                                        std::pair{colive::test::tiny_pose_v4_model(), "pose-kp-v4"}}) {
+        SCOPED_TRACE(layout);
+        const bool hands = std::string(layout) != "pose-kp-v2";
+        PipelineConfig c;
+        c.source = "file:" + demo_pose_clip().string();
+        c.model_path = model.string();
+        c.mode = RunMode::Continual;
+        c.realtime = false;
+        c.pose_network = network();
+        Pipeline p;
+        p.start(c);
+        std::map<double, HandFrames> seen;   // by hands_time_s, as the UI would have polled them
+        int polls = 0;
+        while (p.snapshot().media_time_s < 7.5 && p.snapshot().state != PipelineState::Ended &&
+               p.snapshot().state != PipelineState::Error && polls < 3000) {
+            const auto s = p.snapshot();
+            ++polls;
+            if (s.state == PipelineState::Running) {
+                EXPECT_EQ(s.hands_enabled, hands);
+                if (s.hands_time_s >= 0.0) {
+                    EXPECT_LE(s.hands_time_s, s.media_time_s);
+                    EXPECT_LE(s.media_time_s - s.hands_time_s, 0.2 + 1e-9);
+                    seen.emplace(s.hands_time_s, s.hands);
+                } else {
+                    EXPECT_FALSE(s.hands[0].present || s.hands[1].present);
+                }
+            }
+            std::this_thread::sleep_for(10ms);
+        }
+        p.stop();
+        p.wait_finished(30s);
+        if (!hands) {
+            EXPECT_TRUE(seen.empty());
+            continue;
+        }
+        int found = 0;
+        for (const auto& [t, hf] : seen) {
+            const auto i = static_cast<std::size_t>(std::lround(t * 30.0));
+            ASSERT_NEAR(static_cast<double>(i) / 30.0, t, 1e-9);
+            ASSERT_LT(i, frames.size());
+            for (std::size_t a = 0; a < 2; ++a) {
+                const HandFrame& h = hf[a];
+                EXPECT_EQ(h.wrist, 9 + static_cast<int>(a));
+                if (!h.present) continue;
+                ++found;
+                const HandFrame r = ref.run_crop(frames[i], h.crop_cx, h.crop_cy, h.crop_side, h.crop_angle);
+                EXPECT_TRUE(r.present) << "t " << t << " arm " << a;
+                EXPECT_NEAR(h.presence, r.presence, 1e-5);
+                for (std::size_t k = 0; k < static_cast<std::size_t>(kHandLandmarks); ++k) {
+                    EXPECT_NEAR(h.lm[k].x, r.lm[k].x, 1e-3) << "t " << t << " arm " << a << " landmark " << k;
+                    EXPECT_NEAR(h.lm[k].y, r.lm[k].y, 1e-3) << "t " << t << " arm " << a << " landmark " << k;
+                }
+            }
+        }
+        std::printf("%s: %zu hand frames seen in %d polls, %d hands checked\n", layout, seen.size(), polls, found);
+        EXPECT_GE(seen.size(), 5u);
+        EXPECT_GT(found, 0) << "the rendered person's hands are in view in the first 8 s";
+    }
 }
 
 TEST(PipelinePose, RenderedPersonThroughThePipelineBothModesAgree) {

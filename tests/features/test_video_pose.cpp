@@ -4,6 +4,7 @@
 // The person is the rendered one of resources/demo/demo-pose.mp4 (models/training/gen_pose_demo.py).
 #include "colive/features.h"
 #include "colive/frame_grid.h"
+#include "colive/hand.h"
 #include "colive/pose_tokens.h"
 #include "pose_video.h"
 
@@ -11,7 +12,9 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -326,6 +329,94 @@ TEST(PoseVideoFeatures, V4FindsHandsWithHandFinder) {
     for (std::size_t k = 0; k < c4.tokens.size(); ++k) {
         for (std::size_t i = 0; i < 190; ++i) ASSERT_EQ(c2.tokens[k].values[i], c4.tokens[k].values[i]) << k << " " << i;
         for (std::size_t i = 190; i < 217; ++i) ASSERT_TRUE(std::isfinite(c4.tokens[k].values[i]));
+    }
+}
+
+// The hands VideoFeatures hands on (the app's preview draws them) are the ones the hand landmark network
+// found on their frame, for the arm they are given as: for pose-kp-v3 the network on the wrist crop of
+// that frame's body keypoints (an independent HandLandmarks, same frame, same keypoints); for pose-kp-v4
+// (HandFinder: wrist crop, tracking or the detector on its own thread, so which crop depends on timing)
+// the network on the crop each hand reports. Hands come once per token slot, on an analysed frame;
+// v1/v2 have none.
+TEST(PoseVideoFeatures, LatestHandsAreWhatTheHandNetworkFoundOnTheirFrame) {
+    REQUIRE_NETWORK();
+    const fs::path hand = network().parent_path() / "handlandmark-lite.onnx";
+    const fs::path det = network().parent_path() / "handtrack.onnx";
+    if (!fs::exists(hand) || !fs::exists(det)) GTEST_SKIP() << "hand networks missing (run scripts/setup-pose-models.sh)";
+    const auto frames = demo_frames(150);
+    ASSERT_EQ(frames.size(), 150u);
+    HandLandmarks ref_net = HandLandmarks::load(hand, 1);
+    for (const char* layout : {"pose-kp-v1", "pose-kp-v2"}) {
+        auto p = pose_params();
+        p.descriptor = layout;
+        VideoFeatures f(p);
+        EXPECT_FALSE(f.uses_hands()) << layout;
+        Collected c;
+        for (std::size_t i = 0; i < 10; ++i) f.push(frames[i], static_cast<double>(i) / 30.0, std::ref(c));
+        EXPECT_TRUE(f.latest_pose().has_value()) << layout;
+        EXPECT_FALSE(f.latest_hands().has_value()) << layout;
+    }
+    for (const char* layout : {"pose-kp-v3", "pose-kp-v4"}) {
+        SCOPED_TRACE(layout);
+        const bool v4 = std::string(layout) == "pose-kp-v4";
+        auto p = pose_params();
+        p.descriptor = layout;
+        VideoFeatures f(p);
+        EXPECT_TRUE(f.uses_hands());
+        EXPECT_FALSE(f.latest_hands().has_value());
+        Collected c;
+        int slots = 0, found = 0;
+        std::set<HandCropSource> sources;
+        double worst = 0;
+        for (std::size_t i = 0; i < frames.size(); ++i) {
+            const double t = static_cast<double>(i) / 30.0;
+            f.push(frames[i], t, std::ref(c));
+            double ht = -1, pt = -1;
+            const auto hands = f.latest_hands(&ht);
+            if (!hands || ht != t) continue;   // not a hand frame: the previous slot's hands stay
+            const auto body = f.latest_pose(&pt);
+            ASSERT_TRUE(body.has_value());
+            ASSERT_EQ(pt, t) << "hands are found on an analysed frame";
+            ++slots;
+            for (std::size_t a = 0; a < 2; ++a) {
+                const HandFrame& h = (*hands)[a];
+                EXPECT_EQ(h.wrist, 9 + static_cast<int>(a));
+                if (h.present) {
+                    ++found;
+                    sources.insert(h.source);
+                    EXPECT_NE(h.source, HandCropSource::none);
+                }
+                HandFrame ref;
+                if (!v4) {
+                    ref = ref_net.run(frames[i], *body, 9 + static_cast<int>(a));
+                    EXPECT_EQ(h.present, ref.present) << "frame " << i << " arm " << a;
+                    EXPECT_EQ(h.source, ref.source) << "frame " << i << " arm " << a;
+                } else if (h.source != HandCropSource::none) {
+                    ref = ref_net.run_crop(frames[i], h.crop_cx, h.crop_cy, h.crop_side, h.crop_angle);
+                    // present can only be taken back (two arms on one hand), never given
+                    if (h.present) {
+                        EXPECT_TRUE(ref.present) << "frame " << i << " arm " << a;
+                    }
+                } else {
+                    EXPECT_FALSE(h.present);
+                    continue;
+                }
+                EXPECT_NEAR(h.presence, ref.presence, 1e-5) << "frame " << i << " arm " << a;
+                EXPECT_EQ(h.crop_side, ref.crop_side);
+                for (std::size_t k = 0; k < static_cast<std::size_t>(kHandLandmarks); ++k)
+                    worst = std::max({worst, std::abs(static_cast<double>(h.lm[k].x - ref.lm[k].x)),
+                                      std::abs(static_cast<double>(h.lm[k].y - ref.lm[k].y))});
+            }
+        }
+        std::printf("%s: %d hand slots, %d hands found (sources:", layout, slots, found);
+        for (auto s : sources) std::printf(" %d", static_cast<int>(s));
+        std::printf("), landmarks vs the independent run: max |diff| %.3g px\n", worst);
+        EXPECT_GE(slots, 45);            // one per token slot: 5 s at 10 tokens/s
+        EXPECT_LE(slots, 50);
+        EXPECT_LT(worst, 1e-3);
+        EXPECT_GT(found, 0) << "the rendered person's hands are in view";
+        f.reset();
+        EXPECT_FALSE(f.latest_hands().has_value());
     }
 }
 

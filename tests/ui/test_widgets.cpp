@@ -9,6 +9,9 @@
 #include <QImage>
 #include <QtTest>
 
+#include <cmath>
+#include <utility>
+
 using namespace colive::ui;
 
 namespace {
@@ -204,6 +207,107 @@ private slots:
         QCOMPARE(dotX(render(p, {320, 240})), -1.0);
         p.clearPose();
         QVERIFY(!p.hasPose());
+    }
+
+    // The hand landmarks (pose-kp-v3/-v4 models) are drawn where they are in the picture, in the arm's
+    // side colour (the person's right blue, left orange), mirrored with the picture, faded by the hand's
+    // presence score; a hand not found, or nobody in view, draws nothing.
+    void previewHandsFollowTheMirroredPicture() {
+        PreviewWidget p;
+        p.setKind(PreviewWidget::Kind::Video);
+        QImage f(64, 48, QImage::Format_RGB32);
+        f.fill(QColor(40, 40, 40));
+        p.setFrame(f);
+        colive::PoseFrame pose;   // a person whose body keypoints are all too unsure to be drawn
+        pose.width = 640;
+        pose.height = 480;
+        pose.present = true;
+        p.setPose(pose);
+        QCOMPARE(p.poseKeypointsDrawn(), 0);
+        // an upright right hand on the image right: wrist (480, 330), fingers fanned upwards (frame pixels)
+        colive::HandFrames hands{};
+        colive::HandFrame& h = hands[1];
+        h.present = true;
+        h.presence = 0.97f;
+        h.wrist = 10;
+        h.source = colive::HandCropSource::track;
+        h.lm[0] = {480.f, 330.f, 0.f};
+        for (int finger = 0; finger < 5; ++finger) {
+            const double a = (-50.0 + 25.0 * finger) * M_PI / 180.0;
+            for (int j = 0; j < 4; ++j) {
+                const double r = 30.0 + 22.0 * j;
+                h.lm[static_cast<std::size_t>(1 + 4 * finger + j)] = {static_cast<float>(480.0 + r * std::sin(a)),
+                                                                      static_cast<float>(330.0 - r * std::cos(a)), 0.f};
+            }
+        }
+        hands[0] = h;               // the left arm's crop found nothing: its landmarks must not be drawn
+        hands[0].present = false;
+        hands[0].wrist = 9;
+        for (auto& l : hands[0].lm) l.x -= 300.f;
+        QVERIFY(!p.hasHands());
+        QCOMPARE(p.handLandmarksDrawn(), 0);
+        p.setHands(hands);
+        QVERIFY(p.hasHands());
+        QCOMPARE(p.handLandmarksDrawn(), 21);
+        const QColor right(40, 200, 255), left(255, 170, 40);
+        // the 320x240 widget shows the picture at half the frame's pixels; mirrored, x -> 320 - x
+        // a pixel of c's hue within 2 px (blue: blue well over red; orange: red well over blue; the picture is grey)
+        auto near = [](const QImage& img, double x, double y, QColor c) {
+            const bool blue = c.blue() > c.red();
+            for (int dy = -2; dy <= 2; ++dy)
+                for (int dx = -2; dx <= 2; ++dx) {
+                    const QColor q = img.pixelColor(static_cast<int>(x) + dx, static_cast<int>(y) + dy);
+                    if ((blue ? q.blue() - q.red() : q.red() - q.blue()) > 60) return true;
+                }
+            return false;
+        };
+        auto landmarksAt = [&](const QImage& img, const colive::HandFrame& hf, bool mirrored, QColor c) {
+            int n = 0;
+            for (const auto& l : hf.lm) n += near(img, mirrored ? 320.0 - l.x / 2.0 : l.x / 2.0, l.y / 2.0, c) ? 1 : 0;
+            return n;
+        };
+        const QImage plain = render(p, {320, 240}).convertToFormat(QImage::Format_RGB32);
+        QCOMPARE(landmarksAt(plain, h, false, right), 21);
+        QCOMPARE(landmarksAt(plain, h, true, right), 0);
+        QCOMPARE(landmarksAt(plain, hands[0], false, right) + landmarksAt(plain, hands[0], false, left), 0);
+        QCOMPARE(colourShare(plain, left), 0.0);
+        p.setMirrored(true);
+        const QImage mirrored = render(p, {320, 240}).convertToFormat(QImage::Format_RGB32);
+        QCOMPARE(landmarksAt(mirrored, h, true, right), 21);
+        QCOMPARE(landmarksAt(mirrored, h, false, right), 0);
+        p.setMirrored(false);
+        // the same hand as the person's LEFT arm's is orange
+        std::swap(hands[0], hands[1]);
+        p.setHands(hands);
+        QCOMPARE(p.handLandmarksDrawn(), 21);
+        const QImage asLeft = render(p, {320, 240}).convertToFormat(QImage::Format_RGB32);
+        QCOMPARE(landmarksAt(asLeft, hands[0], false, left), 21);
+        QCOMPARE(landmarksAt(asLeft, hands[0], false, right), 0);
+        // a hand the network is less sure of is fainter: less of its colour over the grey picture
+        const double sure = colourShare(asLeft, left);
+        hands[0].presence = 0.55f;
+        p.setHands(hands);
+        const QImage faint = render(p, {320, 240}).convertToFormat(QImage::Format_RGB32);
+        QVERIFY(sure > 0.002);
+        QVERIFY(colourShare(faint, left) < 0.5 * sure);
+        // no hand found, nobody in view, cleared: nothing
+        hands[0].presence = 0.97f;
+        hands[0].present = false;
+        p.setHands(hands);
+        QCOMPARE(p.handLandmarksDrawn(), 0);
+        QCOMPARE(landmarksAt(render(p, {320, 240}).convertToFormat(QImage::Format_RGB32), hands[0], false, left), 0);
+        hands[0].present = true;
+        p.setHands(hands);
+        pose.present = false;
+        p.setPose(pose);
+        QCOMPARE(p.handLandmarksDrawn(), 0);
+        QCOMPARE(landmarksAt(render(p, {320, 240}).convertToFormat(QImage::Format_RGB32), hands[0], false, left), 0);
+        pose.present = true;
+        p.setPose(pose);
+        QCOMPARE(p.handLandmarksDrawn(), 21);
+        p.clearHands();
+        QVERIFY(!p.hasHands());
+        QCOMPARE(p.handLandmarksDrawn(), 0);
     }
 };
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "colive/engine.h"
+#include "colive/hand.h"
 #include "colive/pose.h"
 
 #include <cstdint>
@@ -168,6 +169,11 @@ public:
     // descriptors and before the first analysed frame. frame_time_s (optional) gets that frame's t_s.
     std::optional<PoseFrame> latest_pose(double* frame_time_s = nullptr) const;
     bool uses_pose() const;           // descriptor "pose-kp-v1" ... "-v4"
+    // pose-kp-v3/-v4: the hands (both arms, colive/hand.h) the latest token was given, found on the first
+    // analysed frame of each token slot (frame_time_s gets that frame's t_s; pixels of that frame); an
+    // arm with present = false had no hand. nullopt for the other descriptors and before the first.
+    std::optional<HandFrames> latest_hands(double* frame_time_s = nullptr) const;
+    bool uses_hands() const;          // descriptor "pose-kp-v3" or "-v4" (the hand landmark network runs)
 
 private:
     struct Impl;

@@ -65,6 +65,9 @@ struct HandObservation {
 };
 using HandPair = std::array<HandObservation, 2>;   // [0] the person's left arm (wrist 9), [1] the right (10)
 HandObservation observe(const HandFrame& h);
+// Both arms' hands on one frame, in the same order as HandPair (what HandFinder::run returns, and what
+// VideoFeatures::latest_hands hands to the preview).
+using HandFrames = std::array<HandFrame, 2>;
 
 // The raw network outputs for one 224x224 input.
 struct HandOutputs {

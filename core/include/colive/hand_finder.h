@@ -65,7 +65,7 @@ public:
     // media time. [0] = the person's left arm (wrist 9), [1] = the right (wrist 10). A hand whose crop
     // found nothing keeps present = false (its crop fields say where the last crop tried was). A change
     // of frame size, a time going backwards or nobody in view forgets the tracked hands.
-    std::array<HandFrame, 2> run(const cv::Mat& frame, const PoseFrame& body, double t_s);
+    HandFrames run(const cv::Mat& frame, const PoseFrame& body, double t_s);
     void reset();
 
     bool has_detector() const;

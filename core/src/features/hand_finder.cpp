@@ -205,14 +205,14 @@ std::array<int, 2> HandFinder::match_boxes(const std::vector<HandBox>& boxes, co
     return match;
 }
 
-std::array<HandFrame, 2> HandFinder::run(const cv::Mat& frame, const PoseFrame& body, double t_s) {
+HandFrames HandFinder::run(const cv::Mat& frame, const PoseFrame& body, double t_s) {
     auto& I = *m_impl;
     if (!std::isfinite(t_s)) throw FeatureError("hand finder: frame time is not finite");
     if (frame.cols != I.width || frame.rows != I.height || t_s < I.last_t || !body.present) I.forget();
     I.width = frame.cols;
     I.height = frame.rows;
     I.last_t = t_s;
-    std::array<HandFrame, 2> out;
+    HandFrames out;
     std::array<bool, 2> need{false, false};
     for (int a = 0; a < 2; ++a) {
         const auto ai = static_cast<std::size_t>(a);

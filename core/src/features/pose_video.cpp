@@ -87,14 +87,20 @@ void PoseVideo::push(const cv::Mat& frame, double t, const std::function<void(co
         m_latest = pf;
         m_latest_t = t;
     }
-    if ((m_hands || m_finder) && m_hand_gate.due(t)) {
-        HandPair hp;
+    if (uses_hands() && m_hand_gate.due(t)) {
+        HandFrames found;
         if (m_finder) {
-            const auto found = m_finder->run(frame, pf, t);
-            for (std::size_t h = 0; h < 2; ++h) hp[h] = observe(found[h]);
+            found = m_finder->run(frame, pf, t);
         } else {
-            for (int h = 0; h < 2; ++h) hp[static_cast<std::size_t>(h)] = observe(m_hands->run(frame, pf, 9 + h));
+            for (int h = 0; h < 2; ++h) found[static_cast<std::size_t>(h)] = m_hands->run(frame, pf, 9 + h);
         }
+        {
+            std::lock_guard lock(m_mutex);
+            m_latest_hands = found;
+            m_latest_hands_t = t;
+        }
+        HandPair hp;
+        for (std::size_t h = 0; h < 2; ++h) hp[h] = observe(found[h]);
         m_tokens.push(pf, hp, t, on_token);
     } else {
         m_tokens.push(pf, t, on_token);
@@ -108,12 +114,19 @@ void PoseVideo::reset() {
     m_started = false;
     std::lock_guard lock(m_mutex);
     m_latest.reset();
+    m_latest_hands.reset();
 }
 
 std::optional<PoseFrame> PoseVideo::latest(double* t_s) const {
     std::lock_guard lock(m_mutex);
     if (t_s) *t_s = m_latest_t;
     return m_latest;
+}
+
+std::optional<HandFrames> PoseVideo::latest_hands(double* t_s) const {
+    std::lock_guard lock(m_mutex);
+    if (t_s) *t_s = m_latest_hands_t;
+    return m_latest_hands;
 }
 
 }  // namespace colive

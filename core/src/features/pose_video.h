@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// The pose path of VideoFeatures (descriptors "pose-kp-v1", "-v2", "-v3"): frames -> MoveNet body keypoints
+// The pose path of VideoFeatures (descriptors "pose-kp-v1" ... "-v4"): frames -> MoveNet body keypoints
 // (PoseNet) at the pose rate (-> for pose-kp-v3, the hand landmark network on a crop around each wrist,
-// once per token period) -> PoseTokenizer -> tokens at the token rate. Internal to core; the
+// once per token period; for pose-kp-v4 found by HandFinder) -> PoseTokenizer -> tokens at the token
+// rate. The latest keypoints and hands stay readable from other threads (the app's preview draws them). Internal to core; the
 // public interface is VideoFeatures (colive/features.h).
 #pragma once
 
@@ -33,6 +34,10 @@ public:
     void reset();
     // Thread-safe copy; nullopt before the first analysed frame. t_s (optional): that frame's time.
     std::optional<PoseFrame> latest(double* t_s = nullptr) const;
+    // pose-kp-v3/-v4: the hands the tokenizer was given last (found on the first analysed frame of each
+    // token slot, so at most about one token period older than latest()); same rules as latest().
+    std::optional<HandFrames> latest_hands(double* t_s = nullptr) const;
+    bool uses_hands() const { return m_hands || m_finder; }
     double rate_hz() const { return 1.0 / m_grid.period(); }
 
 private:
@@ -49,6 +54,8 @@ private:
     mutable std::mutex m_mutex;
     std::optional<PoseFrame> m_latest;
     double m_latest_t = 0.0;
+    std::optional<HandFrames> m_latest_hands;
+    double m_latest_hands_t = 0.0;
 };
 
 }  // namespace colive

@@ -756,5 +756,9 @@ std::optional<PoseFrame> VideoFeatures::latest_pose(double* frame_time_s) const 
     return m_impl->pose ? m_impl->pose->latest(frame_time_s) : std::nullopt;
 }
 bool VideoFeatures::uses_pose() const { return m_impl->pose != nullptr; }
+std::optional<HandFrames> VideoFeatures::latest_hands(double* frame_time_s) const {
+    return m_impl->pose ? m_impl->pose->latest_hands(frame_time_s) : std::nullopt;
+}
+bool VideoFeatures::uses_hands() const { return m_impl->pose && m_impl->pose->uses_hands(); }
 
 }  // namespace colive
