@@ -2,8 +2,10 @@
 #include "preview_widget.h"
 
 #include <QPainter>
+#include <QPainterPath>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <utility>
 
@@ -31,18 +33,16 @@ QColor sideColor(int side) {
 }
 // Opacity of a keypoint from its score: invisible below 0.1, fully drawn from 0.5.
 double scoreAlpha(float score) { return std::clamp((static_cast<double>(score) - 0.1) / 0.4, 0.0, 1.0); }
-// The 21-point hand (MediaPipe order, colive/hand.h): the wrist (0) to each finger's base, then four
-// points along each finger, and across the palm from the index to the pinky base.
-constexpr std::pair<int, int> kHandBones[] = {{0, 1},   {1, 2},   {2, 3},   {3, 4},   {0, 5},   {5, 6},   {6, 7},
-                                              {7, 8},   {0, 9},   {9, 10},  {10, 11}, {11, 12}, {0, 13}, {13, 14},
-                                              {14, 15}, {15, 16}, {0, 17},  {17, 18}, {18, 19}, {19, 20}, {5, 9},
-                                              {9, 13},  {13, 17}};
+// The 21-point hand (MediaPipe order, colive/hand.h) as polylines: each finger from the wrist (0) out
+// to its tip (four points), and across the palm from the index to the pinky base.
+constexpr int kHandChains[][5] = {{0, 1, 2, 3, 4}, {0, 5, 6, 7, 8}, {0, 9, 10, 11, 12}, {0, 13, 14, 15, 16}, {0, 17, 18, 19, 20}};
+constexpr int kPalm[] = {5, 9, 13, 17};
 // Opacity of a hand from the network's presence score: faint at the presence threshold (0.5), fully
 // drawn from 0.9.
 double presenceAlpha(float presence) { return std::clamp((static_cast<double>(presence) - 0.5) / 0.4, 0.0, 1.0); }
 QString cropSourceTag(colive::HandCropSource s) {
     switch (s) {
-    case colive::HandCropSource::wrist: return QStringLiteral("wrist");
+    case colive::HandCropSource::wrist: return QStringLiteral("wrist crop");
     case colive::HandCropSource::track: return QStringLiteral("tracked");
     case colive::HandCropSource::detector: return QStringLiteral("detector");
     case colive::HandCropSource::none: break;
@@ -188,13 +188,16 @@ void PreviewWidget::paintEvent(QPaintEvent*) {
     }
 }
 
+QPointF PreviewWidget::framePoint(const QRect& target, float x, float y) const {
+    return {target.left() + x * static_cast<double>(target.width()) / std::max(1, m_pose.width),
+            target.top() + y * static_cast<double>(target.height()) / std::max(1, m_pose.height)};
+}
+
 void PreviewWidget::paintPose(QPainter& p, const QRect& target) {
     if (!m_pose.present || m_pose.width <= 0 || m_pose.height <= 0) return;
-    const double sx = static_cast<double>(target.width()) / m_pose.width;
-    const double sy = static_cast<double>(target.height()) / m_pose.height;
     auto at = [&](int k) {
         const auto& kp = m_pose.kp[static_cast<std::size_t>(k)];
-        return QPointF(target.left() + kp.x * sx, target.top() + kp.y * sy);
+        return framePoint(target, kp.x, kp.y);
     };
     const double unit = std::max(2.0, std::min(target.width(), target.height()) / 120.0);
     for (const Bone& b : kBones) {
@@ -221,37 +224,36 @@ void PreviewWidget::paintPose(QPainter& p, const QRect& target) {
 }
 
 void PreviewWidget::paintHands(QPainter& p, const QRect& target) {
-    const double sx = static_cast<double>(target.width()) / std::max(1, m_pose.width);
-    const double sy = static_cast<double>(target.height()) / std::max(1, m_pose.height);
     const double unit = std::max(1.0, std::min(target.width(), target.height()) / 240.0);
     for (std::size_t arm = 0; arm < 2; ++arm) {
         if (!handDrawn(arm)) continue;
         const colive::HandFrame& h = m_hands[arm];
         auto at = [&](int k) {
             const auto& l = h.lm[static_cast<std::size_t>(k)];
-            return QPointF(target.left() + l.x * sx, target.top() + l.y * sy);
+            return framePoint(target, l.x, l.y);
         };
+        // one path for the 23 bones and one call for the 21 joints: a few draw calls per hand
+        QPainterPath bones;
+        for (const auto& chain : kHandChains) {
+            bones.moveTo(at(chain[0]));
+            for (int i = 1; i < 5; ++i) bones.lineTo(at(chain[i]));
+        }
+        bones.moveTo(at(kPalm[0]));
+        for (int i = 1; i < 4; ++i) bones.lineTo(at(kPalm[i]));
+        std::array<QPointF, colive::kHandLandmarks> joints;
+        for (int k = 0; k < colive::kHandLandmarks; ++k) joints[static_cast<std::size_t>(k)] = at(k);
         const double a = presenceAlpha(h.presence);
         QColor c = sideColor(arm == 0 ? 1 : -1);   // [0] the person's left arm: orange, as its skeleton side
         c.setAlphaF(static_cast<float>(0.35 + 0.65 * a));
-        const QPen shade(QColor(0, 0, 0, static_cast<int>(60 + 80 * a)), 1.5 * unit + 2, Qt::SolidLine, Qt::RoundCap);
-        const QPen bone(c, 1.5 * unit, Qt::SolidLine, Qt::RoundCap);
-        for (const auto& [i, j] : kHandBones) {
-            p.setPen(shade);
-            p.drawLine(at(i), at(j));
-            p.setPen(bone);
-            p.drawLine(at(i), at(j));
-        }
-        p.setPen(Qt::NoPen);
-        p.setBrush(c);
-        for (int k = 0; k < colive::kHandLandmarks; ++k) p.drawEllipse(at(k), 1.6 * unit, 1.6 * unit);
+        p.strokePath(bones, QPen(QColor(0, 0, 0, static_cast<int>(60 + 80 * a)), 1.5 * unit + 2, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+        p.strokePath(bones, QPen(c, 1.5 * unit, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+        p.setPen(QPen(c, 3.2 * unit, Qt::SolidLine, Qt::RoundCap));
+        p.drawPoints(joints.data(), colive::kHandLandmarks);
     }
     p.setBrush(Qt::NoBrush);
 }
 
 void PreviewWidget::paintHandTags(QPainter& p, const QRect& target) {
-    const double sx = static_cast<double>(target.width()) / std::max(1, m_pose.width);
-    const double sy = static_cast<double>(target.height()) / std::max(1, m_pose.height);
     QFont f = font();
     f.setPointSizeF(f.pointSizeF() * 0.8);
     p.setFont(f);
@@ -267,9 +269,9 @@ void PreviewWidget::paintHandTags(QPainter& p, const QRect& target) {
             x += l.x / colive::kHandLandmarks;
             y = std::max(y, static_cast<double>(l.y));
         }
-        double wx = target.left() + x * sx;
-        if (m_mirrored) wx = target.left() + target.right() + 1 - wx;
-        const double wy = target.top() + y * sy + 4;
+        const QPointF at = framePoint(target, static_cast<float>(x), static_cast<float>(y));
+        const double wx = m_mirrored ? target.left() + target.right() + 1 - at.x() : at.x();
+        const double wy = at.y() + 4;
         const QRectF r(wx - (fm.horizontalAdvance(tag) + 8) / 2.0, wy, fm.horizontalAdvance(tag) + 8, fm.height() + 2);
         const double a = presenceAlpha(h.presence);
         p.fillRect(r, QColor(0, 0, 0, static_cast<int>(60 + 80 * a)));

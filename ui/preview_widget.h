@@ -63,6 +63,8 @@ private:
     void paintHands(class QPainter& p, const QRect& target);
     void paintHandTags(class QPainter& p, const QRect& target);   // unmirrored text, placed by the mirror rule
     bool handDrawn(std::size_t arm) const;
+    // A point in pixels of the analysed (pose.width x pose.height) frame -> the widget's, unmirrored.
+    QPointF framePoint(const QRect& target, float x, float y) const;
 
     Kind m_kind = Kind::None;
     QImage m_frame;

@@ -58,6 +58,7 @@ private slots:
         QVERIFY(!s[QStringLiteral("preview_mirrored")].toBool());
         QVERIFY(!s[QStringLiteral("nobody_in_view")].toBool());
         QCOMPARE(s[QStringLiteral("pose_keypoints_drawn")].toInt(), 0);
+        QCOMPARE(s[QStringLiteral("hand_landmarks_drawn")].toInt(), 0);
         w.setMirrorPreview(false);
         QVERIFY(!w.mirrorPreview());
         auto off = opts(QStringLiteral("file:") + m_video);
