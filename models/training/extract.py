@@ -81,12 +81,22 @@ def media_args(kind, media, clip=None, features=None):
     return args
 
 
+def feature_args(features):
+    """colive-extract's feature option: a feature id, or `onnx:MANIFEST.json` for a backbone network
+    (docs/backbones.md), whose tokens are the network's embedding of each log-mel patch / frame."""
+    if not features:
+        return []
+    if features.startswith("onnx:") and features.endswith(".json"):
+        return ["--backbone", features[len("onnx:"):]]
+    return ["--features", features]
+
+
 def run_one(tool, kind, features, dim, media, out_npy, out_times, clip=None):
     if os.path.exists(out_npy) and os.path.exists(out_times) and os.path.getmtime(out_npy) >= os.path.getmtime(media):
         cached = np.load(out_npy, mmap_mode="r")
         if cached.ndim == 2 and cached.shape[1] == dim:
             return
-    feat = ["--features", features] if features else []
+    feat = feature_args(features)
     cmd = ["nice", "-n", "10", tool] + media_args(kind, media, clip, features) + feat + ["--out", out_npy, "--times", out_times, "--quiet"]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
@@ -105,7 +115,7 @@ def extract(data_dir, kind, tool, jobs, features=None):
         base = os.path.splitext(c["file"])[0]
         tasks.append((os.path.join(data_dir, c["file"]), os.path.join(tok_dir, base + ".npy"),
                       os.path.join(tok_dir, base + ".times.npy")))
-    feat = ["--features", features] if features else []
+    feat = feature_args(features)
     r = subprocess.run([tool] + media_args(kind, tasks[0][0], features=features) + feat + ["--print-id"], capture_output=True, text=True)
     fid = r.stdout.split()
     if r.returncode != 0 or len(fid) < 2:
@@ -145,7 +155,7 @@ def main():
     ap.add_argument("--kind", choices=["video", "audio", "pose"], required=True)
     ap.add_argument("--tool")
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--features", help="feature id (default: audio-logmel-v2 for audio, video-motion-v5 for video, pose-kp-v1 for pose; make_all.sh uses pose-kp-v4)")
+    ap.add_argument("--features", help="feature id (default: audio-logmel-v2 for audio, video-motion-v5 for video, pose-kp-v1 for pose; make_all.sh uses pose-kp-v4; onnx:MANIFEST.json: a backbone network)")
     a = ap.parse_args()
     extract(a.data, a.kind, find_tool("colive-extract", a.tool), a.jobs, a.features or DEFAULT_FEATURES[a.kind])
 

@@ -311,6 +311,8 @@ def train(a):
         "token_rate_hz": cfg["token_rate_hz"], "classes": data.classes,
         "training": "models/training/make_all.sh (synthetic data, see the model card)",
     }
+    if a.backbone:
+        config["backbone"] = os.path.relpath(os.path.abspath(a.backbone), os.path.dirname(os.path.abspath(a.out)))
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     export(model, config, a.out)
     meta = {"config": config, "preset": a.preset, "hyper": cfg, "seed": a.seed, "parameters": params,
@@ -366,6 +368,8 @@ def main():
     ap.add_argument("--label-smoothing", type=float)
     ap.add_argument("--eq-db", type=float, help="audio tokens: random per-band log-mel gain up to +-v dB per sequence (0: off)")
     ap.add_argument("--no-extra-clips", action="store_true", help="ignore the train-x-* clips (gen_video.py --extra-clips)")
+    ap.add_argument("--backbone", help="tokens from an ONNX backbone (extract.py --features onnx:MANIFEST.json): "
+                    "its manifest, written into the model's config relative to --out (docs/backbones.md)")
     ap.add_argument("--log-every", type=int, default=250)
     ap.add_argument("--save-prefix", help="checkpoint/metrics path prefix (default next to the tokens)")
     train(ap.parse_args())
