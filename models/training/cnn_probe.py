@@ -3,7 +3,7 @@
 """Probe for issue 12: a learned log-mel front-end (small CNN per 0.96 s patch) instead of the
 hand-designed `audio-logmel-v2` token. Trains on synthetic renders of gen_audio.py only and scores
 real clips (validation only, never trained on) by their mean patch probability, as the genre probe
-of models/genre.md does. Not used by the shipped model.
+of models/genre.md does. Not used by the shipped model (yet).
 
 Input: the VGGish log-mel of scripts/features_reference.py (16 kHz, 64 bands, 10 ms hop; the numpy
 reference of the C++ extractor), one 96 x 64 patch per token, patches every 25 frames (0.25 s).
@@ -21,6 +21,9 @@ Usage:
   cnn_probe.py cache DATA_DIR [DATA_DIR ...]            log-mel of every clip -> $CNN_PROBE_CACHE/<dir>.npz
   cnn_probe.py train --data D1 [D2 ...] --real REAL_DIR --seed S [--steps N] [--norm none|band]
                [--out run.pt] [--export front.onnx]
+  cnn_probe.py embed --data D1 [D2 ...] --model run.pt --name NAME --out-tokens T.npz [--norm band]
+               tokens.npz of the front-end's embeddings for train.py (--backbone MANIFEST.json)
+Measured numbers: models/genre.md, "Fourth round".
 """
 import argparse
 import json

@@ -19,7 +19,10 @@ read each clip's hand observations, KP.hands.npy; make_all.sh names the bundled 
 Cached per-clip token files are reused only if they are newer than the media and have the width
 of the requested feature id (so switching v1 <-> v2 re-extracts).
 
-Usage: extract.py --kind video|audio|pose DATA_DIR [--tool PATH] [--jobs N] [--features ID]
+With --features onnx:MANIFEST.json the tokens are an ONNX backbone's embeddings (colive-extract --backbone,
+docs/backbones.md); their feature id is onnx:<the manifest's name>.
+
+Usage: extract.py --kind video|audio|pose DATA_DIR [--tool PATH] [--jobs N] [--features ID|onnx:MANIFEST.json]
 """
 import argparse
 import json
