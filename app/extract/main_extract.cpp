@@ -24,7 +24,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <cmath>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -44,7 +46,8 @@ const char* kUsage =
     "                      (CAP_PROP_POS_MSEC when the file has no frame rate)\n"
     "  --audio FILE        any file libsndfile decodes (wav, flac, ogg, ...), any rate/channels\n"
     "  --keypoints FILE    body keypoints, .npy of shape (T, 17, 3): x px, y px, score per MoveNet/COCO\n"
-    "                      keypoint, frame i at time i/fps (a row of zero scores = nobody in view);\n"
+    "                      keypoint, frame i at time i/fps (a row of zero scores = nobody in view; a\n"
+    "                      row of NaN = a frame the network never saw, dropped as live: skipped);\n"
     "                      tokens: pose-kp-v1, or pose-kp-v2 / -v3 / -v4 with --features (the live PoseTokenizer,\n"
     "                      core/include/colive/pose_tokens.h)\n"
     "  --hands FILE        with --keypoints and pose-kp-v3: hand observations, .npy (T, 2, 3): per frame\n"
@@ -57,6 +60,11 @@ const char* kUsage =
     "                      around each wrist on the first frame of each 0.1 s token slot (as the live\n"
     "                      pose-kp-v3 path) and write the\n"
     "                      --hands format\n"
+    "  --drop-frames P     with --dump-keypoints: leave out each frame with probability P (seeded, see\n"
+    "                      --drop-seed) before the networks, as the live app drops frames when MoveNet\n"
+    "                      falls behind; those rows are NaN (skipped by --keypoints), the hands are\n"
+    "                      taken on the first analysed frame of each token slot\n"
+    "  --drop-seed N       seed of --drop-frames (default 1)\n"
     "  --hand-model ONNX   the hand landmark network (models/pose/handlandmark-lite.onnx)\n"
     "  --hand-detector ONNX with --dump-hands: find the hands with HandFinder (wrist crop, tracking, boxes\n"
     "                      of this hand detector, models/pose/handtrack.onnx; colive/hand_finder.h)\n"
@@ -110,8 +118,11 @@ struct Collected {
 // hand landmark network around each wrist on the first frame of each token slot (as PoseVideo) -> (T, 2, 3) .npy;
 // with --hand-detector as well, the hands come from HandFinder (wrist crop, tracking, detector boxes;
 // colive/hand_finder.h) on those frames instead.
+// With drop_p > 0 a frame is left out with that probability (as the live app drops frames before the
+// network when it falls behind): NaN rows, the networks never see it.
 int dump_keypoints(const std::string& video, const std::string& onnx, const std::string& out, bool quiet,
-                   const std::string& hand_onnx, const std::string& hands_out, const std::string& detector_onnx) {
+                   const std::string& hand_onnx, const std::string& hands_out, const std::string& detector_onnx,
+                   double drop_p, unsigned drop_seed) {
     try {
         auto net = colive::PoseNet::load(onnx);
         std::optional<colive::HandLandmarks> hand;
@@ -126,10 +137,19 @@ int dump_keypoints(const std::string& video, const std::string& onnx, const std:
         if (!cap.isOpened()) throw colive::Error("cannot decode video file " + video + " (FFmpeg could not open it)");
         std::vector<float> data;
         cv::Mat frame;
-        std::size_t n = 0, present = 0;
+        std::size_t n = 0, present = 0, dropped = 0;
         const double fps = cap.get(cv::CAP_PROP_FPS) > 0 ? cap.get(cv::CAP_PROP_FPS) : 30.0;
+        std::mt19937 rng(drop_seed);
+        std::uniform_real_distribution<double> uni(0.0, 1.0);
         while (cap.read(frame)) {
             if (frame.empty()) continue;
+            if (drop_p > 0.0 && uni(rng) < drop_p) {   // never analysed: NaN keypoints, no hand observation
+                data.insert(data.end(), static_cast<std::size_t>(colive::kPoseKeypoints) * 3, std::nanf(""));
+                if (hand || finder) hdata.insert(hdata.end(), 6, 0.0f);
+                ++n;
+                ++dropped;
+                continue;
+            }
             const colive::PoseFrame f = net.run(frame);
             if (hand || finder) {
                 const double t = static_cast<double>(n) / fps;
@@ -154,7 +174,9 @@ int dump_keypoints(const std::string& video, const std::string& onnx, const std:
         if (n == 0) throw colive::Error("no frames decoded from " + video);
         colive::npy::save(out, data, {n, static_cast<std::size_t>(colive::kPoseKeypoints), 3});
         if (hand || finder) colive::npy::save(hands_out, hdata, {n, 2, 3});
-        if (!quiet) std::printf("colive-extract: %s: %zu frames, a person in %zu -> %s\n", video.c_str(), n, present, out.c_str());
+        if (!quiet)
+            std::printf("colive-extract: %s: %zu frames (%zu dropped), a person in %zu -> %s\n", video.c_str(), n, dropped,
+                        present, out.c_str());
     } catch (const std::exception& e) {
         std::fprintf(stderr, "colive-extract: %s\n", e.what());
         return 1;
@@ -167,7 +189,8 @@ int dump_keypoints(const std::string& video, const std::string& onnx, const std:
 int main(int argc, char** argv) {
     std::string video, audio, keypoints, out, times, backbone, features, dump_kp, pose_model, hands, dump_hands, hand_model,
         hand_detector;
-    double token_rate = 0.0, bench_seconds = 20.0, kp_fps = 0.0;
+    double token_rate = 0.0, bench_seconds = 20.0, kp_fps = 0.0, drop_p = 0.0;
+    unsigned drop_seed = 1;
     int kp_w = 0, kp_h = 0;
     int work_width = 160;
     bool quiet = false, bench = false, print_id = false;
@@ -195,6 +218,8 @@ int main(int argc, char** argv) {
             else if (a == "--hand-model") hand_model = need(i, "--hand-model");
             else if (a == "--hand-detector") hand_detector = need(i, "--hand-detector");
             else if (a == "--fps") kp_fps = std::stod(need(i, "--fps"));
+            else if (a == "--drop-frames") drop_p = std::stod(need(i, "--drop-frames"));
+            else if (a == "--drop-seed") drop_seed = static_cast<unsigned>(std::stoul(need(i, "--drop-seed")));
             else if (a == "--size") {
                 const std::string v = need(i, "--size");
                 if (std::sscanf(v.c_str(), "%dx%d", &kp_w, &kp_h) != 2 || kp_w <= 0 || kp_h <= 0)
@@ -225,7 +250,8 @@ int main(int argc, char** argv) {
         if (video.empty() || pose_model.empty()) return usage_error("--dump-keypoints needs --video FILE and --pose-model ONNX");
         if (!dump_hands.empty() && hand_model.empty()) return usage_error("--dump-hands needs --hand-model ONNX");
         if (!hand_detector.empty() && dump_hands.empty()) return usage_error("--hand-detector needs --dump-hands");
-        return dump_keypoints(video, pose_model, dump_kp, quiet, hand_model, dump_hands, hand_detector);
+        if (!(drop_p >= 0.0 && drop_p < 1.0)) return usage_error("--drop-frames must be in [0, 1)");
+        return dump_keypoints(video, pose_model, dump_kp, quiet, hand_model, dump_hands, hand_detector, drop_p, drop_seed);
     }
     if (out.empty() && !print_id) return usage_error("--out FILE is required");
     if (token_rate < 0.0 || !(token_rate == token_rate)) return usage_error("--token-rate must be positive");
@@ -252,13 +278,16 @@ int main(int argc, char** argv) {
             if (f.uses_hands() != !hands.empty())
                 return usage_error(f.uses_hands() ? "pose-kp-v3 needs --hands FILE (hand observations)"
                                                   : "--hands is only used by pose-kp-v3");
-            const auto frames = colive::extract::load_keypoints(keypoints, kp_w, kp_h);
+            std::vector<bool> analysed;
+            const auto frames = colive::extract::load_keypoints(keypoints, kp_w, kp_h, &analysed);
             auto sink = [&](const colive::Token& t) { c.add(t); };
             if (f.uses_hands()) {
                 const auto hp = colive::extract::load_hands(hands, frames.size());
-                for (std::size_t i = 0; i < frames.size(); ++i) f.push(frames[i], hp[i], static_cast<double>(i) / kp_fps, sink);
+                for (std::size_t i = 0; i < frames.size(); ++i)
+                    if (analysed[i]) f.push(frames[i], hp[i], static_cast<double>(i) / kp_fps, sink);
             } else {
-                for (std::size_t i = 0; i < frames.size(); ++i) f.push(frames[i], static_cast<double>(i) / kp_fps, sink);
+                for (std::size_t i = 0; i < frames.size(); ++i)
+                    if (analysed[i]) f.push(frames[i], static_cast<double>(i) / kp_fps, sink);
             }
             media_s = static_cast<double>(frames.size()) / kp_fps;
         } else if (!audio.empty()) {

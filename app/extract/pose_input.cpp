@@ -3,18 +3,25 @@
 
 #include "colive/npy.h"
 
+#include <cmath>
 #include <string>
 
 namespace colive::extract {
 
-std::vector<PoseFrame> load_keypoints(const std::filesystem::path& npy, int width, int height) {
+std::vector<PoseFrame> load_keypoints(const std::filesystem::path& npy, int width, int height, std::vector<bool>* analysed) {
     if (!std::filesystem::is_regular_file(npy)) throw Error("keypoint file not found: " + npy.string());
     const npy::Array a = npy::load(npy);
     if (a.shape.size() != 3 || a.shape[1] != static_cast<std::size_t>(kPoseKeypoints) || a.shape[2] != 3)
         throw Error("keypoint file " + npy.string() + " must have shape (T, 17, 3): x px, y px, score");
     std::vector<PoseFrame> frames(a.shape[0]);
+    if (analysed) analysed->assign(frames.size(), true);
     for (std::size_t t = 0; t < frames.size(); ++t) {
         PoseFrame& f = frames[t];
+        if (std::isnan(a.data[t * kPoseKeypoints * 3 + 2])) {   // a dropped frame: never analysed
+            if (!analysed) throw Error("keypoint file " + npy.string() + " has a dropped (NaN) frame " + std::to_string(t));
+            (*analysed)[t] = false;
+            continue;
+        }
         f.width = width;
         f.height = height;
         float sum = 0;

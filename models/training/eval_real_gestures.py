@@ -13,6 +13,9 @@ Each clip goes through the live code path, from the first frame, in one of three
              pose-kp-v3 also --dump-hands KP.hands.npy, the hand network on every frame that starts a
              token slot; pose-kp-v4 through HandFinder, --hand-detector), then colive-extract --keypoints KP.npy [--hands KP.hands.npy] --features <the
              model's layout> (PoseTokenizer) and colive-cli --tokens (engine, both modes);
+             With --drop-frames P each frame is left out before the networks with probability P
+             (colive-extract --drop-frames, seeded by --drop-seed), as the live app drops frames when
+             MoveNet falls behind (26-27 of 30 frames per s analysed on the idle 2-core machine);
   keypoints  precomputed keypoints DIR/<clip name>.npy ((T, 17, 3), x px, y px, score, at the clip's
              frame rate; pose-kp-v3: and DIR/<clip name>.hands.npy), then as `extract`.
 Reported on post-warm-up steps (the first window-1 steps of a clip are warm-up): per clip, the
@@ -23,7 +26,11 @@ and whether regular and continual modes predict the same class on every post-war
 The clips are 2.5-6.2 s long: with a 12-token window (1.2 s at 10 tokens/s) a 2.7 s clip has only
 about 15 post-warm-up steps, so each clip's figure rests on few, strongly correlated steps.
 
-Usage: eval_real_gestures.py DATA_DIR [--route cli|extract|keypoints] [--keypoints-dir DIR]
+With --realtime, the cli route paces the file to its media clock (colive-cli --realtime), so frames are
+dropped as live, as many as this machine's load makes (not reproducible; the extract route's
+--drop-frames is).
+
+Usage: eval_real_gestures.py DATA_DIR [--route cli|extract|keypoints] [--keypoints-dir DIR] [--drop-frames P [--drop-seed N]] [--realtime]
                              [--pose-model models/pose/movenet-lightning.onnx] [--model M] [--build DIR]
 """
 import argparse
@@ -95,12 +102,12 @@ def clip_info(path):
     return fps, size
 
 
-def probs_via_cli_source(build, model, clip, classes):
+def probs_via_cli_source(build, model, clip, classes, realtime=False):
     cli = tool(build, "colive-cli")
     with tempfile.TemporaryDirectory() as td:
         out = os.path.join(td, "x.csv")
-        r = subprocess.run([cli, "--source", "file:" + clip, "--model", model, "--mode", "both", "--export", out],
-                           capture_output=True, text=True)
+        r = subprocess.run([cli, "--source", "file:" + clip, "--model", model, "--mode", "both", "--export", out]
+                           + (["--realtime"] if realtime else []), capture_output=True, text=True)
         if r.returncode != 0:
             raise SystemExit(f"eval_real_gestures: colive-cli failed on {clip}: {r.stderr.strip()}")
         with open(out) as f:
@@ -123,7 +130,7 @@ def evaluate(a):
         label, clip = r["label"], r["file"]
         name = os.path.splitext(os.path.basename(clip))[0]
         if a.route == "cli":
-            reg, con = probs_via_cli_source(a.build, a.model, clip, classes)
+            reg, con = probs_via_cli_source(a.build, a.model, clip, classes, a.realtime)
         else:
             fps, size = clip_info(clip)
             if a.route == "keypoints":
@@ -138,6 +145,8 @@ def evaluate(a):
                              if fm.cfg["features"] in ("pose-kp-v3", "pose-kp-v4") else [])
                     if fm.cfg["features"] == "pose-kp-v4":
                         hands += ["--hand-detector", a.hand_detector]
+                    if a.drop_frames > 0:
+                        hands += ["--drop-frames", str(a.drop_frames), "--drop-seed", str(a.drop_seed)]
                     r2 = subprocess.run([tool(a.build, "colive-extract"), "--video", clip, "--pose-model", a.pose_model,
                                          "--dump-keypoints", kp, "--quiet"] + hands, capture_output=True, text=True)
                     if r2.returncode != 0:
@@ -155,7 +164,9 @@ def evaluate(a):
                          "right": top == label, "label_step_share": float((pc == li).mean()) if len(pc) else float("nan"),
                          "mean_p_label": float(mean_p[li]) if li >= 0 else float("nan"),
                          "step_classes": {c: int((pc == k).sum()) for k, c in enumerate(classes) if (pc == k).any()}})
-    return {"model": os.path.relpath(a.model, ROOT), "route": a.route, "window": n, "clips": per_clip,
+    route = a.route + (f", frames dropped with p {a.drop_frames} (seed {a.drop_seed})" if a.drop_frames > 0 and a.route == "extract"
+                       else ", --realtime" if a.realtime and a.route == "cli" else "")
+    return {"model": os.path.relpath(a.model, ROOT), "route": route, "window": n, "clips": per_clip,
             "regular_vs_continual": {"post_warmup_steps": steps_total, "prediction_mismatches": mismatches},
             "classes": classes}
 
@@ -217,6 +228,10 @@ def main():
                     help="pose-kp-v4 models: the hand detector (HandFinder)")
     ap.add_argument("--model", default=os.path.join(ROOT, "models", "action-pose.safetensors"))
     ap.add_argument("--build", default=os.path.join(ROOT, "build", "models"))
+    ap.add_argument("--drop-frames", type=float, default=0.0,
+                    help="extract route: leave out each frame before the networks with this probability (live drops)")
+    ap.add_argument("--drop-seed", type=int, default=1)
+    ap.add_argument("--realtime", action="store_true", help="cli route: pace the file in real time (drops as live, load-dependent)")
     ap.add_argument("--json", help="also write the full result as JSON here")
     ap.add_argument("--write-card", action="store_true", help="write the numbers into models/action-pose.md")
     a = ap.parse_args()
@@ -225,6 +240,10 @@ def main():
                          f"repository; pass e.g. ../shared/data/gestures-real)")
     if a.route == "keypoints" and not a.keypoints_dir:
         ap.error("--route keypoints needs --keypoints-dir")
+    if a.drop_frames > 0 and a.route != "extract":
+        ap.error("--drop-frames works on --route extract (colive-extract --drop-frames)")
+    if a.realtime and a.route != "cli":
+        ap.error("--realtime works on --route cli")
     res = evaluate(a)
     print(report(res))
     if a.json:

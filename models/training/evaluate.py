@@ -9,6 +9,11 @@ by colive-extract) are streamed through `colive-cli --mode both` from a reset, e
 app does. Reported:
   * top-1 accuracy (continual mode) per class and overall, over every post-warm-up step whose
     token lies at least `ignore_s` after the start of its segment (action: 0.6 s; genre: 2 s; action-pose: 0.5 s);
+  * per segment, the figure the real clips are judged by (eval_real_gestures.py: the class with the
+    highest mean probability over a clip's post-warm-up steps): a segment (a run of one label in a
+    clip) is right when the mean probability over its steps whose whole window lies inside it has its
+    label on top; segments shorter than one window are counted as not scored;
+  * the confusion matrix of the per-step predictions (rows: label, columns: predicted);
   * regular vs continual: the number of post-warm-up steps whose predicted class differs (must be
     0) and the largest probability difference;
   * agreement of the engine with PyTorch (nn.TransformerEncoder built from the same file);
@@ -16,6 +21,7 @@ app does. Reported:
 With --write-cards the results block of models/action.md and models/genre.md is regenerated.
 
 Usage: evaluate.py [--build DIR] [--data models/training-data] [--only action|genre|action-pose] [--write-cards]
+                   [--only KIND --model FILE [--json OUT]]
 Exit status 1 if regular and continual predictions differ on any post-warm-up step.
 """
 import argparse
@@ -62,9 +68,25 @@ def per_class(y, p, classes):
     return {"overall": float((p == y).mean()) if len(y) else float("nan"), "n": int(len(y)), "per_class": rows}
 
 
-def evaluate_model(kind, cli, data_dir, torch_check_clips=8):
+def segment_bounds(y, since):
+    """[start, end) index pairs of the segments of one clip: a new segment where the label changes or
+    the time since the segment's start goes back."""
+    cut = np.flatnonzero((np.diff(y) != 0) | (np.diff(since) < 0)) + 1
+    edges = np.concatenate([[0], cut, [len(y)]])
+    return list(zip(edges[:-1], edges[1:]))
+
+
+def per_segment(seg_labels, seg_top, classes, unscored):
+    """Per-class and overall share of segments whose top class by mean probability is their label."""
+    lab, top = np.asarray(seg_labels, np.int64), np.asarray(seg_top, np.int64)
+    r = per_class(lab, top, classes)
+    r["unscored"] = int(unscored)
+    return r
+
+
+def evaluate_model(kind, cli, data_dir, torch_check_clips=8, model=None):
     spec = MODELS[kind]
-    path = os.path.join(ROOT, spec["file"])
+    path = model or os.path.join(ROOT, spec["file"])
     fm = FileModel(path)
     cfg = fm.cfg
     n, classes, d_in = cfg["window"], cfg["classes"], cfg["d_in"]
@@ -85,6 +107,7 @@ def evaluate_model(kind, cli, data_dir, torch_check_clips=8):
     torch_agree, torch_total, torch_maxdiff = 0, 0, 0.0
     for sp, _ in SPLITS:
         ys, ps, inside = [], [], []
+        seg_lab, seg_top, unscored = [], [], 0
         clips = np.where(split == sp)[0]
         for j, c in enumerate(clips):
             Xc = X[off[c]:off[c + 1], :d_in]
@@ -101,6 +124,16 @@ def evaluate_model(kind, cli, data_dir, torch_check_clips=8):
             ps.append(con[keep, :-1].argmax(1))
             # additional figure (not the headline): the whole window inside one segment
             inside.append(since[off[c]:off[c + 1]][keep] >= (n - 1) / cfg["token_rate_hz"] - 1e-6)
+            # per segment: mean probability over the post-warm-up steps whose window lies inside it
+            yc_, sc_ = y[off[c]:off[c + 1]], since[off[c]:off[c + 1]]
+            whole = post & (sc_ >= (n - 1) / cfg["token_rate_hz"] - 1e-6)
+            for a, b in segment_bounds(yc_, sc_):
+                m = whole[a:b]
+                if not m.any():
+                    unscored += 1
+                    continue
+                seg_lab.append(int(yc_[a]))
+                seg_top.append(int(con[a:b][m, :-1].mean(0).argmax()))
             if j < torch_check_clips:   # independent PyTorch oracle on the same file
                 logits = fm.stream_logits(Xc)
                 prob = torch.softmax(torch.from_numpy(logits), 1).numpy()
@@ -112,6 +145,10 @@ def evaluate_model(kind, cli, data_dir, torch_check_clips=8):
         res["splits"][sp] = per_class(yc, pc_, classes)
         res["splits"][sp]["clips"] = int(len(clips))
         res["splits"][sp]["whole_window_in_segment"] = per_class(yc[ins], pc_[ins], classes)
+        res["splits"][sp]["per_segment"] = per_segment(seg_lab, seg_top, classes, unscored)
+        conf = np.zeros((len(classes), len(classes)), np.int64)
+        np.add.at(conf, (yc, pc_), 1)
+        res["splits"][sp]["confusion"] = conf.tolist()
     res["regular_vs_continual"] = {"post_warmup_steps": total_steps, "prediction_mismatches": mismatch_steps,
                                    "max_prob_diff": max_diff}
     res["engine_vs_pytorch"] = {"steps": torch_total, "agree": torch_agree, "max_prob_diff": torch_maxdiff}
@@ -135,6 +172,15 @@ def format_result(kind, r):
         lines.append("  " + ", ".join(f"{k} {100 * a:.1f}" for k, (a, _) in s["per_class"].items()))
         wi = s["whole_window_in_segment"]
         lines.append(f"  (whole window inside one segment: {100 * wi['overall']:.1f} % of {wi['n']} steps)")
+        sg = s["per_segment"]
+        lines.append(f"  per segment (top class by mean probability over its whole-window steps): {100 * sg['overall']:.1f} % "
+                     f"of {sg['n']} segments ({sg['unscored']} shorter than a window, not scored)")
+        lines.append("    " + ", ".join(f"{k} {100 * a:.1f} ({m})" for k, (a, m) in sg["per_class"].items()))
+        cls = r["classes"]
+        lines.append("  confusion (rows: label, columns: predicted, % of the label's steps): " + " ".join(c[:6] for c in cls))
+        for i, row in enumerate(s["confusion"]):
+            tot = max(sum(row), 1)
+            lines.append(f"    {cls[i]:<11} " + " ".join(f"{100 * v / tot:5.1f}" for v in row))
     rc = r["regular_vs_continual"]
     lines.append(f"regular vs continual: {rc['prediction_mismatches']} differing predictions in {rc['post_warmup_steps']} "
                  f"post-warm-up steps, max |p_reg - p_con| {rc['max_prob_diff']:.2e}")
@@ -147,15 +193,32 @@ def format_result(kind, r):
 
 def card_block(r):
     out = ["<!-- results:begin (generated by models/training/evaluate.py --write-cards) -->", ""]
-    out.append("| class | " + " | ".join(f"{t} top-1 (%)" for _, t in SPLITS) + " |")
-    out.append("|---|" + "---|" * len(SPLITS))
+    seg = all("per_segment" in r["splits"][sp] for sp, _ in SPLITS)
+    cols = [(sp, "step") for sp, _ in SPLITS] + ([(sp, "seg") for sp, _ in SPLITS] if seg else [])
+    names = dict(SPLITS)
+
+    def cell(sp, kind, c=None):
+        d = r["splits"][sp] if kind == "step" else r["splits"][sp]["per_segment"]
+        v = d["overall"] if c is None else d["per_class"][c][0]
+        return f"{100 * v:.1f}"
+
+    out.append("| class | " + " | ".join(f"{names[sp]} top-1 per step (%)" if k == "step" else
+                                         f"{names[sp]} per segment (%)" for sp, k in cols) + " |")
+    out.append("|---|" + "---|" * len(cols))
     for c in r["classes"]:
-        out.append(f"| {c} | " + " | ".join(f"{100 * r['splits'][sp]['per_class'][c][0]:.1f}" for sp, _ in SPLITS) + " |")
-    out.append("| **overall** | " + " | ".join(f"**{100 * r['splits'][sp]['overall']:.1f}**" for sp, _ in SPLITS) + " |")
-    out.append("| steps evaluated | " + " | ".join(f"{r['splits'][sp]['n']} ({r['splits'][sp]['clips']} clips)" for sp, _ in SPLITS) + " |")
+        out.append(f"| {c} | " + " | ".join(cell(sp, k, c) for sp, k in cols) + " |")
+    out.append("| **overall** | " + " | ".join(f"**{cell(sp, k)}**" for sp, k in cols) + " |")
+    out.append("| evaluated | " + " | ".join(
+        f"{r['splits'][sp]['n']} steps ({r['splits'][sp]['clips']} clips)" if k == "step" else
+        f"{r['splits'][sp]['per_segment']['n']} segments ({r['splits'][sp]['per_segment']['unscored']} shorter than a window)"
+        for sp, k in cols) + " |")
     out.append("| *additional: only steps whose whole window lies inside one segment* | " + " | ".join(
         f"*{100 * r['splits'][sp]['whole_window_in_segment']['overall']:.1f} ({r['splits'][sp]['whole_window_in_segment']['n']} steps)*"
-        for sp, _ in SPLITS) + " |")
+        if k == "step" else "" for sp, k in cols) + " |")
+    if seg:
+        out += ["", "Per segment: a segment (a run of one label in a simulated stream) is right when the mean probability "
+                    "over its post-warm-up steps whose whole window lies inside it has its label on top, as a real clip "
+                    "is judged by `eval_real_gestures.py`."]
     rc, ep = r["regular_vs_continual"], r["engine_vs_pytorch"]
     out += ["", f"Regular vs continual mode (C++ engine): {rc['prediction_mismatches']} differing predictions in "
                 f"{rc['post_warmup_steps']} post-warm-up steps; largest probability difference {rc['max_prob_diff']:.1e}.",
@@ -183,7 +246,11 @@ def main():
     ap.add_argument("--data", default=os.path.join(ROOT, "models", "training-data"))
     ap.add_argument("--only", choices=sorted(MODELS))
     ap.add_argument("--write-cards", action="store_true")
+    ap.add_argument("--model", help="with --only: evaluate this model file instead of the bundled one (comparisons)")
+    ap.add_argument("--json", help="with --model: write the result here instead of DATA/<kind>.eval.json")
     a = ap.parse_args()
+    if a.model and (not a.only or a.write_cards):
+        ap.error("--model needs --only and cannot be combined with --write-cards")
     torch.set_num_threads(1)
     cli = os.path.join(a.build, "app", "colive-cli")
     if not os.access(cli, os.X_OK):
@@ -193,9 +260,9 @@ def main():
         if not a.only and not os.path.exists(os.path.join(a.data, MODELS[kind]["data"], "tokens.npz")):
             print(f"== {kind}: skipped ({MODELS[kind]['data']}/tokens.npz not made; make_all.sh --only {kind})", flush=True)
             continue
-        r = evaluate_model(kind, cli, a.data)
+        r = evaluate_model(kind, cli, a.data, model=a.model)
         print(format_result(kind, r), flush=True)
-        with open(os.path.join(a.data, f"{kind}.eval.json"), "w") as f:
+        with open(a.json or os.path.join(a.data, f"{kind}.eval.json"), "w") as f:
             json.dump(r, f, indent=1)
         if a.write_cards:
             write_card(os.path.join(ROOT, MODELS[kind]["card"]), card_block(r))

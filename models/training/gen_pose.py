@@ -52,7 +52,10 @@ found rate measured on the real clips as a function of the wrist and elbow score
 hand's 3-D depth; with --hand-route finder (pose-kp-v4) also the hands the app's HandFinder finds where
 the wrist crop does not (hands away from rest, near the camera).
 
-Usage: gen_pose.py OUT_DIR [--clips 300] [--heldout-clips 48] [--seconds 30] [--seed 9001]
+Live frame drops (--drop-frames SHARE): that share of the clips is analysed as the live app does when the
+pose network cannot keep up (live_analysed(): frames dropped before the network, NaN rows).
+
+Usage: gen_pose.py OUT_DIR [--clips 300] [--heldout-clips 48] [--seconds 30] [--seed 9001] [--drop-frames SHARE]
 """
 import argparse
 import json
@@ -101,6 +104,10 @@ HAND = {
     "finder_p_away": 0.65, "finder_p_rest": 0.02,
 }
 HAND_ROUTE = "wrist"
+# --drop-frames: the share of clips whose frames are analysed as the live app does when MoveNet falls
+# behind the camera (frames dropped before the network: NaN rows, skipped by the tokenizer; see
+# live_analysed()). 0 = every frame analysed (the key points of every clip then stay byte-identical).
+DROP_SHARE = 0.0
 GROUP = ["head"] * 5 + ["shoulder"] * 2 + ["elbow"] * 2 + ["wrist"] * 2 + ["hip"] * 2 + ["hip"] * 4
 
 
@@ -596,13 +603,53 @@ def make_clip(seed, seconds, heldout, none_only=False):
                 segments[-1]["end"] = round(float(b2), 4)
             else:
                 segments.append({"start": round(float(a2), 4), "end": round(float(b2), 4), "label": str(lab2)})
-    kp, hand_obs = render(rng, person, cam, t, hands, head, torso, nobody)
+    keep = None
+    if DROP_SHARE > 0:
+        rd = np.random.default_rng([seed, 4242])     # its own stream: all other draws stay as without drops
+        if rd.random() < DROP_SHARE:
+            keep = live_analysed(rd, t)
+    kp, hand_obs = render(rng, person, cam, t, hands, head, torso, nobody, keep)
     meta = {"fps": fps, "size": [cam.W, cam.H], "segments": segments, "rest": str(person.rest),
             "right_handed": bool(person.right_handed)}
+    if keep is not None:
+        meta["analysed_frames"] = int(keep.sum())
     return kp, hand_obs, meta
 
 
-def render(rng, person, cam, t, hands, head, torso, nobody):
+def live_analysed(rd, t):
+    """Which frames the live app analyses when the pose network cannot keep up with the camera: the
+    network takes `cost` s a frame (the machine's capacity: 20-36 frames per s, +-20 % per frame, more
+    on the first analysed frame of a token slot, where the hand networks run), at most one frame waits
+    (the newest; app/pipeline: DropOldest, capacity 1) and the older waiting ones are dropped. Idle,
+    on the 2-core machine the app analyses 26-27 of 30 frames per s; under load fewer."""
+    N = len(t)
+    cap = rd.uniform(20.0, 36.0)
+    cost = np.exp(rd.normal(0, 0.2, N)) / cap
+    hand_extra = rd.uniform(0.0, 0.02, N)
+    keep = np.zeros(N, bool)
+    busy, pending, last_slot = -1.0, -1, 0
+
+    def start(i, at):
+        nonlocal last_slot
+        keep[i] = True
+        slot = max(1, math.ceil(t[i] / 0.1 - 1e-6))
+        extra = hand_extra[i] if slot != last_slot else 0.0
+        last_slot = slot
+        return at + cost[i] + extra
+
+    for i in range(N):
+        if pending >= 0 and busy <= t[i]:
+            busy, pending = start(pending, busy), -1
+        if pending < 0 and busy <= t[i]:
+            busy = start(i, t[i])
+        else:
+            pending = i                 # the older waiting frame (if any) is dropped
+    if pending >= 0:
+        start(pending, busy)
+    return keep
+
+
+def render(rng, person, cam, t, hands, head, torso, nobody, keep=None):
     N = len(t)
     fps = cam.fps
     # torso: sway, breathing, yaw, lean
@@ -724,10 +771,13 @@ def render(rng, person, cam, t, hands, head, torso, nobody):
     kp = np.stack([px, py, score], 2).astype(np.float32)
     miss = nobody | (rng.random(N) < nz["frame_miss_rate"])
     kp[miss] = 0.0
-    return kp, hand_observations(rng, kp, t, k[:, 9:11], hidden[:, 9:11], cam.sw, away)
+    hand_obs = hand_observations(rng, kp, t, k[:, 9:11], hidden[:, 9:11], cam.sw, away, keep)
+    if keep is not None:
+        kp[~keep] = np.nan            # never analysed (colive-extract --keypoints skips NaN rows)
+    return kp, hand_obs
 
 
-def hand_observations(rng, kp, t, depth_k, hidden, sw, away=None):
+def hand_observations(rng, kp, t, depth_k, hidden, sw, away=None, keep=None):
     """What the hand landmark network reports (pose-kp-v3, colive/hand.h): (N, 2, 3) per frame and arm (the
     person's left first): looked, present, size px. As the app runs it: on the first frame of each 0.1 s
     token slot (colive::SlotGate), on a crop placed from the wrist and elbow keypoints, so only where both
@@ -748,6 +798,8 @@ def hand_observations(rng, kp, t, depth_k, hidden, sw, away=None):
     ud = rng.random((N, 2)) if finder else None
     last = 0
     for i in range(N):
+        if keep is not None and not keep[i]:
+            continue                   # a dropped frame: the first analysed frame of the slot looks instead
         slot = max(1, math.ceil(t[i] / 0.1 - 1e-6))
         if slot == last:
             continue
@@ -813,9 +865,13 @@ def main():
     ap.add_argument("--hand-route", choices=["wrist", "finder"], default="wrist",
                     help="hand observations as the app finds them for pose-kp-v3 (wrist crop; default) or pose-kp-v4 "
                          "(HandFinder: + tracking and the hand detector)")
+    ap.add_argument("--drop-frames", type=float, default=0.0,
+                    help="share of clips analysed as the live app does when the pose network falls behind "
+                         "(frames dropped before it; default 0: every frame)")
     a = ap.parse_args()
-    global HAND_ROUTE
+    global HAND_ROUTE, DROP_SHARE
     HAND_ROUTE = a.hand_route
+    DROP_SHARE = a.drop_frames
     generate(a.out, a.clips, a.heldout_clips, a.seconds, a.seed, a.none_clips)
 
 

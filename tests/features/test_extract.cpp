@@ -2,6 +2,7 @@
 // AudioFileReader (libsndfile) and the colive-extract tool on files written here: the tool's .npy
 // output must equal the extractors run in-process, and bad input must fail with one line.
 #include "colive/features.h"
+#include "colive/npy.h"
 #include "npy_reader.h"
 #include "sources/audio_file_reader.h"
 
@@ -176,6 +177,47 @@ TEST(ColiveExtract, KeypointsGoThroughThePoseTokenizer) {
     EXPECT_NE(out.find("(T, 17, 3)"), std::string::npos) << out;
 }
 
+TEST(ColiveExtract, DroppedFramesAreSkippedByTheTokenizer) {
+    // A NaN row is a frame the network never saw (dropped as live, colive-extract --drop-frames): the
+    // golden 30 fps keypoints with every odd frame dropped must give exactly the tokens of the even
+    // frames alone as a 15 fps file (the same frames at the same times; no frame is "nobody in view").
+    TempDir d;
+    const std::string g = std::string(COLIVE_GOLDEN_DIR) + "/features/";
+    const auto kp = colive::test::read_npy(g + "pose_kp_gestures.npy");
+    ASSERT_EQ(kp.shape.size(), 3u);
+    const std::size_t row = kp.shape[1] * kp.shape[2], T = kp.shape[0];
+    std::vector<float> dropped(kp.data.begin(), kp.data.end()), even;
+    for (std::size_t t = 0; t < T; ++t) {
+        if (t % 2) std::fill(dropped.begin() + static_cast<std::ptrdiff_t>(t * row),
+                             dropped.begin() + static_cast<std::ptrdiff_t>((t + 1) * row), std::nanf(""));
+        else even.insert(even.end(), kp.data.begin() + static_cast<std::ptrdiff_t>(t * row),
+                         kp.data.begin() + static_cast<std::ptrdiff_t>((t + 1) * row));
+    }
+    colive::npy::save(d.path / "dropped.npy", dropped, kp.shape);
+    colive::npy::save(d.path / "even.npy", even, {(T + 1) / 2, kp.shape[1], kp.shape[2]});
+    std::string out;
+    for (const char* f : {"pose-kp-v1", "pose-kp-v2"}) {
+        ASSERT_EQ(run("--keypoints " + (d.path / "dropped.npy").string() + " --fps 30 --size 640x480 --features " + f +
+                      " --out " + (d.path / "a.npy").string(), &out), 0) << out;
+        ASSERT_EQ(run("--keypoints " + (d.path / "even.npy").string() + " --fps 15 --size 640x480 --features " + f +
+                      " --out " + (d.path / "b.npy").string(), &out), 0) << out;
+        const auto a = colive::test::read_npy((d.path / "a.npy").string());
+        const auto b = colive::test::read_npy((d.path / "b.npy").string());
+        ASSERT_EQ(a.shape, b.shape) << f;
+        ASSERT_GT(a.shape[0], 10u) << f;
+        for (std::size_t i = 0; i < a.size(); ++i) ASSERT_EQ(a.data[i], b.data[i]) << f << " " << i;
+    }
+    // and the dropped frames do change the tokens against the every-frame file
+    ASSERT_EQ(run("--keypoints " + g + "pose_kp_gestures.npy --fps 30 --size 640x480 --features pose-kp-v2 --out " +
+                  (d.path / "c.npy").string(), &out), 0) << out;
+    const auto a = colive::test::read_npy((d.path / "a.npy").string());
+    const auto c = colive::test::read_npy((d.path / "c.npy").string());
+    ASSERT_EQ(a.shape, c.shape);
+    double diff = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) diff = std::max(diff, double(std::abs(a.data[i] - c.data[i])));
+    EXPECT_GT(diff, 1e-3);
+}
+
 TEST(ColiveExtract, HandObservationsGiveThePoseKpV3Tokens) {
     // The golden keypoints and hand observations against the numpy reference's pose-kp-v3 tokens.
     TempDir d;
@@ -218,6 +260,22 @@ TEST(ColiveExtract, DumpHandsThroughTheHandDetector) {
     EXPECT_EQ(h.shape[1], 2u);
     EXPECT_EQ(h.shape[2], 3u);
     for (const float v : h.data) EXPECT_EQ(v, 0.0f);  // plain grey frames: nobody, no hand looked for
+    // --drop-frames: the frames left out before the networks are NaN rows (skipped by --keypoints), the rest zero
+    ASSERT_EQ(run(base + " --dump-hands " + (d.path / "h.npy").string() + " --drop-frames 0.5 --drop-seed 3", &out), 0) << out;
+    const auto kd = colive::test::read_npy((d.path / "k.npy").string());
+    ASSERT_EQ(kd.shape, k.shape);
+    std::size_t nan_rows = 0;
+    for (std::size_t t = 0; t < kd.shape[0]; ++t) {
+        const double* r = &kd.data[t * 51];
+        const bool dropped = std::isnan(r[2]);
+        nan_rows += dropped;
+        for (int j = 0; j < 51; ++j) EXPECT_EQ(std::isnan(r[j]), dropped) << t << " " << j;
+    }
+    EXPECT_GT(nan_rows, 0u);
+    EXPECT_LT(nan_rows, kd.shape[0]);
+    EXPECT_NE(out.find("dropped"), std::string::npos) << out;
+    EXPECT_EQ(run(base + " --dump-hands " + (d.path / "h.npy").string() + " --drop-frames 1", &out), 2);
+    EXPECT_NE(out.find("--drop-frames"), std::string::npos) << out;
     EXPECT_EQ(run(base, &out), 2);  // --hand-detector without --dump-hands
     EXPECT_NE(out.find("--dump-hands"), std::string::npos) << out;
 }
