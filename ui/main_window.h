@@ -131,6 +131,7 @@ private:
     colive::RunMode m_viewMode = colive::RunMode::Both;   // the mode the plots are laid out for
     std::vector<PlotMarker> m_switchMarks;    // where the records' modes changed
     std::uint64_t m_lastSeq = 0;
+    bool m_plotsDirty = true;         // new steps (or a new session / layout) since the plots were last drawn
     std::deque<colive::StepRecord> m_history;
     QStringList m_classes;
     const void* m_lastFrameData = nullptr;

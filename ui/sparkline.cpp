@@ -13,6 +13,7 @@ Sparkline::Sparkline(QWidget* parent) : QWidget(parent) {
 }
 
 void Sparkline::setValues(std::vector<float> values) {
+    if (values == m_values) return;   // the counters are set on every 30 Hz tick, the history changes per step
     m_values = std::move(values);
     update();
 }
