@@ -40,6 +40,14 @@ constexpr int kPalm[] = {5, 9, 13, 17};
 // Opacity of a hand from the network's presence score: faint at the presence threshold (0.5), fully
 // drawn from 0.9.
 double presenceAlpha(float presence) { return std::clamp((static_cast<double>(presence) - 0.5) / 0.4, 0.0, 1.0); }
+// A hand's colour (its arm's side: [0] the person's left arm, orange, as its skeleton side) and the dark
+// backing behind its bones and tag, both faded by its presence.
+QColor handColor(std::size_t arm, float presence) {
+    QColor c = sideColor(arm == 0 ? 1 : -1);
+    c.setAlphaF(static_cast<float>(0.35 + 0.65 * presenceAlpha(presence)));
+    return c;
+}
+QColor handBacking(float presence) { return QColor(0, 0, 0, static_cast<int>(60 + 80 * presenceAlpha(presence))); }
 QString cropSourceTag(colive::HandCropSource s) {
     switch (s) {
     case colive::HandCropSource::wrist: return QStringLiteral("wrist crop");
@@ -242,10 +250,8 @@ void PreviewWidget::paintHands(QPainter& p, const QRect& target) {
         for (int i = 1; i < 4; ++i) bones.lineTo(at(kPalm[i]));
         std::array<QPointF, colive::kHandLandmarks> joints;
         for (int k = 0; k < colive::kHandLandmarks; ++k) joints[static_cast<std::size_t>(k)] = at(k);
-        const double a = presenceAlpha(h.presence);
-        QColor c = sideColor(arm == 0 ? 1 : -1);   // [0] the person's left arm: orange, as its skeleton side
-        c.setAlphaF(static_cast<float>(0.35 + 0.65 * a));
-        p.strokePath(bones, QPen(QColor(0, 0, 0, static_cast<int>(60 + 80 * a)), 1.5 * unit + 2, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+        const QColor c = handColor(arm, h.presence);
+        p.strokePath(bones, QPen(handBacking(h.presence), 1.5 * unit + 2, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
         p.strokePath(bones, QPen(c, 1.5 * unit, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
         p.setPen(QPen(c, 3.2 * unit, Qt::SolidLine, Qt::RoundCap));
         p.drawPoints(joints.data(), colive::kHandLandmarks);
@@ -273,11 +279,8 @@ void PreviewWidget::paintHandTags(QPainter& p, const QRect& target) {
         const double wx = m_mirrored ? target.left() + target.right() + 1 - at.x() : at.x();
         const double wy = at.y() + 4;
         const QRectF r(wx - (fm.horizontalAdvance(tag) + 8) / 2.0, wy, fm.horizontalAdvance(tag) + 8, fm.height() + 2);
-        const double a = presenceAlpha(h.presence);
-        p.fillRect(r, QColor(0, 0, 0, static_cast<int>(60 + 80 * a)));
-        QColor c = sideColor(arm == 0 ? 1 : -1);
-        c.setAlphaF(static_cast<float>(0.35 + 0.65 * a));
-        p.setPen(c);
+        p.fillRect(r, handBacking(h.presence));
+        p.setPen(handColor(arm, h.presence));
         p.drawText(r, Qt::AlignCenter, tag);
     }
     p.setFont(font());
